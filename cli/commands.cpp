@@ -1,0 +1,98 @@
+// run, compare and validate: load (with --set and --device applied), plan, run, report.
+#include "cli/commands.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <system_error>
+
+#include "cli/report.hpp"
+#include "feedgraph/errors.hpp"
+#include "feedgraph/pipeline.hpp"
+#include "feedgraph/spec.hpp"
+
+namespace feedgraph::cli {
+namespace {
+
+PipelineSpec load(const std::string& file, const CommandArgs& args) {
+  auto spec = load_pipeline(file, args.overrides);
+  // main.cpp has already checked the text, so this cannot throw a usage error; it wins over the file.
+  if (!args.device.empty()) spec.device = parse_device(args.device);
+  return spec;
+}
+
+/// A run can take minutes: find out before it starts that its JSON has nowhere to go.
+void check_json_destination(const std::string& path) {
+  if (path.empty()) return;
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  const fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+  std::error_code ec;
+  if (fs::is_directory(target, ec)) throw Error("cannot write " + path + ": it is a directory");
+  if (!fs::is_directory(dir, ec)) throw Error("cannot write " + path + ": no directory " + dir.string());
+  const fs::path& probe = fs::exists(target, ec) ? target : dir;
+  if (::access(probe.c_str(), W_OK) != 0) throw Error("cannot write " + path + ": permission denied");
+}
+
+/// Flushed at once: the engine's progress line goes to stderr, and the two must not interleave out of order.
+void print(const std::string& text) {
+  std::fputs(text.c_str(), stdout);
+  std::fflush(stdout);
+}
+
+RunStats execute(const PipelineSpec& spec, const Plan& planned, bool quiet) {
+  if (!quiet) print(plan_line(spec, planned));
+  RunOptions options;
+  // A progress line is for a person watching; in a pipe or a CI log it is noise.
+  options.progress = !quiet && ::isatty(STDERR_FILENO) == 1;
+  RunStats stats = feedgraph::run(spec, options);
+  if (!quiet) print(run_text(stats));
+  return stats;
+}
+
+}  // namespace
+
+int run_command(const std::string& file, const CommandArgs& args) {
+  check_json_destination(args.json_path);
+  const PipelineSpec spec = load(file, args);
+  const Plan planned = feedgraph::plan(spec);
+  const RunStats stats = execute(spec, planned, args.quiet);
+  if (!args.json_path.empty()) write_json_file(args.json_path, report_json({stats}, false));
+  return 0;
+}
+
+int compare_command(const std::vector<std::string>& files, const CommandArgs& args) {
+  check_json_destination(args.json_path);
+  std::vector<PipelineSpec> specs;
+  if (files.size() == 1) {
+    PipelineSpec spec = load(files.front(), args);
+    specs.push_back(serial_twin(spec));
+    specs.push_back(std::move(spec));
+  } else {
+    for (const auto& file : files) specs.push_back(load(file, args));
+  }
+  // Plan every run before the first starts: a bad second file or a budget overrun should not cost a run.
+  std::vector<Plan> plans;
+  for (const auto& spec : specs) plans.push_back(feedgraph::plan(spec));
+
+  std::vector<RunStats> runs;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    if (i > 0) print("\n");
+    runs.push_back(execute(specs[i], plans[i], false));
+  }
+  print("\n");
+  print(comparison_text(runs.front(), runs.back()));
+  if (!args.json_path.empty()) write_json_file(args.json_path, report_json(runs, true));
+  return 0;
+}
+
+int validate_command(const std::string& file, const CommandArgs& args) {
+  const PipelineSpec spec = load(file, args);
+  const Plan planned = feedgraph::plan(spec);
+  print(validate_text(spec, planned));
+  print("ok\n");
+  return 0;
+}
+
+}  // namespace feedgraph::cli

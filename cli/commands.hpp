@@ -1,0 +1,25 @@
+#pragma once
+// The three subcommands of `feedgraph`, separate from the argument parsing in main.cpp. Each returns the
+// process exit status and lets feedgraph::Error (and anything else) propagate to main, which maps it.
+#include <string>
+#include <vector>
+
+namespace feedgraph::cli {
+
+/// What every subcommand may be given besides its files.
+struct CommandArgs {
+  std::vector<std::string> overrides;  ///< `--set key.path=value`, in order
+  std::string device;                  ///< `--device`; empty keeps the file's
+  std::string json_path;               ///< `--json`; empty writes none
+  bool quiet = false;                  ///< `run --quiet`: no plan line, progress or report
+};
+
+/// Run one pipeline and report it.
+int run_command(const std::string& file, const CommandArgs& args);
+/// One file: its serial twin, then the file. Two files: the first, then the second. Reports both and the
+/// speedup of the second over the first.
+int compare_command(const std::vector<std::string>& files, const CommandArgs& args);
+/// Load and plan without running; prints the plan and "ok".
+int validate_command(const std::string& file, const CommandArgs& args);
+
+}  // namespace feedgraph::cli

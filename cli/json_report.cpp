@@ -1,0 +1,90 @@
+// The `--json` document (DESIGN §5). Scripts rely on the contract keys (feedgraph, device.backend,
+// device.name, runs[].graph ... runs[].nodes[].utilization, speedup): add keys freely, never rename these.
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "cli/report.hpp"
+#include "feedgraph/errors.hpp"
+
+namespace feedgraph::cli {
+
+std::optional<double> speedup(const RunStats& first, const RunStats& second) {
+  if (!(first.samples_per_s > 0)) return std::nullopt;
+  return second.samples_per_s / first.samples_per_s;
+}
+
+nlohmann::ordered_json node_json(const NodeStats& node) {
+  return {
+      {"name", node.name},
+      {"concurrency", node.concurrency},
+      {"batches", node.batches},
+      {"busy_s", node.busy_s},
+      {"utilization", node.utilization},
+      {"wait_input_s", node.wait_input_s},
+      {"wait_token_s", node.wait_token_s},
+  };
+}
+
+nlohmann::ordered_json run_json(const RunStats& run) {
+  auto nodes = nlohmann::ordered_json::array();
+  for (const auto& node : run.nodes) nodes.push_back(node_json(node));
+  return {
+      {"graph", run.graph},
+      {"variant", run.variant},
+      {"backend", run.backend},
+      {"device_name", run.device_name},
+      {"batches", run.batches},
+      {"samples", run.samples},
+      {"setup_s", run.setup_s},
+      {"wall_s", run.wall_s},
+      {"samples_per_s", run.samples_per_s},
+      {"batches_per_s", run.batches_per_s},
+      {"bytes_copied", run.bytes_copied},
+      {"h2d_gbps", run.h2d_gbps},
+      {"copy_gbps", run.copy_gbps},
+      {"copy_s", run.copy_s},
+      {"compute_s", run.compute_s},
+      {"gpu_idle_fraction", run.gpu_idle_fraction},
+      {"copy_hidden_fraction", run.copy_hidden_fraction},
+      {"latency_p50_s", run.latency_p50_s},
+      {"latency_p95_s", run.latency_p95_s},
+      {"latency_p99_s", run.latency_p99_s},
+      {"peak_memory_bytes", run.peak_memory_bytes},
+      {"memory",
+       {{"host_bytes", run.memory.host_bytes},
+        {"pinned_bytes", run.memory.pinned_bytes},
+        {"device_bytes", run.memory.device_bytes},
+        {"total_bytes", run.memory.total()}}},
+      {"verdict", run.verdict},
+      {"nodes", std::move(nodes)},
+  };
+}
+
+nlohmann::ordered_json report_json(const std::vector<RunStats>& runs, bool with_speedup) {
+  nlohmann::ordered_json document;
+  document["feedgraph"] = feedgraph::version();
+  // Every run of one command shares the device (one --device for all), so the first run names it.
+  document["device"] = {{"backend", runs.empty() ? "" : runs.front().backend},
+                        {"name", runs.empty() ? "" : runs.front().device_name}};
+  auto list = nlohmann::ordered_json::array();
+  for (const auto& run : runs) list.push_back(run_json(run));
+  document["runs"] = std::move(list);
+  if (with_speedup) {
+    const auto ratio = runs.size() >= 2 ? speedup(runs.front(), runs.back()) : std::nullopt;
+    document["speedup"] = ratio ? nlohmann::ordered_json(*ratio) : nlohmann::ordered_json(nullptr);
+  }
+  return document;
+}
+
+void write_json_file(const std::string& path, const nlohmann::ordered_json& document) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) throw Error("cannot write " + path + ": " + std::strerror(errno));
+  // Two-space indent: the file is read by people as often as by scripts. `replace` keeps a stray byte in a
+  // stage's message from turning a finished run into a failed one.
+  out << document.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
+  out.flush();
+  if (!out) throw Error("cannot write " + path + ": write failed");
+}
+
+}  // namespace feedgraph::cli

@@ -1,0 +1,123 @@
+// The `feedgraph` command: argument parsing and the mapping from errors to exit statuses.
+//
+//   feedgraph run FILE [--set key=value]... [--device D] [--json PATH] [--quiet]
+//   feedgraph compare FILE [FILE2] [--set key=value]... [--device D] [--json PATH]
+//   feedgraph validate FILE [--set key=value]... [--device D]
+//
+// Exit status: 0 ok; 2 a pipeline file or command line that cannot be run; 1 a run that failed.
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "feedgraph/errors.hpp"
+#include "feedgraph/pipeline.hpp"
+#include "feedgraph/spec.hpp"
+
+namespace {
+
+constexpr int exit_ok = 0;
+constexpr int exit_failed = 1;
+constexpr int exit_usage = 2;
+
+/// CLI11 validator: "" when `text` is a device feedgraph understands, else why not. Checking here makes a
+/// bad --device a usage error (exit 2) reported before anything is loaded.
+std::string check_device(const std::string& text) {
+  try {
+    (void)feedgraph::parse_device(text);
+    return {};
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+}
+
+void add_overrides(CLI::App& command, feedgraph::cli::CommandArgs& args) {
+  // One value per --set, so that `--set a=1 FILE` does not swallow FILE; repeat the flag for more. The
+  // syntax is checked by load_pipeline, the one place that knows key paths (a bad one is a ConfigError).
+  command.add_option("--set", args.overrides, "Override a pipeline key before validation (repeatable)")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);
+}
+
+void add_device(CLI::App& command, feedgraph::cli::CommandArgs& args) {
+  command.add_option("--device", args.device, "Run on this device instead of the file's: auto | cuda | cuda:N | host")
+      ->type_name("D")
+      ->check(check_device);
+}
+
+void add_json(CLI::App& command, feedgraph::cli::CommandArgs& args) {
+  command.add_option("--json", args.json_path, "Also write the report as JSON (the DESIGN §5 contract) to PATH")
+      ->type_name("PATH");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"feedgraph: run a batch pipeline from storage to device memory and show where the time goes",
+               "feedgraph"};
+  app.set_version_flag("--version", std::string(feedgraph::version()));
+  // At most one subcommand; none at all is handled after parsing, so that an unknown word is reported as
+  // such instead of as a missing subcommand.
+  app.require_subcommand(0, 1);
+  app.footer("Exit status: 0 ok, 1 the run failed, 2 the pipeline file or the command line is wrong.");
+
+  feedgraph::cli::CommandArgs args;
+  std::string file;
+  std::string file2;
+
+  CLI::App* run = app.add_subcommand("run", "Run a pipeline once and report throughput, stages and memory");
+  run->add_option("file", file, "Pipeline file (YAML)")->required()->type_name("FILE");
+  add_overrides(*run, args);
+  add_device(*run, args);
+  add_json(*run, args);
+  run->add_flag("--quiet,-q", args.quiet, "Print nothing but errors (use with --json)");
+
+  CLI::App* compare = app.add_subcommand(
+      "compare", "Run FILE's serial twin then FILE, or FILE then FILE2, and report the speedup of the second");
+  // Two positionals rather than one of 1-2 values: the usage line then reads `file [file2]`.
+  compare->add_option("file", file, "Pipeline file; alone, it is compared with its serial twin")
+      ->required()
+      ->type_name("FILE");
+  compare->add_option("file2", file2, "A second pipeline file, run after FILE and compared with it")
+      ->type_name("FILE2");
+  add_overrides(*compare, args);
+  add_device(*compare, args);
+  add_json(*compare, args);
+
+  CLI::App* validate = app.add_subcommand("validate", "Load and plan a pipeline without running it; print the plan");
+  validate->add_option("file", file, "Pipeline file (YAML)")->required()->type_name("FILE");
+  add_overrides(*validate, args);
+  add_device(*validate, args);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version arrive here too, with status 0.
+    return app.exit(e) == 0 ? exit_ok : exit_usage;
+  }
+
+  if (app.get_subcommands().empty()) {
+    fmt::print(stderr, "{}", app.help());
+    return exit_usage;
+  }
+
+  try {
+    if (run->parsed()) return feedgraph::cli::run_command(file, args);
+    if (compare->parsed()) {
+      return feedgraph::cli::compare_command(file2.empty() ? std::vector{file} : std::vector{file, file2}, args);
+    }
+    return feedgraph::cli::validate_command(file, args);
+  } catch (const feedgraph::ConfigError& e) {
+    std::fflush(stdout);
+    fmt::print(stderr, "{}\n", e.what());
+    return exit_usage;
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    fmt::print(stderr, "feedgraph: error: {}\n", e.what());
+    return exit_failed;
+  }
+}

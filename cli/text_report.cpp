@@ -1,0 +1,143 @@
+// The human-readable report. Rates keep enough digits to compare two runs by eye; times under a second
+// keep milliseconds. Fractions print as percentages because that is how people quote them.
+#include <algorithm>
+#include <cstddef>
+#include <iterator>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "cli/report.hpp"
+
+namespace feedgraph::cli {
+namespace {
+
+std::string percent(double fraction) { return fmt::format("{:.1f}%", fraction * 100.0); }
+
+std::string milliseconds(double seconds) { return fmt::format("{:.2f} ms", seconds * 1e3); }
+
+/// "cuda: NVIDIA H100 80GB HBM3", or just the backend when it has no name to add.
+std::string device_label(std::string_view backend, std::string_view name) {
+  if (name.empty() || name == backend) return std::string(backend);
+  return fmt::format("{}: {}", backend, name);
+}
+
+std::string memory_breakdown(const MemoryPlan& memory) {
+  return fmt::format("host {}, pinned {}, device {}", format_bytes(memory.host_bytes),
+                     format_bytes(memory.pinned_bytes), format_bytes(memory.device_bytes));
+}
+
+std::string on_off(bool value) { return value ? "on" : "off"; }
+
+/// " → normalize → flip", or "" when there are no transforms.
+std::string transform_chain(const std::vector<StageSpec>& transforms) {
+  std::string chain;
+  for (const auto& transform : transforms) chain += " → " + transform.name;
+  return chain;
+}
+
+void append_node_table(std::string& out, const std::vector<NodeStats>& nodes) {
+  std::size_t name_width = 4;  // "node"
+  for (const auto& node : nodes) name_width = std::max(name_width, node.name.size());
+  auto it = std::back_inserter(out);
+  fmt::format_to(it, "  {:<{}}  {:>4}  {:>7}  {:>8}  {:>6}  {:>12}  {:>12}\n", "node", name_width, "conc",
+                 "batches", "busy s", "util %", "wait input s", "wait token s");
+  for (const auto& node : nodes) {
+    fmt::format_to(it, "  {:<{}}  {:>4}  {:>7}  {:>8.3f}  {:>6.1f}  {:>12.3f}  {:>12.3f}\n", node.name, name_width,
+                   node.concurrency, node.batches, node.busy_s, node.utilization * 100.0, node.wait_input_s,
+                   node.wait_token_s);
+  }
+}
+
+/// Column headings for a side-by-side table: the variants when they differ (serial twin vs graph), else the
+/// graph names (two files), else positions.
+std::pair<std::string, std::string> column_labels(const RunStats& first, const RunStats& second) {
+  if (first.variant != second.variant) return {first.variant, second.variant};
+  if (first.graph != second.graph) return {first.graph, second.graph};
+  return {"first", "second"};
+}
+
+}  // namespace
+
+std::string plan_line(const PipelineSpec& spec, const Plan& plan) {
+  return fmt::format("{} ({}) on {} — {} batches of {} × {}, peak memory {} ({})\n", spec.name, spec.variant(),
+                     device_label(plan.backend, plan.device_name), plan.batches, spec.batch_size,
+                     plan.layout.describe(), format_bytes(plan.memory.total()), memory_breakdown(plan.memory));
+}
+
+std::string run_text(const RunStats& run) {
+  std::string out;
+  auto it = std::back_inserter(out);
+  fmt::format_to(it, "{} ({}) on {}\n", run.graph, run.variant, device_label(run.backend, run.device_name));
+  fmt::format_to(it, "  throughput   {:.1f} samples/s, {:.2f} batches/s ({} samples in {} batches)\n",
+                 run.samples_per_s, run.batches_per_s, run.samples, run.batches);
+  fmt::format_to(it, "  H2D          {:.2f} GB/s delivered, {:.2f} GB/s while copying ({} in {:.3f} s)\n",
+                 run.h2d_gbps, run.copy_gbps, format_bytes(run.bytes_copied), run.copy_s);
+  fmt::format_to(it, "  GPU          idle {}, copy hidden under compute {} (compute busy {:.3f} s)\n",
+                 percent(run.gpu_idle_fraction), percent(run.copy_hidden_fraction), run.compute_s);
+  fmt::format_to(it, "  latency      p50 {}, p95 {}, p99 {}\n", milliseconds(run.latency_p50_s),
+                 milliseconds(run.latency_p95_s), milliseconds(run.latency_p99_s));
+  fmt::format_to(it, "  memory       peak {} (planned {}: {})\n", format_bytes(run.peak_memory_bytes),
+                 format_bytes(run.memory.total()), memory_breakdown(run.memory));
+  fmt::format_to(it, "  time         wall {:.3f} s, setup {:.3f} s\n", run.wall_s, run.setup_s);
+  out += '\n';
+  append_node_table(out, run.nodes);
+  out += '\n';
+  fmt::format_to(it, "  verdict: {}\n", run.verdict.empty() ? "(none)" : run.verdict);
+  return out;
+}
+
+std::string comparison_text(const RunStats& first, const RunStats& second) {
+  const auto [left, right] = column_labels(first, second);
+  const std::size_t width = std::max<std::size_t>({12, left.size(), right.size()});
+  std::string out;
+  auto it = std::back_inserter(out);
+  fmt::format_to(it, "  {:<10}  {:>{}}  {:>{}}\n", "", left, width, right, width);
+  fmt::format_to(it, "  {:<10}  {:>{}.1f}  {:>{}.1f}\n", "samples/s", first.samples_per_s, width,
+                 second.samples_per_s, width);
+  fmt::format_to(it, "  {:<10}  {:>{}.2f}  {:>{}.2f}\n", "H2D GB/s", first.h2d_gbps, width, second.h2d_gbps,
+                 width);
+  fmt::format_to(it, "  {:<10}  {:>{}}  {:>{}}\n", "GPU idle", percent(first.gpu_idle_fraction), width,
+                 percent(second.gpu_idle_fraction), width);
+  if (const auto ratio = speedup(first, second)) {
+    fmt::format_to(it, "speedup: {:.2f}x\n", *ratio);
+  } else {
+    out += "speedup: n/a (the first run delivered no samples)\n";
+  }
+  return out;
+}
+
+std::string validate_text(const PipelineSpec& spec, const Plan& plan) {
+  std::string out;
+  auto it = std::back_inserter(out);
+  fmt::format_to(it, "{} ({}) from {}\n", spec.name, spec.variant(), spec.origin.empty() ? "<text>" : spec.origin);
+  const std::string device =
+      plan.backend == "cuda" ? fmt::format("cuda:{}: {}", plan.device_index, plan.device_name)
+                             : device_label(plan.backend, plan.device_name);
+  // The reason already names the setting ("device: auto and ..."); fall back to the setting alone.
+  fmt::format_to(it, "  backend      {} ({})\n", device,
+                 plan.device_reason.empty() ? "device: " + spec.device.text() : plan.device_reason);
+  fmt::format_to(it, "  layout       {} per sample, {} per batch = {} per batch\n", plan.layout.describe(),
+                 spec.batch_size, format_bytes(plan.batch_bytes));
+  fmt::format_to(it, "  batches      {} per epoch × {} epoch{} = {} ({} samples per epoch, drop_last {})\n",
+                 plan.batches_per_epoch, spec.epochs, spec.epochs == 1 ? "" : "s", plan.batches, plan.samples,
+                 spec.drop_last);
+  fmt::format_to(it, "  stages       {}{} → compute {}\n", spec.dataset.name, transform_chain(spec.transforms),
+                 spec.compute.name);
+  fmt::format_to(it, "  concurrency  read {}, transform {}, pin {}; prefetch {}; pinned slots {}, device buffers {}\n",
+                 spec.concurrency.read, spec.concurrency.transform, spec.concurrency.pin, spec.prefetch,
+                 spec.pinned_slots(), spec.device_buffers());
+  fmt::format_to(it, "  transfer     pinned {}, non_blocking {}, copy_stream {}; ordered {}, verify {}\n",
+                 on_off(spec.transfer.pinned), on_off(spec.transfer.non_blocking), on_off(spec.transfer.copy_stream),
+                 on_off(spec.ordered), on_off(spec.verify));
+  fmt::format_to(it, "  memory       {}, total {}\n", memory_breakdown(plan.memory), format_bytes(plan.memory.total()));
+  if (spec.memory_budget == 0) {
+    out += "  budget       none\n";
+  } else {
+    fmt::format_to(it, "  budget       {} ({:.0f}% planned)\n", format_bytes(spec.memory_budget),
+                   100.0 * static_cast<double>(plan.memory.total()) / static_cast<double>(spec.memory_budget));
+  }
+  return out;
+}
+
+}  // namespace feedgraph::cli

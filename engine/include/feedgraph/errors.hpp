@@ -1,0 +1,79 @@
+#pragma once
+// The one exception hierarchy of feedgraph (DESIGN §6). Every error a run can end with is one of these, so a
+// caller can catch `feedgraph::Error` and print `what()`, or catch a subclass for the structured fields.
+//
+//   try { auto stats = feedgraph::run(spec); }
+//   catch (const feedgraph::ConfigError& e) { std::cerr << e.what(); return 2; }   // file:line:col: key: message
+//   catch (const feedgraph::Error& e)       { std::cerr << e.what(); return 1; }
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+namespace feedgraph {
+
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// A pipeline file (or `--set` override) that cannot be run. `line` and `column` are 1-based; 0 when the
+/// problem has no position (an empty file, a missing key reported at its parent).
+class ConfigError : public Error {
+ public:
+  ConfigError(std::string file, int line, int column, std::string key_path, std::string message);
+  /// An error about the file as a whole (unreadable, empty, not YAML at all).
+  ConfigError(std::string file, std::string message);
+
+  const std::string& file() const noexcept { return file_; }
+  int line() const noexcept { return line_; }
+  int column() const noexcept { return column_; }
+  const std::string& key_path() const noexcept { return key_path_; }
+  const std::string& message() const noexcept { return message_; }
+
+ private:
+  std::string file_;
+  int line_ = 0;
+  int column_ = 0;
+  std::string key_path_;
+  std::string message_;
+};
+
+/// A stage threw while working on a batch. `sample` is -1 when the failure is not tied to one sample.
+class StageError : public Error {
+ public:
+  StageError(std::string node, std::int64_t batch, std::int64_t sample, std::string message);
+
+  const std::string& node() const noexcept { return node_; }
+  std::int64_t batch() const noexcept { return batch_; }
+  std::int64_t sample() const noexcept { return sample_; }
+  const std::string& message() const noexcept { return message_; }
+
+ private:
+  std::string node_;
+  std::int64_t batch_;
+  std::int64_t sample_;
+  std::string message_;
+};
+
+/// A CUDA runtime (or cuBLAS) call failed. `code` is the numeric status, `name` its symbolic name.
+class CudaError : public Error {
+ public:
+  CudaError(std::string call, int code, std::string name, std::string description);
+
+  const std::string& call() const noexcept { return call_; }
+  int code() const noexcept { return code_; }
+  const std::string& name() const noexcept { return name_; }
+
+ private:
+  std::string call_;
+  int code_;
+  std::string name_;
+};
+
+/// The graph stopped making progress for `watchdog_s` seconds; the message names each node's state.
+class StallError : public Error {
+ public:
+  using Error::Error;
+};
+
+}  // namespace feedgraph

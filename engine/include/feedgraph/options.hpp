@@ -1,0 +1,72 @@
+#pragma once
+// The options block of one stage, as written in a pipeline file, read with the file's strictness.
+//
+// A stage factory reads its options through typed getters. Each getter marks its key as known; after the
+// factory returns, the engine rejects any key no getter asked for. Every problem is a ConfigError that
+// points at the offending value: `graphs/x.yaml:12:14: transforms[0].normalize.std: must be > 0`.
+//
+//   auto make_normalize(const feedgraph::StageOptions& o) {
+//     double mean = o.number("mean", 0.0);
+//     double std  = o.number("std", 1.0, {.greater_than = 0.0});
+//     return std::make_unique<Normalize>(mean, std);
+//   }
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace feedgraph {
+
+/// Bounds for a numeric option; both ends inclusive unless `greater_than` is set.
+struct Range {
+  double min = -std::numeric_limits<double>::infinity();
+  double max = std::numeric_limits<double>::infinity();
+  /// When set, the value must be strictly greater than this.
+  std::optional<double> greater_than = std::nullopt;
+};
+
+class StageOptions {
+ public:
+  /// No options at all (a stage written `- flip` or `kernel: checksum` with nothing else).
+  StageOptions();
+  ~StageOptions();
+  StageOptions(const StageOptions&);
+  StageOptions& operator=(const StageOptions&);
+  StageOptions(StageOptions&&) noexcept;
+  StageOptions& operator=(StageOptions&&) noexcept;
+
+  /// Parse a YAML mapping written in code, e.g. `StageOptions::parse("{mean: 0.5, std: 0.25}")`.
+  static StageOptions parse(std::string_view yaml_map, std::string origin = "<code>");
+
+  bool has(std::string_view key) const;
+  double number(std::string_view key, double fallback, Range range = {}) const;
+  std::int64_t integer(std::string_view key, std::int64_t fallback, Range range = {}) const;
+  bool boolean(std::string_view key, bool fallback) const;
+  std::string text(std::string_view key, std::string fallback) const;
+  /// A string that must be one of `allowed`.
+  std::string choice(std::string_view key, std::string fallback, const std::vector<std::string>& allowed) const;
+  /// A non-empty sequence of integers, each within `range`.
+  std::vector<std::int64_t> integers(std::string_view key, std::vector<std::int64_t> fallback,
+                                     Range range = {}) const;
+  /// A nested mapping (missing → empty options). Its keys are checked along with this block's.
+  StageOptions child(std::string_view key) const;
+
+  /// Throw a ConfigError positioned at `key` (or at the block itself when the key is absent).
+  [[noreturn]] void fail(std::string_view key, const std::string& message) const;
+  /// Throw for every key that no getter has asked for (the first one found). Called by the engine.
+  void reject_unknown() const;
+  /// The key path of this block inside the pipeline file, e.g. `transforms[0].normalize`.
+  const std::string& path() const;
+
+  struct Impl;  // the parsed YAML and the record of which keys were read (engine/src/spec)
+  explicit StageOptions(std::shared_ptr<Impl> impl);
+  const std::shared_ptr<Impl>& impl() const { return impl_; }
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace feedgraph

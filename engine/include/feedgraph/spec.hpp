@@ -1,0 +1,96 @@
+#pragma once
+// A validated pipeline: what a YAML file says, with defaults filled in (DESIGN §4).
+//
+//   auto spec = feedgraph::load_pipeline("graphs/seed.yaml", {"concurrency.read=8"});
+//   auto twin = feedgraph::serial_twin(spec);     // the baseline: same nodes, run serially
+//
+// Parsing is strict: unknown keys, duplicate keys, wrong types and out-of-range values throw ConfigError
+// with `file:line:col: key.path: message`. Stage options (dataset, transforms, compute) are checked when the
+// stages are built, which `feedgraph::plan()` does without allocating anything.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "feedgraph/options.hpp"
+
+namespace feedgraph {
+
+/// `auto` | `cuda` | `cuda:N` | `host`
+struct DeviceSelection {
+  enum class Kind { automatic, cuda, host };
+  Kind kind = Kind::automatic;
+  int index = 0;
+  std::string text() const;
+};
+DeviceSelection parse_device(std::string_view text);  // throws Error on anything else
+
+/// A stage named in the file, with its own options block.
+struct StageSpec {
+  std::string name;
+  StageOptions options;
+};
+
+struct ConcurrencySpec {
+  int read = 4;
+  int transform = 4;
+  int pin = 2;
+};
+
+/// The seed lab's transfer techniques, as switches.
+struct TransferSpec {
+  bool pinned = true;        ///< stage batches in page-locked slots (pin_memory=True)
+  bool non_blocking = true;  ///< asynchronous copies; off: copy then wait for the stream (non_blocking=False)
+  bool copy_stream = true;   ///< copies on their own stream; off: on the compute stream
+};
+
+/// Pool sizes; 0 means derived (see `PipelineSpec::pinned_slots()` and `device_buffers()`).
+struct BufferSpec {
+  int pinned = 0;
+  int device = 0;
+};
+
+struct PipelineSpec {
+  std::string name = "pipeline";
+  std::string origin;  ///< the file it came from, for messages
+  DeviceSelection device;
+  std::int64_t batch_size = 256;
+  int epochs = 1;
+  bool drop_last = false;  ///< drop a last, partial batch of each epoch
+  StageSpec dataset;       ///< name = `dataset.source`
+  std::vector<StageSpec> transforms;
+  ConcurrencySpec concurrency;
+  int prefetch = 4;  ///< host buffers: batches in flight between read and pin (or the copy, unpinned)
+  TransferSpec transfer;
+  BufferSpec buffers;
+  StageSpec compute;  ///< name = `compute.kernel`
+  bool ordered = true;
+  bool verify = true;
+  std::uint64_t memory_budget = 0;  ///< bytes; 0 = no budget
+  double watchdog_s = 60.0;         ///< no progress for this long is an error naming the stalled node
+
+  /// Pinned staging slots: `buffers.pinned`, else pin concurrency + 1 (one slot being copied while every
+  /// pin worker fills another); 0 when transfer.pinned is off.
+  int pinned_slots() const;
+  /// Device buffers: `buffers.device`, else 2 (one being copied into while the kernel reads the other).
+  int device_buffers() const;
+  /// `serial` when this is a serial twin (every concurrency 1, prefetch 1, switches off), else `concurrent`.
+  std::string variant() const;
+};
+
+/// Read and validate a pipeline file; `overrides` are `key.path=value` strings applied before validation.
+PipelineSpec load_pipeline(const std::string& path, const std::vector<std::string>& overrides = {});
+/// The same from text; `origin` names it in messages.
+PipelineSpec parse_pipeline(std::string_view yaml, const std::string& origin,
+                            const std::vector<std::string>& overrides = {});
+
+/// The serial twin (DESIGN §1): every concurrency 1, prefetch 1, one device buffer, and the three transfer
+/// switches off (so no pinned slots: the copy reads the pageable host buffer). Everything else, the stages included, is unchanged.
+PipelineSpec serial_twin(const PipelineSpec& spec);
+
+/// "4GiB", "512 MiB", "1048576", "2.5GB" → bytes. Throws Error on anything else.
+std::uint64_t parse_byte_size(std::string_view text);
+/// 1610612736 → "1.50 GiB"
+std::string format_bytes(std::uint64_t bytes);
+
+}  // namespace feedgraph

@@ -1,0 +1,52 @@
+#pragma once
+// What a run measured (DESIGN §5). Times are seconds, rates per second, sizes bytes.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace feedgraph {
+
+struct NodeStats {
+  std::string name;            ///< read | transform | pin | copy | compute
+  int concurrency = 1;
+  std::int64_t batches = 0;
+  double busy_s = 0;           ///< summed over workers; GPU nodes: stream time from events
+  double utilization = 0;      ///< busy / (wall * concurrency), in [0, 1]
+  double wait_input_s = 0;     ///< summed over batches: time a batch waited in front of this node
+  double wait_token_s = 0;     ///< part of wait_input_s spent waiting for a pool token (buffer, slot)
+};
+
+/// Where the memory of a run goes. All of it is allocated before the graph starts.
+struct MemoryPlan {
+  std::uint64_t host_bytes = 0;     ///< prefetch host buffers
+  std::uint64_t pinned_bytes = 0;   ///< page-locked staging slots (+ checksum readback)
+  std::uint64_t device_bytes = 0;   ///< device buffers + compute scratch (host memory on the host backend)
+  std::uint64_t total() const { return host_bytes + pinned_bytes + device_bytes; }
+};
+
+struct RunStats {
+  std::string graph;
+  std::string variant;           ///< serial | concurrent
+  std::string backend;           ///< cuda | host
+  std::string device_name;
+  std::int64_t batches = 0;
+  std::int64_t samples = 0;
+  double setup_s = 0;            ///< allocation and stage preparation, before the graph starts
+  double wall_s = 0;             ///< first ticket to last batch computed
+  double samples_per_s = 0;
+  double batches_per_s = 0;
+  std::uint64_t bytes_copied = 0;
+  double h2d_gbps = 0;           ///< bytes copied / wall (what the graph delivered across the link)
+  double copy_gbps = 0;          ///< bytes copied / copy-busy time (the link rate while copying)
+  double copy_s = 0;             ///< copy stream busy time
+  double compute_s = 0;          ///< compute stream busy time
+  double gpu_idle_fraction = 0;  ///< 1 - compute busy / wall
+  double copy_hidden_fraction = 0;  ///< share of copy time that overlapped compute
+  double latency_p50_s = 0, latency_p95_s = 0, latency_p99_s = 0;  ///< ticket issued → batch computed
+  MemoryPlan memory;             ///< planned, before the run
+  std::uint64_t peak_memory_bytes = 0;  ///< measured: the most the engine's allocators held at once
+  std::string verdict;
+  std::vector<NodeStats> nodes;
+};
+
+}  // namespace feedgraph

@@ -1,0 +1,36 @@
+#include "feedgraph/checksum.hpp"
+
+#include <cstring>
+
+#include "checksum/mix.hpp"
+
+namespace feedgraph {
+
+std::uint64_t sample_checksum(std::span<const std::byte> sample, std::int64_t index) noexcept {
+  const std::size_t words = (sample.size() + 7) / 8;
+  const auto base = static_cast<std::uint64_t>(index) * words;
+  std::uint64_t sum = 0;
+  const std::size_t full = sample.size() / 8;
+  for (std::size_t w = 0; w < full; ++w) {
+    std::uint64_t word;
+    std::memcpy(&word, sample.data() + 8 * w, 8);  // an unaligned-safe load; compiles to one mov
+    sum += detail::checksum_term(word, base + w);
+  }
+  if (full < words) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, sample.data() + 8 * full, sample.size() - 8 * full);
+    sum += detail::checksum_term(word, base + full);
+  }
+  return sum;
+}
+
+std::uint64_t batch_checksum(std::span<const std::byte> batch, std::size_t sample_bytes) noexcept {
+  if (sample_bytes == 0) return 0;
+  std::uint64_t sum = 0;
+  const std::size_t samples = batch.size() / sample_bytes;
+  for (std::size_t j = 0; j < samples; ++j)
+    sum += sample_checksum(batch.subspan(j * sample_bytes, sample_bytes), static_cast<std::int64_t>(j));
+  return sum;
+}
+
+}  // namespace feedgraph

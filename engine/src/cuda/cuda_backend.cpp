@@ -1,0 +1,185 @@
+// The cuda backend: a copy stream, a compute stream, events per device-buffer slot, and completions
+// delivered by cudaStreamAddCallback.
+//
+// Why cudaStreamAddCallback and not cudaLaunchHostFunc: a host function is not called once the context has
+// an error, so a pipeline waiting on it would hang after a kernel fault; a stream callback is always called
+// and carries the status (DESIGN §1). The callback makes no CUDA call; it only hands the status to the sink.
+#include <cuda_runtime_api.h>
+
+#include <cstdio>
+#include <vector>
+
+#include "backend/backend.hpp"
+#include "cuda/check.hpp"
+#include "cuda/handles.hpp"
+
+namespace feedgraph::detail {
+
+void warn_cuda(const char* call, cudaError_t code) noexcept {
+  std::fprintf(stderr, "feedgraph: warning: %s: %s (%d)\n", call, cudaGetErrorName(code), static_cast<int>(code));
+}
+
+namespace {
+
+
+class CudaBackend final : public Backend {
+ public:
+  explicit CudaBackend(int device) : device_(device) {
+    FG_CUDA(cudaSetDevice(device_));
+    cudaDeviceProp prop{};
+    FG_CUDA(cudaGetDeviceProperties(&prop, device_));
+    name_ = prop.name;
+    copy_stream_ = make_stream();
+    compute_stream_ = make_stream();
+    origin_event_ = make_event();
+  }
+
+  ~CudaBackend() override { drain(); }
+
+  BackendKind kind() const override { return BackendKind::cuda; }
+  std::string device_name() const override { return name_; }
+
+  void allocate_slots(int slots, std::size_t bytes, MemoryCounter& counter) override {
+    FG_CUDA(cudaSetDevice(device_));
+    slots_.resize(static_cast<std::size_t>(slots));
+    checksum_device_ = make_device(sizeof(std::uint64_t) * static_cast<std::size_t>(slots));
+    checksum_host_ = make_pinned(sizeof(std::uint64_t) * static_cast<std::size_t>(slots));
+    counter.add(2 * sizeof(std::uint64_t) * static_cast<std::size_t>(slots));
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+      auto& s = slots_[i];
+      s.memory = make_device(bytes);
+      counter.add(bytes);
+      s.copy_begin = make_event();
+      s.copy_end = make_event();
+      s.compute_begin = make_event();
+      s.compute_end = make_event();
+      s.on_copy = Callback{this, static_cast<int>(i), Op::copy};
+      s.on_compute = Callback{this, static_cast<int>(i), Op::compute};
+    }
+  }
+  std::byte* slot_memory(int slot) override { return static_cast<std::byte*>(slot_at(slot).memory.get()); }
+
+  std::shared_ptr<std::byte> allocate_pinned(std::size_t bytes, MemoryCounter& counter) override {
+    FG_CUDA(cudaSetDevice(device_));
+    auto owner = std::make_shared<PinnedBuffer>(make_pinned(bytes));
+    counter.add(bytes);
+    return std::shared_ptr<std::byte>(owner, static_cast<std::byte*>(owner->get()));
+  }
+
+  void start(CompletionSink& sink) override {
+    sink_ = &sink;
+    // Waiting for the origin event once places the GPU clock on the host's: the graph starts its own clock
+    // right after this returns, and every GPU time is (event - origin) on that clock.
+    FG_CUDA(cudaEventRecord(origin_event_.get(), compute_stream_.get()));
+    FG_CUDA(cudaEventSynchronize(origin_event_.get()));
+  }
+
+  void copy(int slot, const std::byte* src, std::size_t bytes, CopyMode mode) override {
+    auto& s = slot_at(slot);
+    cudaStream_t stream = mode.own_stream ? copy_stream_.get() : compute_stream_.get();
+    s.copy_on_compute_stream = !mode.own_stream;
+    FG_CUDA(cudaEventRecord(s.copy_begin.get(), stream));
+    FG_CUDA(cudaMemcpyAsync(s.memory.get(), src, bytes, cudaMemcpyHostToDevice, stream));
+    FG_CUDA(cudaEventRecord(s.copy_end.get(), stream));
+    if (mode.blocking) {
+      // non_blocking: false is PyTorch's `x.to(device)`: an async copy on the current stream, then a wait
+      // for that stream, which also waits for every kernel queued before the copy.
+      const cudaError_t status = cudaStreamSynchronize(stream);
+      sink_->on_complete(Op::copy, slot, static_cast<int>(status), nullptr);
+      return;
+    }
+    FG_CUDA(cudaStreamAddCallback(stream, &on_stream_done, &s.on_copy, 0));
+  }
+
+  void compute(int slot, ComputeStage& stage, DeviceBatchView batch) override {
+    auto& s = slot_at(slot);
+    cudaStream_t stream = compute_stream_.get();
+    // A device-side wait: the compute stream holds back until the copy has landed; the host goes on.
+    if (!s.copy_on_compute_stream) FG_CUDA(cudaStreamWaitEvent(stream, s.copy_end.get(), 0));
+    FG_CUDA(cudaEventRecord(s.compute_begin.get(), stream));
+    auto* cell = static_cast<std::uint64_t*>(checksum_device_.get()) + slot;
+    FG_CUDA(cudaMemsetAsync(cell, 0, sizeof(std::uint64_t), stream));
+    stage.launch(ComputeLaunch{BackendKind::cuda, batch, cell, stream});
+    FG_CUDA(cudaGetLastError());
+    FG_CUDA(cudaMemcpyAsync(static_cast<std::uint64_t*>(checksum_host_.get()) + slot, cell, sizeof(std::uint64_t),
+                            cudaMemcpyDeviceToHost, stream));
+    FG_CUDA(cudaEventRecord(s.compute_end.get(), stream));
+    FG_CUDA(cudaStreamAddCallback(stream, &on_stream_done, &s.on_compute, 0));
+  }
+  CUstream_st* compute_stream() override { return compute_stream_.get(); }
+
+  SlotTimes times(int slot) override {
+    auto& s = slot_at(slot);
+    return SlotTimes{since_origin(s.copy_begin), since_origin(s.copy_end), since_origin(s.compute_begin),
+                     since_origin(s.compute_end)};
+  }
+  std::uint64_t checksum(int slot) override { return static_cast<std::uint64_t*>(checksum_host_.get())[slot]; }
+  std::string status_name(int status) override { return cudaGetErrorName(static_cast<cudaError_t>(status)); }
+  std::string status_text(int status) override { return cudaGetErrorString(static_cast<cudaError_t>(status)); }
+
+  void drain() noexcept override {
+    // After a kernel fault these return the sticky error; nothing more can be done, and the run's error is
+    // already recorded, so they only warn.
+    if (copy_stream_.get()) (void)cudaStreamSynchronize(copy_stream_.get());
+    if (compute_stream_.get()) (void)cudaStreamSynchronize(compute_stream_.get());
+  }
+
+ private:
+  struct Callback {
+    CudaBackend* self = nullptr;
+    int slot = 0;
+    Op op = Op::copy;
+  };
+  struct Slot {
+    DeviceBuffer memory;
+    Event copy_begin, copy_end, compute_begin, compute_end;
+    Callback on_copy, on_compute;
+    bool copy_on_compute_stream = false;
+  };
+
+  static void CUDART_CB on_stream_done(cudaStream_t, cudaError_t status, void* user) {
+    auto* cb = static_cast<Callback*>(user);
+    cb->self->sink_->on_complete(cb->op, cb->slot, static_cast<int>(status), nullptr);
+  }
+
+  Slot& slot_at(int slot) { return slots_[static_cast<std::size_t>(slot)]; }
+
+  double since_origin(const Event& e) {
+    float ms = 0;
+    if (cudaEventElapsedTime(&ms, origin_event_.get(), e.get()) != cudaSuccess) return 0;
+    return ms / 1000.0;
+  }
+
+  int device_;
+  std::string name_;
+  CompletionSink* sink_ = nullptr;
+  Stream copy_stream_, compute_stream_;
+  Event origin_event_;
+  DeviceBuffer checksum_device_;
+  PinnedBuffer checksum_host_;
+  std::vector<Slot> slots_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_cuda_backend(int device_index) { return std::make_unique<CudaBackend>(device_index); }
+
+int cuda_device_count(std::string& why) {
+  int n = 0;
+  const cudaError_t status = cudaGetDeviceCount(&n);
+  if (status != cudaSuccess) {
+    why = std::string("no CUDA device answered (") + cudaGetErrorName(status) + ": " + cudaGetErrorString(status) + ")";
+    (void)cudaGetLastError();
+    return 0;
+  }
+  if (n == 0) why = "no CUDA device answered (0 devices)";
+  return n;
+}
+
+std::string cuda_device_name(int index) {
+  cudaDeviceProp prop{};
+  if (cudaGetDeviceProperties(&prop, index) != cudaSuccess) return "cuda:" + std::to_string(index);
+  return prop.name;
+}
+
+}  // namespace feedgraph::detail

@@ -1,0 +1,26 @@
+#pragma once
+// A pipeline spec turned into what a run needs before any memory is allocated: the backend choice, the
+// built stages (which validates their options), the sample layout and the memory plan.
+#include <memory>
+#include <vector>
+
+#include "backend/backend.hpp"
+#include "feedgraph/pipeline.hpp"
+#include "feedgraph/stage.hpp"
+
+namespace feedgraph::detail {
+
+struct Assembly {
+  PipelineSpec spec;
+  DeviceChoice device;
+  std::unique_ptr<Source> source;
+  std::vector<std::unique_ptr<Transform>> transforms;
+  std::unique_ptr<ComputeStage> compute;
+  Plan plan;
+};
+
+/// Builds every stage and sizes every pool; throws ConfigError for bad stage options and Error when the
+/// plan is over `memory_budget`. Allocates nothing.
+Assembly assemble(const PipelineSpec& spec);
+
+}  // namespace feedgraph::detail

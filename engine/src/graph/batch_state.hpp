@@ -1,0 +1,92 @@
+#pragma once
+// What travels through the graph: a pointer to one in-flight batch's state, from a pool sized to the most
+// batches that can be in flight at once (every in-flight batch holds a host buffer, a pinned slot or a
+// device buffer, so the pool needs prefetch + slots + buffers entries). Nothing is allocated per batch.
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+namespace feedgraph::detail {
+
+enum class Node : int { read, transform, pin, copy, compute, count };
+inline constexpr const char* node_name(Node n) {
+  constexpr const char* names[] = {"read", "transform", "pin", "copy", "compute"};
+  return names[static_cast<int>(n)];
+}
+
+struct BatchState {
+  std::int64_t ticket = -1;
+  std::int64_t epoch = 0;
+  std::int64_t index = 0;
+  std::int64_t samples = 0;
+  std::vector<std::int64_t> sample_ids;  // capacity reserved once: batch_size
+  int host_buffer = -1;
+  int pinned_slot = -1;
+  int device_slot = -1;
+  std::uint64_t host_checksum = 0;
+  double ready_at = 0;  // when it left the previous node, for wait-for-input
+  // For the watchdog, which reads them from its own thread.
+  std::atomic<int> in_node{-1};
+  std::atomic<double> since{0};
+};
+
+/// Per ticket, on the run clock (seconds); filled by the nodes, read after the run.
+struct TicketTimes {
+  double read_begin = 0, read_end = 0, transform_begin = 0, transform_end = 0, pin_begin = 0, pin_end = 0;
+  double copy_begin = 0, copy_end = 0, compute_begin = 0, compute_end = 0, done = 0;
+};
+
+/// A free list of BatchState indices; one lock per batch, never contended for long.
+class BatchPool {
+ public:
+  BatchPool(std::size_t n, std::size_t batch_size) : states_(n) {
+    free_.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      states_[i].sample_ids.reserve(batch_size);
+      free_.push_back(static_cast<int>(n - 1 - i));
+    }
+  }
+  BatchState* acquire() {
+    std::lock_guard lock(mutex_);
+    if (free_.empty()) return nullptr;  // impossible when sized as above; the caller treats it as a bug
+    const int i = free_.back();
+    free_.pop_back();
+    return &states_[static_cast<std::size_t>(i)];
+  }
+  void release(BatchState* s) {
+    s->in_node.store(-1);
+    std::lock_guard lock(mutex_);
+    free_.push_back(static_cast<int>(s - states_.data()));
+  }
+  std::vector<BatchState>& states() { return states_; }
+
+ private:
+  std::vector<BatchState> states_;
+  std::vector<int> free_;
+  std::mutex mutex_;
+};
+
+/// Time a token pool spent empty: the measure of "waiting for a token" (a buffer, a slot).
+class TokenGauge {
+ public:
+  explicit TokenGauge(int tokens = 0) : free_(tokens) {}
+  void reset(int tokens) { free_ = tokens; empty_since_ = -1; empty_s_ = 0; }
+  void take(double now) {
+    std::lock_guard lock(mutex_);
+    if (--free_ == 0) empty_since_ = now;
+  }
+  void give(double now) {
+    std::lock_guard lock(mutex_);
+    if (free_++ == 0 && empty_since_ >= 0) empty_s_ += now - empty_since_;
+  }
+  double empty_seconds() const { return empty_s_; }
+
+ private:
+  int free_ = 0;
+  double empty_since_ = -1;
+  double empty_s_ = 0;
+  std::mutex mutex_;
+};
+
+}  // namespace feedgraph::detail

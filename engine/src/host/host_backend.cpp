@@ -1,0 +1,162 @@
+// The host backend: a copy thread and a compute thread stand in for the copy engine and the compute stream.
+//
+// It exists so that the whole graph (tokens, async completions, ordering, errors) runs and is tested where
+// there is no GPU; it is the same graph, not a shortcut around it. Each stand-in thread executes its ops in
+// FIFO order like a CUDA stream, and reports completions from its own thread like a stream callback.
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "backend/backend.hpp"
+#include "feedgraph/errors.hpp"
+#include "host/op_queue.hpp"
+
+namespace feedgraph::detail {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct AlignedFree {
+  void operator()(std::byte* p) const noexcept { std::free(p); }
+};
+
+std::byte* aligned_bytes(std::size_t bytes) {
+  // 4 KiB alignment: whole pages, like cudaMalloc's and cudaHostAlloc's, so stages see the same alignment.
+  constexpr std::size_t kAlign = 4096;
+  const std::size_t rounded = std::max<std::size_t>(kAlign, (bytes + kAlign - 1) / kAlign * kAlign);
+  auto* p = static_cast<std::byte*>(std::aligned_alloc(kAlign, rounded));
+  if (!p) throw Error("out of host memory allocating " + std::to_string(bytes) + " bytes");
+  return p;
+}
+
+class HostBackend final : public Backend {
+ public:
+  ~HostBackend() override { drain(); }
+
+  BackendKind kind() const override { return BackendKind::host; }
+  std::string device_name() const override { return host_device_name(); }
+
+  void allocate_slots(int slots, std::size_t bytes, MemoryCounter& counter) override {
+    for (int i = 0; i < slots; ++i) {
+      auto& s = *slots_.emplace_back(std::make_unique<Slot>());
+      s.memory.reset(aligned_bytes(bytes));
+      counter.add(bytes);
+    }
+    // One op per slot per stream can be outstanding; the queues never grow after this.
+    copy_queue_.reserve(static_cast<std::size_t>(slots) * 2 + 2);
+    compute_queue_.reserve(static_cast<std::size_t>(slots) * 2 + 2);
+  }
+  std::byte* slot_memory(int slot) override { return slots_[static_cast<std::size_t>(slot)]->memory.get(); }
+
+  std::shared_ptr<std::byte> allocate_pinned(std::size_t bytes, MemoryCounter& counter) override {
+    counter.add(bytes);
+    return std::shared_ptr<std::byte>(aligned_bytes(bytes), AlignedFree{});
+  }
+
+  void start(CompletionSink& sink) override {
+    sink_ = &sink;
+    origin_ = Clock::now();
+    copy_thread_ = std::thread([this] { copy_queue_.serve([this](const HostOp& op) { execute(op); }); });
+    compute_thread_ = std::thread([this] { compute_queue_.serve([this](const HostOp& op) { execute(op); }); });
+  }
+
+  void copy(int slot, const std::byte* src, std::size_t bytes, CopyMode mode) override {
+    auto& s = *slots_[static_cast<std::size_t>(slot)];
+    {
+      std::lock_guard lock(s.mutex);
+      s.copied = false;
+    }
+    HostOp op{Op::copy, slot, src, bytes, nullptr, {}, !mode.blocking};
+    (mode.own_stream ? copy_queue_ : compute_queue_).push(op);
+    if (mode.blocking) {
+      // non_blocking: false — the caller waits for the stream, as `cudaStreamSynchronize` would.
+      std::unique_lock lock(s.mutex);
+      s.changed.wait(lock, [&] { return s.copied; });
+      lock.unlock();
+      sink_->on_complete(Op::copy, slot, s.status, s.status ? s.message.c_str() : nullptr);
+    }
+  }
+
+  void compute(int slot, ComputeStage& stage, DeviceBatchView batch) override {
+    compute_queue_.push(HostOp{Op::compute, slot, nullptr, 0, &stage, batch, true});
+  }
+  CUstream_st* compute_stream() override { return nullptr; }
+
+  SlotTimes times(int slot) override { return slots_[static_cast<std::size_t>(slot)]->times; }
+  std::uint64_t checksum(int slot) override { return slots_[static_cast<std::size_t>(slot)]->checksum; }
+  std::string status_name(int status) override { return status ? "host stage error" : "ok"; }
+  std::string status_text(int status) override { return status ? "the stage threw" : "ok"; }
+
+  void drain() noexcept override {
+    copy_queue_.close();
+    compute_queue_.close();
+    if (copy_thread_.joinable()) copy_thread_.join();
+    if (compute_thread_.joinable()) compute_thread_.join();
+  }
+
+ private:
+  struct Slot {
+    std::unique_ptr<std::byte, AlignedFree> memory;
+    SlotTimes times;
+    std::uint64_t checksum = 0;
+    int status = 0;
+    std::string message;
+    std::mutex mutex;
+    std::condition_variable changed;
+    bool copied = false;  // the host stand-in for the slot's copy-end event
+  };
+
+  double now() const { return std::chrono::duration<double>(Clock::now() - origin_).count(); }
+
+  void execute(const HostOp& op) {
+    auto& s = *slots_[static_cast<std::size_t>(op.slot)];
+    if (op.op == Op::copy) {
+      s.times.copy_begin = now();
+      std::memcpy(s.memory.get(), op.src, op.bytes);
+      s.times.copy_end = now();
+      s.status = 0;
+      {
+        std::lock_guard lock(s.mutex);
+        s.copied = true;
+      }
+      s.changed.notify_all();
+      if (op.notify) sink_->on_complete(Op::copy, op.slot, 0, nullptr);
+      return;
+    }
+    // The compute stream waits for the slot's copy (cudaStreamWaitEvent), not the host.
+    {
+      std::unique_lock lock(s.mutex);
+      s.changed.wait(lock, [&] { return s.copied; });
+    }
+    s.times.compute_begin = now();
+    s.status = 0;
+    try {
+      s.checksum = 0;
+      op.stage->launch(ComputeLaunch{BackendKind::host, op.batch, &s.checksum, nullptr});
+    } catch (const std::exception& e) {
+      s.status = 1;
+      s.message = e.what();
+    }
+    s.times.compute_end = now();
+    sink_->on_complete(Op::compute, op.slot, s.status, s.status ? s.message.c_str() : nullptr);
+  }
+
+  std::vector<std::unique_ptr<Slot>> slots_;  // pointers: a Slot holds a mutex
+  CompletionSink* sink_ = nullptr;
+  Clock::time_point origin_;
+  OpQueue copy_queue_;
+  OpQueue compute_queue_;
+  std::thread copy_thread_;
+  std::thread compute_thread_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_host_backend() { return std::make_unique<HostBackend>(); }
+
+}  // namespace feedgraph::detail

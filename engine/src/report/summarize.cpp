@@ -1,0 +1,116 @@
+#include "report/summarize.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace feedgraph::detail {
+namespace {
+
+struct Interval {
+  double begin, end;
+};
+
+double percentile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const double pos = q * static_cast<double>(v.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(pos));
+  const auto hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
+}
+
+/// Seconds of `x` covered by the union of `sorted` (sorted by begin, non-overlapping: one stream).
+double covered(const Interval& x, const std::vector<Interval>& sorted) {
+  auto it = std::lower_bound(sorted.begin(), sorted.end(), x.begin,
+                             [](const Interval& i, double t) { return i.end < t; });
+  double sum = 0;
+  for (; it != sorted.end() && it->begin < x.end; ++it)
+    sum += std::max(0.0, std::min(x.end, it->end) - std::max(x.begin, it->begin));
+  return sum;
+}
+
+}  // namespace
+
+RunStats summarize_run(RunInputs in) {
+  RunStats s;
+  s.graph = in.spec.name;
+  s.variant = in.spec.variant();
+  s.backend = in.backend;
+  s.device_name = in.device_name;
+  s.batches = in.plan.batches;
+  s.samples = in.plan.samples * in.spec.epochs;
+  if (in.spec.drop_last) s.samples = in.plan.batches * in.spec.batch_size;
+  s.setup_s = in.setup_s;
+  s.wall_s = in.wall_s;
+  const double wall = std::max(in.wall_s, 1e-9);
+  s.samples_per_s = static_cast<double>(s.samples) / wall;
+  s.batches_per_s = static_cast<double>(s.batches) / wall;
+  s.memory = in.plan.memory;
+  s.peak_memory_bytes = in.peak_memory_bytes;
+
+  std::vector<Interval> compute;
+  std::vector<double> latency;
+  compute.reserve(in.times.size());
+  latency.reserve(in.times.size());
+  for (const auto& t : in.times) {
+    s.copy_s += t.copy_end - t.copy_begin;
+    s.compute_s += t.compute_end - t.compute_begin;
+    compute.push_back({t.compute_begin, t.compute_end});
+    latency.push_back(t.done - t.read_begin);
+  }
+  std::sort(compute.begin(), compute.end(), [](const Interval& a, const Interval& b) { return a.begin < b.begin; });
+  double hidden = 0;
+  for (const auto& t : in.times) hidden += covered({t.copy_begin, t.copy_end}, compute);
+  s.copy_hidden_fraction = s.copy_s > 0 ? std::clamp(hidden / s.copy_s, 0.0, 1.0) : 0;
+  s.gpu_idle_fraction = std::clamp(1.0 - s.compute_s / wall, 0.0, 1.0);
+
+  const std::uint64_t sample_bytes = in.plan.layout.bytes();
+  s.bytes_copied = static_cast<std::uint64_t>(s.samples) * sample_bytes;
+  s.h2d_gbps = static_cast<double>(s.bytes_copied) / wall / 1e9;
+  s.copy_gbps = s.copy_s > 0 ? static_cast<double>(s.bytes_copied) / s.copy_s / 1e9 : 0;
+  s.latency_p50_s = percentile(latency, 0.50);
+  s.latency_p95_s = percentile(latency, 0.95);
+  s.latency_p99_s = percentile(latency, 0.99);
+
+  for (auto& n : in.nodes) {
+    if (n.name == "copy") n.busy_s = s.copy_s;
+    if (n.name == "compute") n.busy_s = s.compute_s;
+    n.utilization = std::clamp(n.busy_s / (wall * n.concurrency), 0.0, 1.0);
+  }
+  s.nodes = std::move(in.nodes);
+  s.verdict = verdict(s, in.spec);
+  return s;
+}
+
+std::string verdict(const RunStats& s, const PipelineSpec& spec) {
+  auto pct = [](double f) { return std::to_string(static_cast<int>(std::lround(f * 100))) + "%"; };
+  const double gpu_busy = 1.0 - s.gpu_idle_fraction;
+  const double copy_busy = s.wall_s > 0 ? s.copy_s / s.wall_s : 0;
+  if (gpu_busy >= 0.95)
+    return "compute-bound: the compute stream is busy " + pct(gpu_busy) +
+           " of the run; the input pipeline keeps up, only a faster compute moves it";
+  if (copy_busy >= 0.90) {
+    std::string fix = spec.transfer.pinned ? "ship fewer bytes per sample (a smaller dtype)"
+                                           : "turn on transfer.pinned (pageable copies are slow)";
+    return "transfer-bound: the copy engine is busy " + pct(copy_busy) + " at " +
+           std::to_string(static_cast<int>(std::lround(s.copy_gbps))) + " GB/s, GPU idle " + pct(s.gpu_idle_fraction) +
+           ": " + fix;
+  }
+  const NodeStats* worst = nullptr;
+  for (const auto& n : s.nodes)
+    if (n.name != "copy" && n.name != "compute" && (!worst || n.utilization > worst->utilization)) worst = &n;
+  if (!worst) return "no verdict: no host node ran";
+  const std::string knob = "concurrency." + worst->name;
+  if (worst->utilization >= 0.8)
+    return "input-bound: " + worst->name + " busy " + pct(worst->utilization) + " of " +
+           std::to_string(worst->concurrency) + (worst->concurrency == 1 ? " worker" : " workers") + ", GPU idle " +
+           pct(s.gpu_idle_fraction) + ": raise " + knob;
+  if (!spec.transfer.non_blocking || !spec.transfer.copy_stream)
+    return "serialized: no stage is busy over " + pct(worst->utilization) + " (" + worst->name +
+           " the most), GPU idle " + pct(s.gpu_idle_fraction) +
+           ": blocking copies keep the stages from overlapping; turn on transfer.non_blocking and transfer.copy_stream";
+  return "latency-bound: no stage is busy over " + pct(worst->utilization) + " (" + worst->name + " the most), GPU idle " +
+         pct(s.gpu_idle_fraction) + ": raise prefetch so more batches overlap";
+}
+
+}  // namespace feedgraph::detail

@@ -1,0 +1,29 @@
+#pragma once
+// From what the nodes recorded to the numbers of a report: throughput, GPU busy and idle, copy overlap,
+// latency percentiles, utilization, and the verdict.
+#include <string>
+#include <vector>
+
+#include "feedgraph/pipeline.hpp"
+#include "graph/batch_state.hpp"
+
+namespace feedgraph::detail {
+
+struct RunInputs {
+  const PipelineSpec& spec;
+  const Plan& plan;
+  const std::vector<TicketTimes>& times;
+  std::string backend;
+  std::string device_name;
+  double wall_s = 0;
+  double setup_s = 0;
+  std::uint64_t peak_memory_bytes = 0;
+  std::vector<NodeStats> nodes;  ///< busy, batches and waits filled; utilization computed here
+};
+
+RunStats summarize_run(RunInputs in);
+
+/// One line: which node limits the graph and the setting that would move it.
+std::string verdict(const RunStats& s, const PipelineSpec& spec);
+
+}  // namespace feedgraph::detail

@@ -1,0 +1,47 @@
+// Element types and sample layouts (layout.hpp).
+#include "feedgraph/layout.hpp"
+
+#include <fmt/format.h>
+
+namespace feedgraph {
+
+std::size_t dtype_size(DType t) noexcept {
+  switch (t) {
+    case DType::u8: return 1;
+    case DType::i32: return 4;
+    case DType::f16: return 2;
+    case DType::f32: return 4;
+  }
+  return 0;  // unreachable for a valid enumerator; keeps -Wreturn-type quiet
+}
+
+std::string_view dtype_name(DType t) noexcept {
+  switch (t) {
+    case DType::u8: return "uint8";
+    case DType::i32: return "int32";
+    case DType::f16: return "float16";
+    case DType::f32: return "float32";
+  }
+  return "unknown";
+}
+
+std::optional<DType> parse_dtype(std::string_view name) noexcept {
+  for (DType t : {DType::u8, DType::i32, DType::f16, DType::f32}) {
+    if (dtype_name(t) == name) return t;
+  }
+  return std::nullopt;
+}
+
+std::int64_t SampleLayout::elements() const noexcept {
+  // An empty shape is a scalar: one element, as in NumPy.
+  std::int64_t n = 1;
+  for (std::int64_t d : shape) n *= d;
+  return n;
+}
+
+std::string SampleLayout::describe() const {
+  std::string dims = shape.empty() ? std::string("scalar") : fmt::format("{}", fmt::join(shape, "x"));
+  return fmt::format("{} {}", dims, dtype_name(dtype));
+}
+
+}  // namespace feedgraph

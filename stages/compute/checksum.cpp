@@ -1,0 +1,27 @@
+// `kernel: checksum` — reads every byte of the batch once and produces its checksum: the lightest compute
+// that still proves the batch arrived intact.
+#include "feedgraph/checksum.hpp"
+#include "feedgraph/device_checksum.hpp"
+#include "feedgraph/stage.hpp"
+
+namespace feedgraph::stages {
+namespace {
+
+class ChecksumKernel final : public ComputeStage {
+ public:
+  void launch(const ComputeLaunch& l) override {
+    if (l.backend == BackendKind::cuda) {
+      enqueue_device_checksum(l.batch, l.checksum, l.stream);
+      return;
+    }
+    *l.checksum = batch_checksum({l.batch.data, l.batch.bytes}, l.batch.layout.bytes());
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<ComputeStage> make_checksum(const StageOptions&, const StageContext&) {
+  return std::make_unique<ChecksumKernel>();
+}
+
+}  // namespace feedgraph::stages

@@ -1,0 +1,39 @@
+// The numbers a run reports add up.
+#include "graph_test_util.hpp"
+
+using namespace feedgraph;
+
+TEST_CASE("run metrics are consistent: busy within wall x concurrency, fractions in [0, 1], counts exact") {
+  auto spec = parse_pipeline(fgtest::small_graph(96, 8, 2, "concurrency: {read: 2, transform: 2, pin: 1}\n"), "r.yaml");
+  auto s = run(spec);
+  CHECK(s.variant == "concurrent");
+  CHECK(s.backend == "host");
+  CHECK(s.batches == 24);
+  CHECK(s.samples == 192);
+  CHECK(s.bytes_copied == 192u * 3 * 8 * 8 * 4);
+  CHECK(s.wall_s > 0);
+  CHECK(s.samples_per_s == doctest::Approx(192 / s.wall_s));
+  CHECK(s.gpu_idle_fraction >= 0);
+  CHECK(s.gpu_idle_fraction <= 1);
+  CHECK(s.copy_hidden_fraction >= 0);
+  CHECK(s.copy_hidden_fraction <= 1);
+  CHECK(s.latency_p50_s <= s.latency_p95_s);
+  CHECK(s.latency_p95_s <= s.latency_p99_s);
+  CHECK(s.latency_p99_s <= s.wall_s);
+  REQUIRE(s.nodes.size() == 5);
+  for (const auto& n : s.nodes) {
+    CAPTURE(n.name);
+    CHECK(n.batches == 24);
+    CHECK(n.busy_s <= s.wall_s * n.concurrency * 1.01);
+    CHECK(n.utilization >= 0);
+    CHECK(n.utilization <= 1);
+  }
+  CHECK_FALSE(s.verdict.empty());
+}
+
+TEST_CASE("without pinned memory there is no pin node in the report") {
+  auto spec = parse_pipeline(fgtest::small_graph(16, 4, 1, "transfer: {pinned: false}\n"), "np.yaml");
+  auto s = run(spec);
+  for (const auto& n : s.nodes) CHECK(n.name != "pin");
+  CHECK(s.nodes.size() == 4);
+}

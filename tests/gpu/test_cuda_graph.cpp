@@ -33,7 +33,7 @@ class TrapKernel final : public ComputeStage {
 }  // namespace
 
 TEST_SUITE("gpu") {
-  TEST_CASE("cuda: every sample once per epoch, in order when ordered, verified, over concurrency x prefetch") {
+  TEST_CASE("cuda: every sample once per epoch and in order when ordered and verified over concurrency x prefetch") {
     for (int conc : {1, 2, 4})
       for (int prefetch : {1, 2, 8})
         for (bool ordered : {true, false}) {
@@ -53,7 +53,7 @@ TEST_SUITE("gpu") {
         }
   }
 
-  TEST_CASE("cuda: every transfer switch combination, and the serial twin, deliver verified batches") {
+  TEST_CASE("cuda: every transfer switch combination and the serial twin deliver verified batches") {
     for (int mask = 0; mask < 8; ++mask) {
       CAPTURE(mask);
       const std::string extra = std::string("transfer: {pinned: ") + (mask & 1 ? "true" : "false") +
@@ -79,7 +79,7 @@ TEST_SUITE("gpu") {
     CHECK(stats.compute_s > 0);
   }
 
-  TEST_CASE("cuda: a trapping kernel ends the run with a CudaError, not a hang") {
+  TEST_CASE("cuda: a trapping kernel ends the run with a CudaError / not a hang") {
     register_compute("test_trap", [](const StageOptions&, const StageContext&) { return std::make_unique<TrapKernel>(3); });
     auto spec = parse_pipeline(gpu_graph(80, 8, 1, "compute: {kernel: test_trap}\n"), "gpu-trap.yaml");
     try {

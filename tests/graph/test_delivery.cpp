@@ -4,7 +4,7 @@
 
 using namespace feedgraph;
 
-TEST_CASE("every sample arrives exactly once per epoch, in order when ordered, over concurrency x prefetch") {
+TEST_CASE("every sample arrives exactly once per epoch / in order when ordered / over concurrency x prefetch") {
   for (int conc : {1, 2, 4})
     for (int prefetch : {1, 2, 8})
       for (bool ordered : {true, false}) {
@@ -58,7 +58,7 @@ TEST_CASE("every transfer switch combination delivers every sample with matching
   }
 }
 
-TEST_CASE("edge shapes: prefetch above the batch count, a partial last batch, one sample, more workers than batches") {
+TEST_CASE("edge shapes: prefetch above the batch count / a partial last batch / one sample / more workers than batches") {
   SUBCASE("prefetch larger than the number of batches") {
     auto spec = parse_pipeline(fgtest::small_graph(12, 4, 1, "prefetch: 16\nbuffers: {pinned: 9, device: 7}\n"), "p.yaml");
     fgtest::Deliveries d;

@@ -39,7 +39,7 @@ class WrongChecksum final : public ComputeStage {
 };
 }  // namespace
 
-TEST_CASE("a throwing transform is reported with node, batch, sample and its own message") {
+TEST_CASE("a throwing transform is reported with node / batch / sample and its own message") {
   register_transform("test_throw_on_13", [](const StageOptions&, const StageContext&) {
     return std::make_unique<ThrowOnSample>();
   });

@@ -3,7 +3,7 @@
 
 using namespace feedgraph;
 
-TEST_CASE("the plan counts every pool: host buffers, pinned slots, device buffers") {
+TEST_CASE("the plan counts every pool: host buffers / pinned slots / device buffers") {
   auto spec = parse_pipeline(fgtest::small_graph(64, 8, 1, "prefetch: 3\nbuffers: {pinned: 2, device: 4}\n"), "m.yaml");
   auto p = plan(spec);
   const std::uint64_t batch = 8 * 3 * 8 * 8 * 4;
@@ -23,7 +23,7 @@ TEST_CASE("the measured peak never exceeds the planned bound") {
   }
 }
 
-TEST_CASE("a graph over memory_budget is refused before it runs, naming the budget") {
+TEST_CASE("a graph over memory_budget is refused before it runs / naming the budget") {
   auto spec = parse_pipeline(fgtest::small_graph(64, 8, 1, "memory_budget: 4KiB\n"), "budget.yaml");
   bool ran = false;
   RunOptions o;

@@ -3,7 +3,7 @@
 
 using namespace feedgraph;
 
-TEST_CASE("run metrics are consistent: busy within wall x concurrency, fractions in [0, 1], counts exact") {
+TEST_CASE("run metrics are consistent: busy within wall x concurrency / fractions in [0 / 1] / counts exact") {
   auto spec = parse_pipeline(fgtest::small_graph(96, 8, 2, "concurrency: {read: 2, transform: 2, pin: 1}\n"), "r.yaml");
   auto s = run(spec);
   CHECK(s.variant == "concurrent");

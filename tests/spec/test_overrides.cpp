@@ -32,7 +32,7 @@ PipelineSpec with(const std::vector<std::string>& overrides, const char* yaml = 
 
 TEST_SUITE("spec") {
 
-TEST_CASE("an override sets an existing key, with the value parsed as YAML") {
+TEST_CASE("an override sets an existing key to its value parsed as YAML") {
   CHECK(with({"concurrency.read=8"}).concurrency.read == 8);
   CHECK(with({"batch_size=32"}).batch_size == 32);
   CHECK(with({"transfer.pinned=false"}).transfer.pinned == false);
@@ -42,7 +42,7 @@ TEST_CASE("an override sets an existing key, with the value parsed as YAML") {
   CHECK(with({"concurrency.read = 8"}).concurrency.read == 8);                // spaces around '='
 }
 
-TEST_CASE("overrides apply in order, the later one winning") {
+TEST_CASE("overrides apply in order and the later one wins") {
   CHECK(with({"prefetch=2", "prefetch=3"}).prefetch == 3);
   CHECK(with({"concurrency.read=2", "concurrency={pin: 1}"}).concurrency.read == 4);  // the block was replaced
 }
@@ -58,7 +58,7 @@ TEST_CASE("an override creates missing keys and blocks") {
   CHECK(with({"dataset.source=records"}).dataset.name == "records");
 }
 
-TEST_CASE("an override indexes a sequence, written .N or [N]") {
+TEST_CASE("an override indexes a sequence written .N or [N]") {
   PipelineSpec spec = with({"transforms.0.normalize.mean=0.1", "transforms[0].normalize.std=2"});
   REQUIRE(spec.transforms.size() == 1);
   CHECK(spec.transforms[0].options.number("mean", 0.0) == 0.1);

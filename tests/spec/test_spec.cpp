@@ -74,7 +74,7 @@ TEST_CASE("the design's sketch parses to the values it states") {
   CHECK(spec.variant() == "concurrent");
 }
 
-TEST_CASE("a minimal file gets every default, and its name from the file's stem") {
+TEST_CASE("a minimal file gets every default and its name from the file's stem") {
   feedgraph::PipelineSpec spec = parse_pipeline("dataset: {}\n", "graphs/tiny.yaml");
   const feedgraph::PipelineSpec defaults;
   CHECK(spec.name == "tiny");
@@ -92,7 +92,7 @@ TEST_CASE("a minimal file gets every default, and its name from the file's stem"
   CHECK(parse_pipeline("dataset: {}\n", "<code>").name == "pipeline");
 }
 
-TEST_CASE("dataset and compute keep every key but the stage name for the stage, with file positions") {
+TEST_CASE("dataset and compute hand every key but the stage name to the stage with its file position") {
   feedgraph::PipelineSpec spec = parse_pipeline(R"(dataset:
   source: records
   path: data/x.rec
@@ -159,7 +159,7 @@ TEST_CASE("a transform whose options are not a mapping is an error at the option
   CHECK(where(e) == Where{"test.yaml", 3, 5, "transforms[0]"});
 }
 
-TEST_CASE("an unknown top-level key is an error at the key, listing the known ones") {
+TEST_CASE("an unknown top-level key is an error at the key that lists the known ones") {
   ConfigError e = pipeline_error(R"(name: x
 dataset: {}
 batchsize: 4
@@ -193,7 +193,7 @@ TEST_CASE("an unknown key is reported before a bad value elsewhere") {
   CHECK(where(e) == Where{"test.yaml", 3, 1, "prefetch_"});
 }
 
-TEST_CASE("a duplicate key is an error at its second occurrence, naming the first") {
+TEST_CASE("a duplicate key is an error at its second occurrence that names the first") {
   SUBCASE("top level") {
     ConfigError e = pipeline_error("dataset: {}\nepochs: 2\nepochs: 3\n");
     CHECK(where(e) == Where{"test.yaml", 3, 1, "epochs"});
@@ -213,7 +213,7 @@ concurrency:
     ConfigError e = pipeline_error("dataset: {}\nconcurrency: {read: 2, read: 4}\n");
     CHECK(where(e) == Where{"test.yaml", 2, 24, "concurrency.read"});
   }
-  SUBCASE("inside a stage's options, which the schema hands over unread") {
+  SUBCASE("inside the options of a stage that the schema hands over unread") {
     ConfigError e = pipeline_error("dataset:\n  samples: 4\n  cost: {io_us: 1, io_us: 2}\n");
     CHECK(where(e) == Where{"test.yaml", 3, 20, "dataset.cost.io_us"});
   }
@@ -253,7 +253,7 @@ TEST_CASE("a value of the wrong type is an error at the value") {
   }
 }
 
-TEST_CASE("an empty value is an error at its key, not at the next line") {
+TEST_CASE("an empty value is an error at its key and not at the next line") {
   ConfigError e = pipeline_error("dataset: {}\nbatch_size:\nepochs: 2\n");
   CHECK(where(e) == Where{"test.yaml", 2, 1, "batch_size"});
   CHECK(e.message() == "expected an integer, got nothing");
@@ -331,7 +331,7 @@ TEST_CASE("a second YAML document in the file is an error where it starts") {
   CHECK(e.message() == "a pipeline file holds one YAML document; a second one starts here");
 }
 
-TEST_CASE("a file without a dataset is an error naming the missing key, without a position") {
+TEST_CASE("a file without a dataset is an error naming the missing key without a position") {
   ConfigError e = pipeline_error("name: x\nepochs: 2\n");
   CHECK(where(e) == Where{"test.yaml", 0, 0, "dataset"});
   CHECK(std::string(e.what()).starts_with("test.yaml: dataset: missing"));

@@ -57,7 +57,7 @@ TEST_CASE("format_bytes prints binary units with two decimals") {
   CHECK(feedgraph::format_bytes(3ull << 40) == "3.00 TiB");
 }
 
-TEST_CASE("parse_device reads auto, host, cuda and cuda:N, and text() writes them back") {
+TEST_CASE("parse_device reads auto host cuda and cuda:N and text() writes them back") {
   CHECK(feedgraph::parse_device("auto").kind == DeviceSelection::Kind::automatic);
   CHECK(feedgraph::parse_device("host").kind == DeviceSelection::Kind::host);
   DeviceSelection cuda = feedgraph::parse_device("cuda");
@@ -96,7 +96,7 @@ TEST_CASE("pinned_slots and device_buffers are set or derived") {
   CHECK(spec.device_buffers() == 5);
 }
 
-TEST_CASE("the serial twin runs everything serially with the switches off, and changes nothing else") {
+TEST_CASE("the serial twin runs everything serially with the switches off and changes nothing else") {
   PipelineSpec spec = feedgraph::parse_pipeline(R"(name: seed
 device: host
 batch_size: 64
@@ -162,7 +162,7 @@ TEST_CASE("the twin of a twin is the twin") {
   CHECK(again.transfer.copy_stream == twin.transfer.copy_stream);
 }
 
-TEST_CASE("variant is serial only when every concurrency, the prefetch and all three switches say so") {
+TEST_CASE("variant is serial only when every concurrency and the prefetch are 1 and all three switches are off") {
   PipelineSpec spec = feedgraph::serial_twin(PipelineSpec{});
   REQUIRE(spec.variant() == "serial");
   SUBCASE("one concurrency above 1") { spec.concurrency.transform = 2; }

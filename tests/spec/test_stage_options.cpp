@@ -137,7 +137,7 @@ TEST_CASE("StageOptions::integers wants a non-empty sequence and points at a bad
   CHECK(where(e) == Where{"opts.yaml", 2, 8, "count"});
 }
 
-TEST_CASE("StageOptions::child reads a nested block, or an empty one when absent") {
+TEST_CASE("StageOptions::child reads a nested block or an empty one when absent") {
   StageOptions o = options();
   StageOptions sample = o.child("sample");
   CHECK(sample.path() == "sample");
@@ -157,7 +157,7 @@ TEST_CASE("StageOptions::child reads a nested block, or an empty one when absent
   CHECK(where(e) == Where{"opts.yaml", 14, 10, "sample.dtype"});
 }
 
-TEST_CASE("StageOptions::fail points at the key's value, or at the block when the key is absent") {
+TEST_CASE("StageOptions::fail points at the key's value or at the block when the key is absent") {
   StageOptions o = StageOptions::parse("kind: spin\nsample: {shape: [3]}\n", "opts.yaml");
   ConfigError e = config_error([&] { o.fail("kind", "no such kernel"); });
   CHECK(where(e) == Where{"opts.yaml", 1, 7, "kind"});
@@ -170,7 +170,7 @@ TEST_CASE("StageOptions::fail points at the key's value, or at the block when th
   CHECK(where(e) == Where{"opts.yaml", 2, 9, "sample"});
 }
 
-TEST_CASE("reject_unknown names the first key no getter asked for, in file order, with the known ones") {
+TEST_CASE("reject_unknown names the first key in file order that no getter asked for and lists the known ones") {
   StageOptions o = StageOptions::parse("std: 2\nmaen: 0.5\nextra: 1\n", "opts.yaml");
   o.number("mean", 0.0);
   o.number("std", 1.0);
@@ -179,7 +179,7 @@ TEST_CASE("reject_unknown names the first key no getter asked for, in file order
   CHECK(e.message() == "unknown key 'maen' (known: mean, std); did you mean 'mean'?");
 }
 
-TEST_CASE("reject_unknown checks the nested blocks that were read, and rejects those that were not") {
+TEST_CASE("reject_unknown checks the nested blocks that were read and rejects those that were not") {
   StageOptions o = StageOptions::parse(R"(samples: 8
 sample:
   shape: [3, 4]
@@ -228,7 +228,7 @@ TEST_CASE("StageOptions without a block has no keys and takes every fallback") {
   StageOptions::parse("# only a comment\n").reject_unknown();
 }
 
-TEST_CASE("StageOptions::parse rejects bad YAML, a non-mapping and duplicate keys") {
+TEST_CASE("StageOptions::parse rejects bad YAML and a non-mapping and duplicate keys") {
   ConfigError e = config_error([] { StageOptions::parse("{a: 1", "opts.yaml"); });
   CHECK(e.file() == "opts.yaml");
   CHECK(e.line() == 1);

@@ -1,6 +1,7 @@
 #pragma once
 // The one header to include: every public part of feedgraph.
 #include "feedgraph/checksum.hpp"
+#include "feedgraph/device_checksum.hpp"
 #include "feedgraph/errors.hpp"
 #include "feedgraph/layout.hpp"
 #include "feedgraph/options.hpp"

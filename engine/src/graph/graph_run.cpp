@@ -64,7 +64,7 @@ class GraphRun final : public CompletionSink {
     a_.compute->prepare(backend_->kind(), backend_->compute_stream());
     const double setup_s = seconds(Clock::now() - setup_start);
 
-    flow::graph g;
+    flow::graph& g = graph_;
     build(g);
     backend_->start(*this);
     t0_ = Clock::now();
@@ -566,6 +566,8 @@ class GraphRun final : public CompletionSink {
   NodeCounters counters_[static_cast<int>(Node::count)];
   TokenGauge host_gauge_, slot_gauge_, device_gauge_;
 
+  // Declared before its nodes so that it is destroyed after them: a node unregisters from its graph.
+  flow::graph graph_;
   std::optional<flow::input_node<std::int64_t>> tickets_;
   std::optional<flow::buffer_node<Token>> host_pool_, slot_pool_, device_pool_;
   std::optional<flow::join_node<std::tuple<std::int64_t, Token>, flow::reserving>> read_join_;

@@ -69,7 +69,9 @@ std::uint64_t parse_byte_size(std::string_view text) {
   for (const Unit& u : kUnits) {
     if (u.name == unit_name) unit = &u;
   }
-  if (unit == nullptr) invalid(text, fmt::format("unknown unit '{}' (use B, KB, MB, GB, TB, KiB, MiB, GiB or TiB)", unit_name));
+  if (unit == nullptr) {
+    invalid(text, fmt::format("unknown unit '{}' (use B, KB, MB, GB, TB, KiB, MiB, GiB or TiB)", unit_name));
+  }
 
   std::string_view number = s.substr(0, end);
   if (!fraction) {

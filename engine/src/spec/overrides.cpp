@@ -21,7 +21,8 @@ struct Step {
   std::optional<std::size_t> index;  ///< set for `[N]` and for an all-digit segment
 };
 
-constexpr std::string_view kForm = "expected key.path=value, e.g. concurrency.read=8 or transforms[0].normalize.std=0.5";
+constexpr std::string_view kForm =
+    "expected key.path=value, e.g. concurrency.read=8 or transforms[0].normalize.std=0.5";
 
 [[noreturn]] void bad_override(const std::string& text, const std::string& path, const std::string& message) {
   throw ConfigError("--set", 0, 0, path, fmt::format("'{}': {}", text, message));

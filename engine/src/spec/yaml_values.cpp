@@ -112,7 +112,9 @@ double to_number(const ValueAt& value, const Range& range) {
   std::string_view s = strip_plus(node.Scalar());
   double x = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), x);
-  if (ec != std::errc() || end != s.data() + s.size()) value.fail(fmt::format("expected a number, got {}", describe(node)));
+  if (ec != std::errc() || end != s.data() + s.size()) {
+    value.fail(fmt::format("expected a number, got {}", describe(node)));
+  }
   if (!std::isfinite(x)) value.fail(fmt::format("expected a finite number, got {}", describe(node)));
   check_range(value, x, range);
   return x;

@@ -14,6 +14,7 @@
 #include "graph/graph_run.hpp"
 
 #include <tbb/flow_graph.h>
+#include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
@@ -64,7 +65,24 @@ class GraphRun final : public CompletionSink {
     a_.compute->prepare(backend_->kind(), backend_->compute_stream());
     const double setup_s = seconds(Clock::now() - setup_start);
 
-    flow::graph& g = graph_;
+    // Node bodies may sleep on storage (an I/O-bound read), so the graph gets a thread for every body that may
+    // run at once, even above the core count: a sleeping thread costs no core, a missing one caps the
+    // concurrency the file asked for. global_control lifts oneTBB's default cap (the core count) for the run.
+    const int bodies = spec_.concurrency.read + spec_.concurrency.transform + spec_.concurrency.pin + 1;
+    const int threads = std::max(static_cast<int>(std::thread::hardware_concurrency()), bodies);
+    tbb::global_control allow(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+    tbb::task_arena arena(threads);
+    arena.execute([&] { execute(); });
+    if (error_) std::rethrow_exception(error_);
+    if (done_count_ != plan_.batches)
+      throw Error("internal: the graph ended with " + std::to_string(done_count_) + " of " +
+                  std::to_string(plan_.batches) + " batches done and no error");
+    return summarize_run(make_inputs(wall_, setup_s));
+  }
+
+  /// Runs inside the run's arena: a graph belongs to the arena it is constructed in.
+  void execute() {
+    flow::graph& g = graph_.emplace();
     build(g);
     backend_->start(*this);
     t0_ = Clock::now();
@@ -75,7 +93,7 @@ class GraphRun final : public CompletionSink {
 
     tickets_->activate();
     g.wait_for_all();
-    const double wall = now();
+    wall_ = now();
     {
       std::lock_guard lock(finish_mutex_);
       finished_ = true;
@@ -84,12 +102,6 @@ class GraphRun final : public CompletionSink {
     watchdog.join();
     if (progress.joinable()) progress.join();
     backend_->drain();
-
-    if (error_) std::rethrow_exception(error_);
-    if (done_count_ != plan_.batches)
-      throw Error("internal: the graph ended with " + std::to_string(done_count_) + " of " +
-                  std::to_string(plan_.batches) + " batches done and no error");
-    return summarize_run(make_inputs(wall, setup_s));
   }
 
   // CompletionSink: called on a CUDA callback thread or a host stand-in thread. No CUDA calls here.
@@ -567,7 +579,7 @@ class GraphRun final : public CompletionSink {
   TokenGauge host_gauge_, slot_gauge_, device_gauge_;
 
   // Declared before its nodes so that it is destroyed after them: a node unregisters from its graph.
-  flow::graph graph_;
+  std::optional<flow::graph> graph_;
   std::optional<flow::input_node<std::int64_t>> tickets_;
   std::optional<flow::buffer_node<Token>> host_pool_, slot_pool_, device_pool_;
   std::optional<flow::join_node<std::tuple<std::int64_t, Token>, flow::reserving>> read_join_;
@@ -585,6 +597,7 @@ class GraphRun final : public CompletionSink {
   ComputeNode::gateway_type* compute_gateway_ = nullptr;
 
   Clock::time_point t0_;
+  double wall_ = 0;
   std::int64_t next_ticket_ = 0;  // only the input node's body touches it, and that body is serial
   std::atomic<std::int64_t> done_count_{0};
   std::atomic<std::int64_t> last_progress_ns_{0};

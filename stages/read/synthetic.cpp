@@ -19,12 +19,32 @@ std::uint64_t splitmix64(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
-/// A cheap 32-bit hash of (key, i), written so that the compiler vectorizes the fill loop.
+/// A cheap 32-bit hash of (key, i), written so that the compiler vectorizes the fill loops.
 inline std::uint32_t word_hash(std::uint32_t key, std::uint32_t i) {
   std::uint32_t h = key ^ (i * 0x9E3779B1u);
   h = ((h >> 16) ^ h) * 0x45D9F3Bu;
   h = ((h >> 16) ^ h) * 0x45D9F3Bu;
   return (h >> 16) ^ h;
+}
+
+// The fill loops are free functions over raw pointers, cloned for AVX-512 and AVX2: inside the member
+// function gcc kept them scalar (1.7 GB/s); here they vectorize (about 10x that on one core).
+#define FG_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+
+/// Uniform float32 in [0, 1): a random mantissa under the exponent of 1.0, minus 1.
+FG_VECTOR_CLONES void fill_f32(std::uint32_t key, float* __restrict dst, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint32_t bits = 0x3F800000u | (word_hash(key, static_cast<std::uint32_t>(i)) >> 9);
+    float v;
+    std::memcpy(&v, &bits, 4);
+    dst[i] = v - 1.0f;
+  }
+}
+
+/// Random 32-bit words; `mask`/`bits` shape them (two float16 halves in [1, 2), or raw bits).
+FG_VECTOR_CLONES void fill_u32(std::uint32_t key, std::uint32_t* __restrict dst, std::size_t n, std::uint32_t mask,
+                               std::uint32_t bits) {
+  for (std::size_t i = 0; i < n; ++i) dst[i] = bits | (word_hash(key, static_cast<std::uint32_t>(i)) & mask);
 }
 
 class SyntheticSource final : public Source {
@@ -39,31 +59,29 @@ class SyntheticSource final : public Source {
   void read(std::int64_t id, std::span<std::byte> out) const override {
     const auto key = static_cast<std::uint32_t>(splitmix64(seed_ ^ splitmix64(static_cast<std::uint64_t>(id))));
     const std::size_t words = out.size() / 4;
+    // Sample buffers are 4-byte aligned (whole samples of 4-byte words sit at multiples of 4 in a batch);
+    // a layout of 1- or 2-byte elements may not be, so those go through a 4-byte-aligned word loop only
+    // when the pointer allows it.
     auto* dst = out.data();
-    switch (layout_.dtype) {
-      case DType::f32:  // uniform in [0, 1): a random mantissa under the exponent of 1.0, minus 1
-        for (std::size_t i = 0; i < words; ++i) {
-          const std::uint32_t bits = 0x3F800000u | (word_hash(key, static_cast<std::uint32_t>(i)) >> 9);
+    const bool aligned = reinterpret_cast<std::uintptr_t>(dst) % 4 == 0;
+    if (layout_.dtype == DType::f32 && aligned) {
+      fill_f32(key, reinterpret_cast<float*>(dst), words);
+    } else if (aligned) {
+      const bool half = layout_.dtype == DType::f16;
+      fill_u32(key, reinterpret_cast<std::uint32_t*>(dst), words, half ? 0x03FF03FFu : ~0u, half ? 0x3C003C00u : 0u);
+    } else {
+      for (std::size_t i = 0; i < words; ++i) {
+        std::uint32_t h = word_hash(key, static_cast<std::uint32_t>(i));
+        if (layout_.dtype == DType::f16) h = 0x3C003C00u | (h & 0x03FF03FFu);
+        if (layout_.dtype == DType::f32) {  // the same values fill_f32 writes
           float v;
+          const std::uint32_t bits = 0x3F800000u | (h >> 9);
           std::memcpy(&v, &bits, 4);
           v -= 1.0f;
-          std::memcpy(dst + 4 * i, &v, 4);
+          std::memcpy(&h, &v, 4);
         }
-        break;
-      case DType::f16:  // uniform in [1, 2): two halves per word
-        for (std::size_t i = 0; i < words; ++i) {
-          const std::uint32_t h = word_hash(key, static_cast<std::uint32_t>(i));
-          const std::uint32_t bits = 0x3C003C00u | (h & 0x03FF03FFu);
-          std::memcpy(dst + 4 * i, &bits, 4);
-        }
-        break;
-      case DType::i32:
-      case DType::u8:
-        for (std::size_t i = 0; i < words; ++i) {
-          const std::uint32_t h = word_hash(key, static_cast<std::uint32_t>(i));
-          std::memcpy(dst + 4 * i, &h, 4);
-        }
-        break;
+        std::memcpy(dst + 4 * i, &h, 4);
+      }
     }
     for (std::size_t i = words * 4; i < out.size(); ++i)
       out[i] = static_cast<std::byte>(word_hash(key, static_cast<std::uint32_t>(i)));

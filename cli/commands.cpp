@@ -22,6 +22,8 @@ PipelineSpec load(const std::string& file, const CommandArgs& args) {
   return spec;
 }
 
+}  // namespace
+
 /// A run can take minutes: find out before it starts that its JSON has nowhere to go.
 void check_json_destination(const std::string& path) {
   if (path.empty()) return;
@@ -34,6 +36,8 @@ void check_json_destination(const std::string& path) {
   const fs::path& probe = fs::exists(target, ec) ? target : dir;
   if (::access(probe.c_str(), W_OK) != 0) throw Error("cannot write " + path + ": permission denied");
 }
+
+namespace {
 
 /// Flushed at once: the engine's progress line goes to stderr, and the two must not interleave out of order.
 void print(const std::string& text) {

@@ -21,5 +21,11 @@ int run_command(const std::string& file, const CommandArgs& args);
 int compare_command(const std::vector<std::string>& files, const CommandArgs& args);
 /// Load and plan without running; prints the plan and "ok".
 int validate_command(const std::string& file, const CommandArgs& args);
+/// The serial twin, the seed lab's techniques added one at a time, then each removed from the full graph;
+/// every row `repetitions` (≥ 3) times. Prints a table of medians, spreads and speedups (ablate_command.cpp).
+int ablate_command(const std::string& file, int repetitions, const CommandArgs& args);
+
+/// Throws feedgraph::Error when `path` ("" for none) cannot be written: checked before a long run starts.
+void check_json_destination(const std::string& path);
 
 }  // namespace feedgraph::cli

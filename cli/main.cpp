@@ -3,6 +3,7 @@
 //   feedgraph run FILE [--set key=value]... [--device D] [--json PATH] [--quiet]
 //   feedgraph compare FILE [FILE2] [--set key=value]... [--device D] [--json PATH]
 //   feedgraph validate FILE [--set key=value]... [--device D]
+//   feedgraph ablate FILE [--reps N] [--set key=value]... [--device D] [--json PATH]
 //
 // Exit status: 0 ok; 2 a pipeline file or command line that cannot be run; 1 a run that failed.
 #include <cstdio>
@@ -93,6 +94,18 @@ int main(int argc, char** argv) {
   add_overrides(*validate, args);
   add_device(*validate, args);
 
+  int repetitions = 3;
+  CLI::App* ablate = app.add_subcommand(
+      "ablate", "What each seed-lab technique buys: the serial twin, each added one at a time, each removed");
+  ablate->add_option("file", file, "Pipeline file (YAML): the full graph")->required()->type_name("FILE");
+  // At least 3, so that the median can discard one bad run; checked here to make it a usage error.
+  ablate->add_option("--reps", repetitions, "Runs of every row; the table shows their median (default 3)")
+      ->type_name("N")
+      ->check(CLI::Range(3, 1000));
+  add_overrides(*ablate, args);
+  add_device(*ablate, args);
+  add_json(*ablate, args);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -110,6 +123,7 @@ int main(int argc, char** argv) {
     if (compare->parsed()) {
       return feedgraph::cli::compare_command(file2.empty() ? std::vector{file} : std::vector{file, file2}, args);
     }
+    if (ablate->parsed()) return feedgraph::cli::ablate_command(file, repetitions, args);
     return feedgraph::cli::validate_command(file, args);
   } catch (const feedgraph::ConfigError& e) {
     std::fflush(stdout);

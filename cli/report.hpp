@@ -7,6 +7,7 @@
 //   feedgraph::cli::write_json_file("out.json", feedgraph::cli::report_json({stats}, false));
 //
 // Link `feedgraph_cli_report` and include "cli/report.hpp".
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,11 +26,22 @@ std::optional<double> speedup(const RunStats& first, const RunStats& second);
 // --- JSON (json_report.cpp) -------------------------------------------------------------------------
 // ordered_json keeps keys in the order DESIGN §5 lists them, so the file reads like the contract.
 
+/// The pinned H2D rate this machine reaches at a cuda run's batch size (feedgraph::pinned_h2d_ceiling_gbps),
+/// measured after the runs; a run's delivered H2D GB/s is reported as a fraction of it.
+struct H2dCeiling {
+  double gbps = 0;
+  std::size_t bytes = 0;  ///< the transfer size it was measured at: the run's batch
+};
+/// One entry per run, in run order; nullopt where none applies (host runs) or it could not be measured.
+using H2dCeilings = std::vector<std::optional<H2dCeiling>>;
+
 nlohmann::ordered_json node_json(const NodeStats& node);
-nlohmann::ordered_json run_json(const RunStats& run);
+/// With a ceiling, adds `h2d_ceiling_gbps`, `h2d_ceiling_bytes` and `h2d_fraction_of_ceiling` after `h2d_gbps`.
+nlohmann::ordered_json run_json(const RunStats& run, const std::optional<H2dCeiling>& ceiling = std::nullopt);
 /// The whole `--json` document: version, device (from the first run), runs and, when `with_speedup`,
-/// the last run's samples/s over the first's (null when undefined).
-nlohmann::ordered_json report_json(const std::vector<RunStats>& runs, bool with_speedup);
+/// the last run's samples/s over the first's (null when undefined). `ceilings`: empty, or one per run.
+nlohmann::ordered_json report_json(const std::vector<RunStats>& runs, bool with_speedup,
+                                   const H2dCeilings& ceilings = {});
 /// Throws feedgraph::Error naming the path when the file cannot be written completely.
 void write_json_file(const std::string& path, const nlohmann::ordered_json& document);
 
@@ -42,6 +54,9 @@ std::string plan_line(const PipelineSpec& spec, const Plan& plan);
 std::string run_text(const RunStats& run);
 /// Side by side: samples/s, H2D GB/s and GPU idle of both runs, then "speedup: 4.21x".
 std::string comparison_text(const RunStats& first, const RunStats& second);
+/// One line per run that has a ceiling: "  H2D 12.40 GB/s delivered = 24% of the pinned ceiling (52.1 GB/s
+/// at 64.00 MiB)", labelled with the run's variant or graph when there are several; "" when none has one.
+std::string ceiling_text(const std::vector<RunStats>& runs, const H2dCeilings& ceilings);
 /// What `feedgraph validate` prints before "ok".
 std::string validate_text(const PipelineSpec& spec, const Plan& plan);
 

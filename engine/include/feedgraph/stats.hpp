@@ -24,6 +24,17 @@ struct MemoryPlan {
   std::uint64_t total() const { return host_bytes + pinned_bytes + device_bytes; }
 };
 
+/// One span of work on one lane of the run's timeline: a node worker running its body for a batch, or a
+/// copy or kernel on a stream. Lanes: a node's workers are `read/0`, `read/1`, ...; the streams are
+/// `copy stream` and `compute stream` (copies run on the compute stream when transfer.copy_stream is off).
+struct TimelineSpan {
+  std::string lane;       ///< "read/0", "transform/3", "pin/1", "copy stream", "compute stream"
+  std::string node;       ///< read | transform | pin | copy | compute
+  std::int64_t ticket = 0;
+  double begin_s = 0;     ///< on the run clock: seconds since the graph started
+  double end_s = 0;
+};
+
 struct RunStats {
   std::string graph;
   std::string variant;           ///< serial | concurrent
@@ -42,11 +53,17 @@ struct RunStats {
   double compute_s = 0;          ///< compute stream busy time
   double gpu_idle_fraction = 0;  ///< 1 - compute busy / wall
   double copy_hidden_fraction = 0;  ///< share of copy time that overlapped compute
+  /// The compute stream's idle gaps between consecutive batches (starvation): total, largest, and the
+  /// idle share of the steady state (first kernel start to last kernel end), which leaves out the fill.
+  double gpu_gap_total_s = 0;
+  double gpu_gap_largest_s = 0;
+  double gpu_idle_steady_fraction = 0;
   double latency_p50_s = 0, latency_p95_s = 0, latency_p99_s = 0;  ///< ticket issued → batch computed
   MemoryPlan memory;             ///< planned, before the run
   std::uint64_t peak_memory_bytes = 0;  ///< measured: the most the engine's allocators held at once
   std::string verdict;
   std::vector<NodeStats> nodes;
+  std::vector<TimelineSpan> timeline;  ///< every node body and every copy and kernel, by lane
 };
 
 }  // namespace feedgraph

@@ -35,6 +35,26 @@ struct BatchState {
 struct TicketTimes {
   double read_begin = 0, read_end = 0, transform_begin = 0, transform_end = 0, pin_begin = 0, pin_end = 0;
   double copy_begin = 0, copy_end = 0, compute_begin = 0, compute_end = 0, done = 0;
+  int read_lane = 0, transform_lane = 0, pin_lane = 0;
+};
+
+/// Hands each running body of a node a lane (its worker index for the timeline): the lowest free one.
+class LanePool {
+ public:
+  int acquire() {
+    std::uint64_t mask = used_.load();
+    for (;;) {
+      if (~mask == 0) return 63;  // more than 64 concurrent bodies share the last lane
+      const int lane = __builtin_ctzll(~mask);
+      if (used_.compare_exchange_weak(mask, mask | (1ULL << lane))) return lane;
+    }
+  }
+  void release(int lane) {
+    if (lane < 63) used_.fetch_and(~(1ULL << lane));
+  }
+
+ private:
+  std::atomic<std::uint64_t> used_{0};
 };
 
 /// A free list of BatchState indices; one lock per batch, never contended for long.

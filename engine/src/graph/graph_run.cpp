@@ -31,6 +31,17 @@
 #include "graph/batch_state.hpp"
 #include "report/summarize.hpp"
 
+// NVTX ranges named after the nodes, so that an nsys profile of a cuda run shows the graph's own names.
+// Without a profiler attached, a push costs a few nanoseconds.
+#if FEEDGRAPH_HAVE_CUDA
+#include <nvtx3/nvToolsExt.h>
+#define FG_RANGE_PUSH(name) nvtxRangePushA(name)
+#define FG_RANGE_POP() nvtxRangePop()
+#else
+#define FG_RANGE_PUSH(name) ((void)(name))
+#define FG_RANGE_POP() ((void)0)
+#endif
+
 namespace feedgraph::detail {
 namespace {
 
@@ -40,6 +51,7 @@ using Msg = BatchState*;
 using Token = int;
 
 struct NodeCounters {
+  LanePool lanes;
   std::atomic<std::int64_t> batches{0};
   std::atomic<std::int64_t> busy_ns{0};
   std::atomic<std::int64_t> wait_ns{0};
@@ -306,8 +318,10 @@ class GraphRun final : public CompletionSink {
       inject(Node::copy, m);
       const std::byte* src = spec_.transfer.pinned ? pinned_[static_cast<std::size_t>(m->pinned_slot)].get()
                                                    : host_buffers_[static_cast<std::size_t>(m->host_buffer)].get();
+      FG_RANGE_PUSH("copy");
       backend_->copy(slot, src, batch_bytes(m),
                      CopyMode{!spec_.transfer.non_blocking, spec_.transfer.copy_stream});
+      FG_RANGE_POP();
     } catch (...) {
       fail(Node::copy, m, std::current_exception());
       gw.release_wait();
@@ -336,9 +350,11 @@ class GraphRun final : public CompletionSink {
     try {
       inject(Node::compute, m);
       const std::int64_t slot = m->device_slot;
+      FG_RANGE_PUSH("compute");
       backend_->compute(static_cast<int>(slot), *a_.compute,
                         DeviceBatchView{backend_->slot_memory(static_cast<int>(slot)), batch_bytes(m), m->samples,
                                         plan_.layout});
+      FG_RANGE_POP();
     } catch (...) {
       fail(Node::compute, m, std::current_exception());
       gw.release_wait();
@@ -390,6 +406,8 @@ class GraphRun final : public CompletionSink {
     if (node != Node::read) c.wait_ns += ns(start - m->ready_at);
     enter(m, node, start);
     c.active++;
+    const int lane = c.lanes.acquire();
+    FG_RANGE_PUSH(node_name(node));
     try {
       if (!failed_.load()) {
         inject(node, m);
@@ -398,6 +416,8 @@ class GraphRun final : public CompletionSink {
     } catch (...) {
       fail(node, m, std::current_exception());
     }
+    FG_RANGE_POP();
+    c.lanes.release(lane);
     c.active--;
     const double end = now();
     c.busy_ns += ns(end - start);
@@ -405,9 +425,9 @@ class GraphRun final : public CompletionSink {
     m->ready_at = end;
     m->in_node.store(-1);
     auto& t = times_[static_cast<std::size_t>(m->ticket)];
-    if (node == Node::read) t.read_end = end;
-    if (node == Node::transform) (t.transform_begin = start, t.transform_end = end);
-    if (node == Node::pin) (t.pin_begin = start, t.pin_end = end);
+    if (node == Node::read) (t.read_end = end, t.read_lane = lane);
+    if (node == Node::transform) (t.transform_begin = start, t.transform_end = end, t.transform_lane = lane);
+    if (node == Node::pin) (t.pin_begin = start, t.pin_end = end, t.pin_lane = lane);
     touch();
   }
 

@@ -29,6 +29,22 @@ double covered(const Interval& x, const std::vector<Interval>& sorted) {
   return sum;
 }
 
+std::vector<TimelineSpan> timeline(const RunInputs& in) {
+  std::vector<TimelineSpan> out;
+  out.reserve(in.times.size() * 5);
+  const std::string copy_lane = in.spec.transfer.copy_stream ? "copy stream" : "compute stream";
+  for (std::size_t i = 0; i < in.times.size(); ++i) {
+    const auto& t = in.times[i];
+    const auto ticket = static_cast<std::int64_t>(i);
+    out.push_back({"read/" + std::to_string(t.read_lane), "read", ticket, t.read_begin, t.read_end});
+    out.push_back({"transform/" + std::to_string(t.transform_lane), "transform", ticket, t.transform_begin, t.transform_end});
+    if (in.spec.transfer.pinned) out.push_back({"pin/" + std::to_string(t.pin_lane), "pin", ticket, t.pin_begin, t.pin_end});
+    out.push_back({copy_lane, "copy", ticket, t.copy_begin, t.copy_end});
+    out.push_back({"compute stream", "compute", ticket, t.compute_begin, t.compute_end});
+  }
+  return out;
+}
+
 }  // namespace
 
 RunStats summarize_run(RunInputs in) {
@@ -59,6 +75,16 @@ RunStats summarize_run(RunInputs in) {
     latency.push_back(t.done - t.read_begin);
   }
   std::sort(compute.begin(), compute.end(), [](const Interval& a, const Interval& b) { return a.begin < b.begin; });
+  // Starvation: the compute stream's gaps between one batch's kernel and the next.
+  for (std::size_t i = 1; i < compute.size(); ++i) {
+    const double gap = std::max(0.0, compute[i].begin - compute[i - 1].end);
+    s.gpu_gap_total_s += gap;
+    s.gpu_gap_largest_s = std::max(s.gpu_gap_largest_s, gap);
+  }
+  if (!compute.empty()) {
+    const double steady = compute.back().end - compute.front().begin;
+    s.gpu_idle_steady_fraction = steady > 0 ? std::clamp(s.gpu_gap_total_s / steady, 0.0, 1.0) : 0;
+  }
   double hidden = 0;
   for (const auto& t : in.times) hidden += covered({t.copy_begin, t.copy_end}, compute);
   s.copy_hidden_fraction = s.copy_s > 0 ? std::clamp(hidden / s.copy_s, 0.0, 1.0) : 0;
@@ -78,6 +104,7 @@ RunStats summarize_run(RunInputs in) {
     n.utilization = std::clamp(n.busy_s / (wall * n.concurrency), 0.0, 1.0);
   }
   s.nodes = std::move(in.nodes);
+  s.timeline = timeline(in);
   s.verdict = verdict(s, in.spec);
   return s;
 }

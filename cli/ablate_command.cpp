@@ -1,0 +1,174 @@
+// `feedgraph ablate FILE`: what each of the seed lab's techniques buys on this machine. Runs the 11 rows of
+// feedgraph::ablation_plan (the serial twin, the techniques added one at a time, each removed from the full
+// graph) `--reps` times each and prints a table of medians, spreads, speedups and the seed lab's claims.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <iterator>
+#include <string_view>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "cli/report.hpp"
+#include "feedgraph/ablate.hpp"
+#include "feedgraph/pipeline.hpp"
+#include "feedgraph/spec.hpp"
+
+namespace feedgraph::cli {
+namespace {
+
+/// Flushed at once, as in commands.cpp: progress goes to stderr and must not overtake the plan line.
+void print(const std::string& text) {
+  std::fputs(text.c_str(), stdout);
+  std::fflush(stdout);
+}
+
+/// Columns are padded by hand because labels hold "−" and "—": width in code points, not bytes.
+std::size_t display_width(std::string_view text) {
+  return static_cast<std::size_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+std::string pad_right(const std::string& text, std::size_t width) {
+  const std::size_t w = display_width(text);
+  return w >= width ? text : text + std::string(width - w, ' ');
+}
+
+std::string pad_left(const std::string& text, std::size_t width) {
+  const std::size_t w = display_width(text);
+  return w >= width ? text : std::string(width - w, ' ') + text;
+}
+
+std::string times(double factor) { return std::isfinite(factor) ? fmt::format("{:.2f}x", factor) : "n/a"; }
+
+/// Half the range as a share of the median: the noise a step speedup has to clear to mean something.
+std::string plus_minus(const AblationRow& row) {
+  if (!(row.median > 0)) return "n/a";
+  return fmt::format("±{:.1f}%", 50.0 * (row.max - row.min) / row.median);
+}
+
+/// "read 4, transform 4, pin 2; prefetch 4; pinned on, non_blocking on, copy_stream on"
+std::string settings(const PipelineSpec& spec) {
+  auto on_off = [](bool b) { return b ? "on" : "off"; };
+  return fmt::format("read {}, transform {}, pin {}; prefetch {}; pinned {}, non_blocking {}, copy_stream {}",
+                     spec.concurrency.read, spec.concurrency.transform, spec.concurrency.pin, spec.prefetch,
+                     on_off(spec.transfer.pinned), on_off(spec.transfer.non_blocking),
+                     on_off(spec.transfer.copy_stream));
+}
+
+std::string row_progress(const AblationRow& row, std::size_t index, std::size_t rows) {
+  return fmt::format("[{:>2}/{}] {}: {:.1f} samples/s (median of {}, {:.1f}–{:.1f})\n", index + 1, rows,
+                     row.step.label, row.median, row.samples_per_s.size(), row.min, row.max);
+}
+
+std::string table_text(const std::vector<AblationRow>& rows) {
+  std::size_t label_width = display_width("row");
+  for (const auto& row : rows) label_width = std::max(label_width, display_width(row.step.label));
+  constexpr std::size_t rate_w = 11, range_w = 21, pm_w = 7, step_w = 6, cum_w = 10;
+
+  std::string out;
+  auto line = [&](const std::string& label, const std::string& rate, const std::string& range,
+                  const std::string& pm, const std::string& step, const std::string& cumulative,
+                  const std::string& claim) {
+    out += "  " + pad_right(label, label_width) + "  " + pad_left(rate, rate_w) + "  " + pad_left(range, range_w) +
+           "  " + pad_left(pm, pm_w) + "  " + pad_left(step, step_w) + "  " + pad_left(cumulative, cum_w) + "  " +
+           claim + "\n";
+  };
+  auto row_line = [&](const AblationRow& row) {
+    const bool twin = row.step.kind == AblationStep::Kind::baseline;
+    line(row.step.label, fmt::format("{:.1f}", row.median), fmt::format("{:.1f}–{:.1f}", row.min, row.max),
+         plus_minus(row), twin ? "—" : times(row.step_speedup), times(row.cumulative_speedup),
+         row.step.claim.empty() ? "—" : row.step.claim);
+  };
+
+  line("row", "samples/s", "min–max", "spread", "step", "cumulative", "seed lab claims");
+  out += "adding one at a time, in the seed lab's order (step = this row ÷ the row above)\n";
+  for (const auto& row : rows) {
+    if (row.step.kind != AblationStep::Kind::remove) row_line(row);
+  }
+  out += "removing one from the full graph (step = full graph ÷ this row: what the technique is worth with all "
+         "the others on)\n";
+  for (const auto& row : rows) {
+    if (row.step.kind == AblationStep::Kind::remove) row_line(row);
+  }
+  return out;
+}
+
+std::string closing_text(const std::vector<AblationRow>& rows) {
+  const auto full = std::find_if(rows.begin(), rows.end(),
+                                 [](const AblationRow& r) { return r.step.kind == AblationStep::Kind::full; });
+  if (full == rows.end()) return {};
+  std::string out;
+  auto it = std::back_inserter(out);
+  fmt::format_to(it, "full graph: {} its serial twin; cumulative = this row ÷ the serial twin; median of {} "
+                     "repetitions, spread = half the min–max range over the median\n",
+                 times(full->cumulative_speedup), full->samples_per_s.size());
+  fmt::format_to(it, "verdict (full graph, last run): {}\n", full->last.verdict.empty() ? "(none)" : full->last.verdict);
+  return out;
+}
+
+nlohmann::ordered_json ablation_json(const PipelineSpec& full, int repetitions, const std::vector<AblationRow>& rows) {
+  nlohmann::ordered_json document;
+  document["feedgraph"] = feedgraph::version();
+  // Every row runs on the one device the command was given, so the first row names it.
+  document["device"] = {{"backend", rows.empty() ? "" : rows.front().last.backend},
+                        {"name", rows.empty() ? "" : rows.front().last.device_name}};
+  document["graph"] = full.name;
+  document["repetitions"] = repetitions;
+  auto list = nlohmann::ordered_json::array();
+  // Speedups are NaN when a median is 0; nlohmann writes NaN as null, which is what a script should see.
+  for (const auto& row : rows) {
+    list.push_back({{"label", row.step.label},
+                    {"technique", row.step.technique},
+                    {"kind", to_string(row.step.kind)},
+                    {"samples_per_s", row.samples_per_s},
+                    {"median", row.median},
+                    {"min", row.min},
+                    {"max", row.max},
+                    {"step_speedup", row.step_speedup},
+                    {"cumulative_speedup", row.cumulative_speedup},
+                    {"claim", row.step.claim},
+                    {"already_off", row.step.already_off},
+                    {"verdict", row.last.verdict}});
+  }
+  document["rows"] = std::move(list);
+  return document;
+}
+
+}  // namespace
+
+int ablate_command(const std::string& file, int repetitions, const CommandArgs& args) {
+  check_json_destination(args.json_path);
+  PipelineSpec full = load_pipeline(file, args.overrides);
+  if (!args.device.empty()) full.device = parse_device(args.device);
+
+  const Plan planned = feedgraph::plan(full);
+  const auto steps = ablation_plan(full);
+  print(plan_line(full, planned));
+  print(fmt::format("ablation: {} rows × {} repetitions = {} runs, interleaved in rounds; full graph: {}\n",
+                    steps.size(), repetitions, steps.size() * static_cast<std::size_t>(repetitions),
+                    settings(full)));
+
+  // The per-run line only redraws in place on a terminal; the per-row lines are kept in logs too.
+  const bool tty = ::isatty(STDERR_FILENO) == 1;
+  std::size_t finished = 0;
+  auto on_run = [&](const AblationStep& step, int index, int runs, const RunStats& stats) {
+    if (tty) std::fprintf(stderr, "\r\033[Krun %d/%d: %s: %.1f samples/s", index + 1, runs, step.label.c_str(),
+                          stats.samples_per_s);
+  };
+  auto on_row = [&](const AblationRow& row) {
+    if (tty) std::fputs("\r\033[K", stderr);
+    std::fputs(row_progress(row, finished++, steps.size()).c_str(), stderr);
+  };
+  const auto rows = ablate(full, repetitions, on_row, on_run);
+
+  print("\n" + table_text(rows) + "\n" + closing_text(rows));
+  if (!args.json_path.empty()) write_json_file(args.json_path, ablation_json(full, repetitions, rows));
+  return 0;
+}
+
+}  // namespace feedgraph::cli

@@ -1,0 +1,112 @@
+// ablation_plan: the serial twin, the seed lab's techniques added one at a time, then each removed from the
+// full graph (feedgraph/ablate.hpp).
+#include <array>
+#include <filesystem>
+#include <functional>
+
+#include "feedgraph/ablate.hpp"
+
+namespace feedgraph {
+namespace {
+
+/// One of the seed lab's techniques: how to read it off the full graph and how to set it on a variant.
+struct Technique {
+  const char* id;     ///< AblationStep::technique
+  const char* name;   ///< in labels
+  const char* claim;  ///< the seed lab's table
+  std::function<bool(const PipelineSpec&)> is_on;
+  /// Give `spec` the full graph's setting (`on`) or the serial twin's (`!on`).
+  std::function<void(PipelineSpec& spec, const PipelineSpec& full, bool on)> set;
+};
+
+/// In the seed lab's order, which is the order they are added in.
+const std::array<Technique, 5>& techniques() {
+  static const std::array<Technique, 5> list{{
+      {"pinned", "pinned", "1.5-2x", [](const PipelineSpec& s) { return s.transfer.pinned; },
+       [](PipelineSpec& s, const PipelineSpec& full, bool on) {
+         // Slots need no care: buffers are the full graph's, and derived slots follow the row's pin concurrency.
+         s.transfer.pinned = on && full.transfer.pinned;
+       }},
+      {"non_blocking", "non_blocking", "1.2-1.5x", [](const PipelineSpec& s) { return s.transfer.non_blocking; },
+       [](PipelineSpec& s, const PipelineSpec& full, bool on) {
+         s.transfer.non_blocking = on && full.transfer.non_blocking;
+       }},
+      // PyTorch's num_workers parallelizes loading, transforms and pinning at once; here those are three nodes.
+      {"workers", "workers",  "2-4x",
+       [](const PipelineSpec& s) {
+         return s.concurrency.read > 1 || s.concurrency.transform > 1 || s.concurrency.pin > 1;
+       },
+       [](PipelineSpec& s, const PipelineSpec& full, bool on) {
+         s.concurrency = on ? full.concurrency : ConcurrencySpec{.read = 1, .transform = 1, .pin = 1};
+       }},
+      {"prefetch", "prefetch", "1.1-1.3x", [](const PipelineSpec& s) { return s.prefetch > 1; },
+       [](PipelineSpec& s, const PipelineSpec& full, bool on) { s.prefetch = on ? full.prefetch : 1; }},
+      {"copy_stream", "copy stream", "1.2x", [](const PipelineSpec& s) { return s.transfer.copy_stream; },
+       [](PipelineSpec& s, const PipelineSpec& full, bool on) {
+         s.transfer.copy_stream = on && full.transfer.copy_stream;
+       }},
+  }};
+  return list;
+}
+
+/// The file's name without its folders, so that labels stay short; the graph's name for text specs.
+std::string source_name(const PipelineSpec& full) {
+  if (full.origin.empty()) return full.name;
+  const auto name = std::filesystem::path(full.origin).filename().string();
+  return name.empty() ? full.origin : name;
+}
+
+}  // namespace
+
+const char* to_string(AblationStep::Kind kind) noexcept {
+  switch (kind) {
+    case AblationStep::Kind::baseline: return "baseline";
+    case AblationStep::Kind::add: return "add";
+    case AblationStep::Kind::remove: return "remove";
+    case AblationStep::Kind::full: return "full";
+  }
+  return "?";
+}
+
+std::vector<AblationStep> ablation_plan(const PipelineSpec& full) {
+  const auto& list = techniques();
+  const std::string off_note = " (already off in " + source_name(full) + ")";
+  std::vector<AblationStep> plan;
+  plan.reserve(1 + 2 * list.size());
+
+  const PipelineSpec twin = serial_twin(full);
+  plan.push_back({.label = "serial twin", .technique = "", .kind = AblationStep::Kind::baseline, .spec = twin,
+                  .claim = "", .already_off = false});
+
+  // Only the twin uses serial_twin's single device buffer: the seed's techniques say nothing about device
+  // buffers, so every other row keeps the full graph's, and removing a technique changes that technique alone.
+  PipelineSpec cumulative = twin;
+  cumulative.buffers = full.buffers;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const Technique& t = list[i];
+    t.set(cumulative, full, true);
+    const bool last = i + 1 == list.size();
+    const bool off = !t.is_on(full);
+    plan.push_back({.label = std::string("+ ") + t.name + (off ? off_note : "") + (last ? " = full graph" : ""),
+                    .technique = t.id,
+                    .kind = last ? AblationStep::Kind::full : AblationStep::Kind::add,
+                    .spec = cumulative,
+                    .claim = t.claim,
+                    .already_off = off});
+  }
+
+  for (const Technique& t : list) {
+    PipelineSpec without = full;
+    t.set(without, full, false);
+    const bool off = !t.is_on(full);
+    plan.push_back({.label = std::string("full − ") + t.name + (off ? off_note : ""),
+                    .technique = t.id,
+                    .kind = AblationStep::Kind::remove,
+                    .spec = std::move(without),
+                    .claim = t.claim,
+                    .already_off = off});
+  }
+  return plan;
+}
+
+}  // namespace feedgraph

@@ -54,11 +54,12 @@ TEST_SUITE("gpu") {
   }
 
   TEST_CASE("cuda: every transfer switch combination and the serial twin deliver verified batches") {
-    for (int mask = 0; mask < 8; ++mask) {
+    for (int mask = 0; mask < 16; ++mask) {
       CAPTURE(mask);
       const std::string extra = std::string("transfer: {pinned: ") + (mask & 1 ? "true" : "false") +
                                 ", non_blocking: " + (mask & 2 ? "true" : "false") +
-                                ", copy_stream: " + (mask & 4 ? "true" : "false") + "}\ncompute: {kernel: spin, us: 200}\n";
+                                ", copy_stream: " + (mask & 4 ? "true" : "false") +
+                              ", direct: " + (mask & 8 ? "true" : "false") + "}\ncompute: {kernel: spin, us: 200}\n";
       auto spec = parse_pipeline(gpu_graph(60, 8, 2, extra), "gpu-switch.yaml");
       fgtest::Deliveries d;
       run(spec, d.options());

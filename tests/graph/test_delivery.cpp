@@ -46,11 +46,12 @@ TEST_CASE("the serial twin delivers the same batches as the concurrent graph") {
 }
 
 TEST_CASE("every transfer switch combination delivers every sample with matching checksums") {
-  for (int mask = 0; mask < 8; ++mask) {
+  for (int mask = 0; mask < 16; ++mask) {
     CAPTURE(mask);
     const std::string extra = std::string("transfer: {pinned: ") + (mask & 1 ? "true" : "false") +
                               ", non_blocking: " + (mask & 2 ? "true" : "false") +
-                              ", copy_stream: " + (mask & 4 ? "true" : "false") + "}\n";
+                              ", copy_stream: " + (mask & 4 ? "true" : "false") +
+                              ", direct: " + (mask & 8 ? "true" : "false") + "}\n";
     auto spec = parse_pipeline(fgtest::small_graph(30, 4, 2, extra), "switches.yaml");
     fgtest::Deliveries d;
     run(spec, d.options());

@@ -181,7 +181,7 @@ concurrency:
 
   e = pipeline_error("dataset: {}\ntransfer: {pinned: true, pinnned: false}\n");
   CHECK(where(e) == Where{"test.yaml", 2, 26, "transfer.pinnned"});
-  CHECK(e.message() == "unknown key 'pinnned' (known: pinned, non_blocking, copy_stream); did you mean 'pinned'?");
+  CHECK(e.message() == "unknown key 'pinnned' (known: pinned, direct, non_blocking, copy_stream); did you mean 'pinned'?");
 
   e = pipeline_error("dataset: {}\nbuffers: {host: 2}\n");
   CHECK(where(e) == Where{"test.yaml", 2, 11, "buffers.host"});

@@ -24,8 +24,14 @@ const std::array<Technique, 5>& techniques() {
   static const std::array<Technique, 5> list{{
       {"pinned", "pinned", "1.5-2x", [](const PipelineSpec& s) { return s.transfer.pinned; },
        [](PipelineSpec& s, const PipelineSpec& full, bool on) {
-         // Slots need no care: buffers are the full graph's, and derived slots follow the row's pin concurrency.
-         s.transfer.pinned = on && full.transfer.pinned;
+         // Everything in `transfer` but the other two switches belongs to pinning (how the slots are filled,
+         // e.g. `direct`), so it comes from the full graph or the twin whole, and the last cumulative row
+         // is the full graph even for settings added after this was written. Slots need no care: buffers
+         // are the full graph's, and derived slots follow the row's own pin concurrency.
+         const TransferSpec other = s.transfer;
+         s.transfer = on ? full.transfer : serial_twin(full).transfer;
+         s.transfer.non_blocking = other.non_blocking;
+         s.transfer.copy_stream = other.copy_stream;
        }},
       {"non_blocking", "non_blocking", "1.2-1.5x", [](const PipelineSpec& s) { return s.transfer.non_blocking; },
        [](PipelineSpec& s, const PipelineSpec& full, bool on) {

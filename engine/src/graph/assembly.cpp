@@ -35,8 +35,9 @@ Assembly assemble(const PipelineSpec& spec) {
   // Every byte the run will hold, counted before anything is allocated (DESIGN §1).
   const auto batch = static_cast<std::uint64_t>(p.batch_bytes);
   const auto slots = static_cast<std::uint64_t>(spec.device_buffers());
-  p.memory.host_bytes = static_cast<std::uint64_t>(spec.prefetch) * batch;
-  p.memory.pinned_bytes = static_cast<std::uint64_t>(spec.pinned_slots()) * batch;
+  const std::uint64_t host = static_cast<std::uint64_t>(spec.prefetch) * batch;
+  (direct_pinned(spec) ? p.memory.pinned_bytes : p.memory.host_bytes) += host;
+  p.memory.pinned_bytes += static_cast<std::uint64_t>(spec.pinned_slots()) * batch;
   p.memory.device_bytes = slots * batch + a.compute->scratch_bytes(a.device.kind);
   if (a.device.kind == BackendKind::cuda) p.memory.pinned_bytes += slots * 2 * sizeof(std::uint64_t);
 

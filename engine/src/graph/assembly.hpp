@@ -19,6 +19,9 @@ struct Assembly {
   Plan plan;
 };
 
+/// Host buffers are page-locked themselves (no pin node, no slots).
+inline bool direct_pinned(const PipelineSpec& spec) { return spec.transfer.pinned && spec.transfer.direct; }
+
 /// Builds every stage and sizes every pool; throws ConfigError for bad stage options and Error when the
 /// plan is over `memory_budget`. Allocates nothing.
 Assembly assemble(const PipelineSpec& spec);

@@ -60,9 +60,11 @@ class HostBackend final : public Backend {
 
   void start(CompletionSink& sink) override {
     sink_ = &sink;
-    origin_ = Clock::now();
     copy_thread_ = std::thread([this] { copy_queue_.serve([this](const HostOp& op) { execute(op); }); });
     compute_thread_ = std::thread([this] { compute_queue_.serve([this](const HostOp& op) { execute(op); }); });
+    // Last, so that the graph's clock (started when this returns) and this one agree to a microsecond; no op
+    // can run before the graph starts, so none reads it early.
+    origin_ = Clock::now();
   }
 
   void copy(int slot, const std::byte* src, std::size_t bytes, CopyMode mode) override {

@@ -38,7 +38,7 @@ std::vector<TimelineSpan> timeline(const RunInputs& in) {
     const auto ticket = static_cast<std::int64_t>(i);
     out.push_back({"read/" + std::to_string(t.read_lane), "read", ticket, t.read_begin, t.read_end});
     out.push_back({"transform/" + std::to_string(t.transform_lane), "transform", ticket, t.transform_begin, t.transform_end});
-    if (in.spec.transfer.pinned) out.push_back({"pin/" + std::to_string(t.pin_lane), "pin", ticket, t.pin_begin, t.pin_end});
+    if (in.spec.transfer.pinned && !in.spec.transfer.direct) out.push_back({"pin/" + std::to_string(t.pin_lane), "pin", ticket, t.pin_begin, t.pin_end});
     out.push_back({copy_lane, "copy", ticket, t.copy_begin, t.copy_end});
     out.push_back({"compute stream", "compute", ticket, t.compute_begin, t.compute_end});
   }

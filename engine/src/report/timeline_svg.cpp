@@ -218,15 +218,6 @@ class SvgWriter {
     }
     const double lanes_bottom = row - (kLanePitch - kLaneHeight);
 
-    // Grid first, so spans paint over it.
-    out += "<g>\n";
-    for (int i = 0; i <= ticks_; ++i) {
-      fmt::format_to(std::back_inserter(out),
-                     "<line class=\"grid\" x1=\"{0:.2f}\" x2=\"{0:.2f}\" y1=\"{1:.0f}\" y2=\"{2:.0f}\"/>\n",
-                     x_of(i * step_ms_ / 1e3), lanes_top - 2, lanes_bottom + 2);
-    }
-    out += "</g>\n";
-
     // Each lane: label, a band over the run's wall (tinted on the compute stream, so its gaps read as idle),
     // and its busy share.
     std::map<std::string, double> busy_s;
@@ -243,6 +234,15 @@ class SvgWriter {
                      kLaneHeight, compute_lane ? kIdleFill : std::string_view("#f2f4f7"), kWidth - kMargin,
                      ly + kLaneHeight - 3, wall_end > 0 ? percent(busy_s[lane] / wall_end) : std::string("-"));
     }
+
+    // The grid over the bands, so times read across every lane; the spans paint over it.
+    out += "<g>\n";
+    for (int i = 0; i <= ticks_; ++i) {
+      fmt::format_to(std::back_inserter(out),
+                     "<line class=\"grid\" x1=\"{0:.2f}\" x2=\"{0:.2f}\" y1=\"{1:.0f}\" y2=\"{2:.0f}\"/>\n",
+                     x_of(i * step_ms_ / 1e3), lanes_top - 2, lanes_bottom + 2);
+    }
+    out += "</g>\n";
 
     // The spans.
     out += "<g>\n";

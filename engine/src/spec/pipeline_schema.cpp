@@ -122,8 +122,9 @@ void read_concurrency(const MapAt& block, ConcurrencySpec& out) {
 }
 
 void read_transfer(const MapAt& block, TransferSpec& out) {
-  block.expect_only({"pinned", "non_blocking", "copy_stream"});
+  block.expect_only({"pinned", "direct", "non_blocking", "copy_stream"});
   if (auto v = block.find("pinned")) out.pinned = to_boolean(*v);
+  if (auto v = block.find("direct")) out.direct = to_boolean(*v);
   if (auto v = block.find("non_blocking")) out.non_blocking = to_boolean(*v);
   if (auto v = block.find("copy_stream")) out.copy_stream = to_boolean(*v);
 }

@@ -4,7 +4,7 @@
 namespace feedgraph {
 
 int PipelineSpec::pinned_slots() const {
-  if (!transfer.pinned) return 0;
+  if (!transfer.pinned || transfer.direct) return 0;
   // One slot per pin worker being filled, plus the one the copy engine is reading.
   return buffers.pinned > 0 ? buffers.pinned : concurrency.pin + 1;
 }
@@ -27,7 +27,7 @@ PipelineSpec serial_twin(const PipelineSpec& spec) {
   twin.concurrency = ConcurrencySpec{.read = 1, .transform = 1, .pin = 1};
   twin.prefetch = 1;
   twin.buffers = BufferSpec{.pinned = 1, .device = 1};
-  twin.transfer = TransferSpec{.pinned = false, .non_blocking = false, .copy_stream = false};
+  twin.transfer = TransferSpec{.pinned = false, .non_blocking = false, .copy_stream = false, .direct = false};
   return twin;
 }
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <iterator>
@@ -65,36 +66,63 @@ std::string row_progress(const AblationRow& row, std::size_t index, std::size_t 
                      row.step.label, row.median, row.samples_per_s.size(), row.min, row.max);
 }
 
+/// One line of the table, as text; the widths come from all the lines together.
+using Cells = std::array<std::string, 7>;
+
+/// With a few runs per row, ranges that overlap mean the step cannot be told from the machine's noise.
+bool ranges_overlap(const AblationRow& a, const AblationRow& b) { return a.min <= b.max && b.min <= a.max; }
+
+/// `reference`: the row this row's step is measured against (nullptr for the twin).
+Cells row_cells(const AblationRow& row, const AblationRow* reference) {
+  const bool twin = row.step.kind == AblationStep::Kind::baseline;
+  const std::string noise = reference != nullptr && ranges_overlap(row, *reference) ? " ~" : "  ";
+  return {row.step.label,
+          fmt::format("{:.1f}", row.median),
+          fmt::format("{:.1f}–{:.1f}", row.min, row.max),
+          plus_minus(row),
+          twin ? "—  " : times(row.step_speedup) + noise,
+          times(row.cumulative_speedup),
+          row.step.claim.empty() ? "—" : row.step.claim};
+}
+
 std::string table_text(const std::vector<AblationRow>& rows) {
-  std::size_t label_width = display_width("row");
-  for (const auto& row : rows) label_width = std::max(label_width, display_width(row.step.label));
-  constexpr std::size_t rate_w = 11, range_w = 21, pm_w = 7, step_w = 6, cum_w = 10;
-
-  std::string out;
-  auto line = [&](const std::string& label, const std::string& rate, const std::string& range,
-                  const std::string& pm, const std::string& step, const std::string& cumulative,
-                  const std::string& claim) {
-    out += "  " + pad_right(label, label_width) + "  " + pad_left(rate, rate_w) + "  " + pad_left(range, range_w) +
-           "  " + pad_left(pm, pm_w) + "  " + pad_left(step, step_w) + "  " + pad_left(cumulative, cum_w) + "  " +
-           claim + "\n";
-  };
-  auto row_line = [&](const AblationRow& row) {
-    const bool twin = row.step.kind == AblationStep::Kind::baseline;
-    line(row.step.label, fmt::format("{:.1f}", row.median), fmt::format("{:.1f}–{:.1f}", row.min, row.max),
-         plus_minus(row), twin ? "—" : times(row.step_speedup), times(row.cumulative_speedup),
-         row.step.claim.empty() ? "—" : row.step.claim);
-  };
-
-  line("row", "samples/s", "min–max", "spread", "step", "cumulative", "seed lab claims");
-  out += "adding one at a time, in the seed lab's order (step = this row ÷ the row above)\n";
+  const Cells heading{"row", "samples/s", "min–max", "spread", "step  ", "cumulative", "seed lab claims"};
+  // Add rows are measured against the row above them, remove rows against the full graph (ablate.hpp).
+  const AblationRow* full = nullptr;
+  const AblationRow* above = nullptr;
   for (const auto& row : rows) {
-    if (row.step.kind != AblationStep::Kind::remove) row_line(row);
+    if (row.step.kind == AblationStep::Kind::full) full = &row;
   }
-  out += "removing one from the full graph (step = full graph ÷ this row: what the technique is worth with all "
-         "the others on)\n";
+  std::vector<Cells> adding, removing;
   for (const auto& row : rows) {
-    if (row.step.kind == AblationStep::Kind::remove) row_line(row);
+    if (row.step.kind == AblationStep::Kind::remove) {
+      removing.push_back(row_cells(row, full));
+    } else {
+      adding.push_back(row_cells(row, above));
+      above = &row;
+    }
   }
+
+  std::array<std::size_t, 7> width{};
+  for (const auto* group : {&adding, &removing}) {
+    for (const auto& cells : *group) {
+      for (std::size_t c = 0; c < cells.size(); ++c) width[c] = std::max(width[c], display_width(cells[c]));
+    }
+  }
+  for (std::size_t c = 0; c < heading.size(); ++c) width[c] = std::max(width[c], display_width(heading[c]));
+
+  // The label reads left to right, numbers line up on the right; the claim is last, so it needs no padding.
+  auto line = [&](const Cells& cells) {
+    std::string text = "  " + pad_right(cells[0], width[0]);
+    for (std::size_t c = 1; c + 1 < cells.size(); ++c) text += "  " + pad_left(cells[c], width[c]);
+    return text + "  " + cells.back() + "\n";
+  };
+  std::string out = line(heading);
+  out += "adding one at a time, in the seed lab's order (step = this row ÷ the row above):\n";
+  for (const auto& cells : adding) out += line(cells);
+  out += "removing one from the full graph (step = full graph ÷ this row: what the technique is worth with all the "
+         "others on):\n";
+  for (const auto& cells : removing) out += line(cells);
   return out;
 }
 
@@ -104,9 +132,14 @@ std::string closing_text(const std::vector<AblationRow>& rows) {
   if (full == rows.end()) return {};
   std::string out;
   auto it = std::back_inserter(out);
-  fmt::format_to(it, "full graph: {} its serial twin; cumulative = this row ÷ the serial twin; median of {} "
-                     "repetitions, spread = half the min–max range over the median\n",
-                 times(full->cumulative_speedup), full->samples_per_s.size());
+  fmt::format_to(it, "full graph: {} its serial twin (cumulative = this row ÷ the serial twin)\n",
+                 times(full->cumulative_speedup));
+  fmt::format_to(it, "each row: the median of {} runs, interleaved with the other rows; spread = half the min–max "
+                     "range over the median; ~ = the two rows' ranges overlap: that step is within the noise\n",
+                 full->samples_per_s.size());
+  // The one thing the added-in-order half cannot show, and the question a reader asks first.
+  out += "adding in order credits a technique with what it unlocks for the ones before it (workers need "
+         "prefetch to have batches to work on); the removing half does not depend on the order\n";
   fmt::format_to(it, "verdict (full graph, last run): {}\n", full->last.verdict.empty() ? "(none)" : full->last.verdict);
   return out;
 }
@@ -166,7 +199,10 @@ int ablate_command(const std::string& file, int repetitions, const CommandArgs& 
   };
   const auto rows = ablate(full, repetitions, on_row, on_run);
 
-  print("\n" + table_text(rows) + "\n" + closing_text(rows));
+  print("\n");
+  print(table_text(rows));
+  print("\n");
+  print(closing_text(rows));
   if (!args.json_path.empty()) write_json_file(args.json_path, ablation_json(full, repetitions, rows));
   return 0;
 }

@@ -7,7 +7,9 @@
 #include <filesystem>
 #include <system_error>
 
+#include "cli/h2d_ceiling.hpp"
 #include "cli/report.hpp"
+#include "cli/timeline_files.hpp"
 #include "feedgraph/errors.hpp"
 #include "feedgraph/pipeline.hpp"
 #include "feedgraph/spec.hpp"
@@ -59,15 +61,21 @@ RunStats execute(const PipelineSpec& spec, const Plan& planned, bool quiet) {
 
 int run_command(const std::string& file, const CommandArgs& args) {
   check_json_destination(args.json_path);
+  check_json_destination(args.trace_path);
   const PipelineSpec spec = load(file, args);
   const Plan planned = feedgraph::plan(spec);
   const RunStats stats = execute(spec, planned, args.quiet);
-  if (!args.json_path.empty()) write_json_file(args.json_path, report_json({stats}, false));
+  const H2dCeilings ceilings = measure_h2d_ceilings({planned});  // after the run: it must not compete with it
+  if (!args.quiet) print(ceiling_text({stats}, ceilings));
+  if (!args.json_path.empty()) write_json_file(args.json_path, report_json({stats}, false, ceilings));
+  write_timeline_files({stats}, args.trace_path, "", args.quiet);
   return 0;
 }
 
 int compare_command(const std::vector<std::string>& files, const CommandArgs& args) {
   check_json_destination(args.json_path);
+  check_json_destination(args.trace_path);
+  check_json_destination(args.report_path);
   std::vector<PipelineSpec> specs;
   if (files.size() == 1) {
     PipelineSpec spec = load(files.front(), args);
@@ -85,9 +93,12 @@ int compare_command(const std::vector<std::string>& files, const CommandArgs& ar
     if (i > 0) print("\n");
     runs.push_back(execute(specs[i], plans[i], false));
   }
+  const H2dCeilings ceilings = measure_h2d_ceilings(plans);  // after the runs: it must not compete with them
   print("\n");
   print(comparison_text(runs.front(), runs.back()));
-  if (!args.json_path.empty()) write_json_file(args.json_path, report_json(runs, true));
+  print(ceiling_text(runs, ceilings));
+  if (!args.json_path.empty()) write_json_file(args.json_path, report_json(runs, true, ceilings));
+  write_timeline_files(runs, args.trace_path, args.report_path, false);
   return 0;
 }
 

@@ -11,6 +11,8 @@ struct CommandArgs {
   std::vector<std::string> overrides;  ///< `--set key.path=value`, in order
   std::string device;                  ///< `--device`; empty keeps the file's
   std::string json_path;               ///< `--json`; empty writes none
+  std::string trace_path;              ///< `--trace` (run, compare): Chrome trace JSON; empty writes none
+  std::string report_path;             ///< `compare --report`: the SVG timeline; empty writes none
   bool quiet = false;                  ///< `run --quiet`: no plan line, progress or report
 };
 
@@ -24,6 +26,15 @@ int validate_command(const std::string& file, const CommandArgs& args);
 /// The serial twin, the seed lab's techniques added one at a time, then each removed from the full graph;
 /// every row `repetitions` (≥ 3) times. Prints a table of medians, spreads and speedups (ablate_command.cpp).
 int ablate_command(const std::string& file, int repetitions, const CommandArgs& args);
+
+/// What `feedgraph probe` takes besides --device and --json (CommandArgs).
+struct ProbeArgs {
+  std::vector<std::string> sizes;  ///< `--sizes`: transfer sizes ("64KiB", "1MiB"); empty keeps the default table
+  int repeats = 5;                 ///< `--repeats`: timed copies per figure, median kept
+};
+/// This machine's ceilings: the link table, copy engines, host memcpy and cores; `--device` picks the
+/// backend (default auto). Prints a table and writes `--json` (probe_command.cpp).
+int probe_command(const ProbeArgs& probe, const CommandArgs& args);
 
 /// Throws feedgraph::Error when `path` ("" for none) cannot be written: checked before a long run starts.
 void check_json_destination(const std::string& path);

@@ -8,6 +8,22 @@
 #include "feedgraph/errors.hpp"
 
 namespace feedgraph::cli {
+namespace {
+
+/// Puts the ceiling right after `h2d_gbps`, the rate it qualifies, so the file reads like the text report.
+void add_ceiling(nlohmann::ordered_json& run_object, const RunStats& run, const H2dCeiling& ceiling) {
+  nlohmann::ordered_json out;
+  for (auto& item : run_object.items()) {
+    out[item.key()] = std::move(item.value());
+    if (item.key() != "h2d_gbps") continue;
+    out["h2d_ceiling_gbps"] = ceiling.gbps;
+    out["h2d_ceiling_bytes"] = ceiling.bytes;
+    out["h2d_fraction_of_ceiling"] = ceiling.gbps > 0 ? run.h2d_gbps / ceiling.gbps : 0.0;
+  }
+  run_object = std::move(out);
+}
+
+}  // namespace
 
 std::optional<double> speedup(const RunStats& first, const RunStats& second) {
   if (!(first.samples_per_s > 0)) return std::nullopt;
@@ -26,10 +42,10 @@ nlohmann::ordered_json node_json(const NodeStats& node) {
   };
 }
 
-nlohmann::ordered_json run_json(const RunStats& run) {
+nlohmann::ordered_json run_json(const RunStats& run, const std::optional<H2dCeiling>& ceiling) {
   auto nodes = nlohmann::ordered_json::array();
   for (const auto& node : run.nodes) nodes.push_back(node_json(node));
-  return {
+  nlohmann::ordered_json out = {
       {"graph", run.graph},
       {"variant", run.variant},
       {"backend", run.backend},
@@ -59,16 +75,21 @@ nlohmann::ordered_json run_json(const RunStats& run) {
       {"verdict", run.verdict},
       {"nodes", std::move(nodes)},
   };
+  if (ceiling) add_ceiling(out, run, *ceiling);
+  return out;
 }
 
-nlohmann::ordered_json report_json(const std::vector<RunStats>& runs, bool with_speedup) {
+nlohmann::ordered_json report_json(const std::vector<RunStats>& runs, bool with_speedup,
+                                   const H2dCeilings& ceilings) {
   nlohmann::ordered_json document;
   document["feedgraph"] = feedgraph::version();
   // Every run of one command shares the device (one --device for all), so the first run names it.
   document["device"] = {{"backend", runs.empty() ? "" : runs.front().backend},
                         {"name", runs.empty() ? "" : runs.front().device_name}};
   auto list = nlohmann::ordered_json::array();
-  for (const auto& run : runs) list.push_back(run_json(run));
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    list.push_back(run_json(runs[i], i < ceilings.size() ? ceilings[i] : std::nullopt));
+  }
   document["runs"] = std::move(list);
   if (with_speedup) {
     const auto ratio = runs.size() >= 2 ? speedup(runs.front(), runs.back()) : std::nullopt;

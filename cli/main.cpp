@@ -1,9 +1,11 @@
 // The `feedgraph` command: argument parsing and the mapping from errors to exit statuses.
 //
-//   feedgraph run FILE [--set key=value]... [--device D] [--json PATH] [--quiet]
-//   feedgraph compare FILE [FILE2] [--set key=value]... [--device D] [--json PATH]
+//   feedgraph run FILE [--set key=value]... [--device D] [--json PATH] [--trace PATH] [--quiet]
+//   feedgraph compare FILE [FILE2] [--set key=value]... [--device D] [--json PATH] [--trace PATH]
+//                     [--report PATH.svg]
 //   feedgraph validate FILE [--set key=value]... [--device D]
 //   feedgraph ablate FILE [--reps N] [--set key=value]... [--device D] [--json PATH]
+//   feedgraph probe [--device D] [--json PATH] [--sizes LIST] [--repeats N]
 //
 // Exit status: 0 ok; 2 a pipeline file or command line that cannot be run; 1 a run that failed.
 #include <cstdio>
@@ -36,6 +38,16 @@ std::string check_device(const std::string& text) {
   }
 }
 
+/// CLI11 validator for one `probe --sizes` entry: a byte size above 0 ("64KiB", "1MiB", "4194304").
+std::string check_transfer_size(const std::string& text) {
+  try {
+    if (feedgraph::parse_byte_size(text) == 0) return "a transfer size must be > 0 bytes";
+    return {};
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+}
+
 void add_overrides(CLI::App& command, feedgraph::cli::CommandArgs& args) {
   // One value per --set, so that `--set a=1 FILE` does not swallow FILE; repeat the flag for more. The
   // syntax is checked by load_pipeline, the one place that knows key paths (a bad one is a ConfigError).
@@ -52,6 +64,12 @@ void add_device(CLI::App& command, feedgraph::cli::CommandArgs& args) {
 
 void add_json(CLI::App& command, feedgraph::cli::CommandArgs& args) {
   command.add_option("--json", args.json_path, "Also write the report as JSON (the DESIGN §5 contract) to PATH")
+      ->type_name("PATH");
+}
+
+void add_trace(CLI::App& command, feedgraph::cli::CommandArgs& args) {
+  command.add_option("--trace", args.trace_path,
+                     "Also write a Chrome trace (a lane per node worker and per stream) to PATH; open it in Perfetto")
       ->type_name("PATH");
 }
 
@@ -75,6 +93,7 @@ int main(int argc, char** argv) {
   add_overrides(*run, args);
   add_device(*run, args);
   add_json(*run, args);
+  add_trace(*run, args);
   run->add_flag("--quiet,-q", args.quiet, "Print nothing but errors (use with --json)");
 
   CLI::App* compare = app.add_subcommand(
@@ -88,6 +107,10 @@ int main(int argc, char** argv) {
   add_overrides(*compare, args);
   add_device(*compare, args);
   add_json(*compare, args);
+  add_trace(*compare, args);
+  compare->add_option("--report", args.report_path,
+                      "Also draw both timelines, one above the other, as a self-contained SVG at PATH")
+      ->type_name("PATH.svg");
 
   CLI::App* validate = app.add_subcommand("validate", "Load and plan a pipeline without running it; print the plan");
   validate->add_option("file", file, "Pipeline file (YAML)")->required()->type_name("FILE");
@@ -104,7 +127,24 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(3, 1000));
   add_overrides(*ablate, args);
   add_device(*ablate, args);
-  add_json(*ablate, args);
+  // Not add_json: this document is the ablation table, not the DESIGN §5 run report.
+  ablate->add_option("--json", args.json_path, "Also write the table, with every run's samples/s, as JSON to PATH")
+      ->type_name("PATH");
+
+  feedgraph::cli::ProbeArgs probe_args;
+  CLI::App* probe = app.add_subcommand(
+      "probe", "Measure this machine's ceilings: H2D and D2H GB/s by size, copy engines, host memcpy, cores");
+  probe->add_option("--device", args.device, "Probe this device: auto | cuda | cuda:N | host (default auto)")
+      ->type_name("D")
+      ->check(check_device);
+  probe->add_option("--json", args.json_path, "Also write the measurements as JSON to PATH")->type_name("PATH");
+  probe->add_option("--sizes", probe_args.sizes, "Transfer sizes of the link table (default 64KiB,...,256MiB)")
+      ->type_name("LIST")
+      ->delimiter(',')
+      ->check(check_transfer_size);
+  probe->add_option("--repeats", probe_args.repeats, "Timed copies per figure; the median is shown (default 5)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 1000));
 
   try {
     app.parse(argc, argv);
@@ -124,6 +164,7 @@ int main(int argc, char** argv) {
       return feedgraph::cli::compare_command(file2.empty() ? std::vector{file} : std::vector{file, file2}, args);
     }
     if (ablate->parsed()) return feedgraph::cli::ablate_command(file, repetitions, args);
+    if (probe->parsed()) return feedgraph::cli::probe_command(probe_args, args);
     return feedgraph::cli::validate_command(file, args);
   } catch (const feedgraph::ConfigError& e) {
     std::fflush(stdout);

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <iterator>
 #include <string_view>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -103,6 +104,27 @@ std::string comparison_text(const RunStats& first, const RunStats& second) {
     fmt::format_to(it, "speedup: {:.2f}x\n", *ratio);
   } else {
     out += "speedup: n/a (the first run delivered no samples)\n";
+  }
+  return out;
+}
+
+std::string ceiling_text(const std::vector<RunStats>& runs, const H2dCeilings& ceilings) {
+  // Two runs take the comparison table's column labels; one needs none; more are numbered.
+  std::vector<std::string> labels(runs.size());
+  if (runs.size() == 2) std::tie(labels[0], labels[1]) = column_labels(runs[0], runs[1]);
+  if (runs.size() > 2) {
+    for (std::size_t i = 0; i < runs.size(); ++i) labels[i] = fmt::format("run {}", i + 1);
+  }
+  std::size_t width = 0;
+  for (const auto& label : labels) width = std::max(width, label.size());
+  std::string out;
+  auto it = std::back_inserter(out);
+  for (std::size_t i = 0; i < runs.size() && i < ceilings.size(); ++i) {
+    if (!ceilings[i] || !(ceilings[i]->gbps > 0)) continue;
+    const H2dCeiling& c = *ceilings[i];
+    const std::string label = width == 0 ? "" : fmt::format("{:<{}}  ", labels[i], width);
+    fmt::format_to(it, "  {}H2D {:.2f} GB/s delivered = {:.0f}% of the pinned ceiling ({:.1f} GB/s at {})\n", label,
+                   runs[i].h2d_gbps, 100.0 * runs[i].h2d_gbps / c.gbps, c.gbps, format_bytes(c.bytes));
   }
   return out;
 }

@@ -141,6 +141,20 @@ TEST_CASE("an explicit buffers.pinned from the file is kept on every row but the
   }
 }
 
+TEST_CASE("the pinned rows carry the file's way of pinning with them") {
+  // transfer.direct (read straight into page-locked buffers, no pin copy) is part of pinning: the last
+  // cumulative row is the full graph with it, and removing pinned removes it too.
+  const auto full = full_graph("transfer: {pinned: true, direct: true}\n");
+  const auto plan = ablation_plan(full);
+  CHECK(full.pinned_slots() == 0);
+  check_same_ablated_fields(plan[5].spec, full);
+  CHECK(plan[1].spec.pinned_slots() == 0);
+  CHECK_FALSE(plan[6].spec.transfer.pinned);
+  CHECK(plan[6].spec.transfer.non_blocking);
+  CHECK(plan[6].spec.transfer.copy_stream);
+  check_same_ablated_fields(plan[0].spec, serial_twin(full));
+}
+
 TEST_CASE("each remove row differs from the full graph in exactly its technique") {
   const auto full = full_graph();
   const auto plan = ablation_plan(full);

@@ -38,7 +38,7 @@ const std::array<Technique, 5>& techniques() {
          s.transfer.non_blocking = on && full.transfer.non_blocking;
        }},
       // PyTorch's num_workers parallelizes loading, transforms and pinning at once; here those are three nodes.
-      {"workers", "workers",  "2-4x",
+      {"workers", "workers", "2-4x",
        [](const PipelineSpec& s) {
          return s.concurrency.read > 1 || s.concurrency.transform > 1 || s.concurrency.pin > 1;
        },

@@ -21,6 +21,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <thread>
@@ -240,8 +241,11 @@ class GraphRun final : public CompletionSink {
     host_gauge_.take(start);
     Msg m = pool_.acquire();
     if (!m) {
-      fail(Node::read, nullptr, std::make_exception_ptr(Error("internal: batch pool exhausted")));
-      return nullptr;
+      // Impossible while every in-flight batch holds a token (see done()); a null would crash a sequencer
+      // later with no message, so stop here with one.
+      std::fprintf(stderr, "feedgraph: internal error: the batch-state pool is exhausted at ticket %lld\n",
+                   static_cast<long long>(ticket));
+      std::abort();
     }
     m->ticket = ticket;
     m->epoch = ticket / plan_.batches_per_epoch;
@@ -400,10 +404,12 @@ class GraphRun final : public CompletionSink {
         return;
       }
     }
+    // The batch state goes back before the device buffer does: every state in use is then held by a batch
+    // that holds a token, so the pool (prefetch + slots + buffers) can never run dry.
     in_slot_[static_cast<std::size_t>(slot)] = nullptr;
+    pool_.release(m);
     device_gauge_.give(now());
     device_pool_->try_put(slot);
-    pool_.release(m);
     ++done_count_;
     touch();
   }

@@ -47,32 +47,46 @@ void copy_split(std::byte* dst, const std::byte* src, std::size_t bytes, unsigne
   for (auto& w : workers) w.join();
 }
 
+/// Seconds for one copy of `bytes`, split across `threads`.
+double time_copy(std::byte* dst, const std::byte* src, std::size_t bytes, unsigned threads) {
+  using Clock = std::chrono::steady_clock;
+  // Starting the threads is inside the timed region: a few tens of microseconds against a copy of
+  // 256 MiB (tens of milliseconds), and it is what a split copy costs.
+  const auto begin = Clock::now();
+  copy_split(dst, src, bytes, threads);
+  return std::chrono::duration<double>(Clock::now() - begin).count();
+}
+
+double gbps(std::size_t bytes, double seconds) { return static_cast<double>(bytes) / seconds / 1e9; }
+
 }  // namespace
 
 double memcpy_gbps(std::byte* dst, const std::byte* src, std::size_t bytes, unsigned threads, int repeats) {
-  using Clock = std::chrono::steady_clock;
   copy_split(dst, src, bytes, threads);  // warm-up: TLBs, page tables, thread stacks
   std::vector<double> rates;
   rates.reserve(static_cast<std::size_t>(repeats));
-  for (int i = 0; i < repeats; ++i) {
-    // Starting the threads is inside the timed region: a few tens of microseconds against a copy of
-    // 256 MiB (tens of milliseconds), and it is what a split copy costs.
-    const auto begin = Clock::now();
-    copy_split(dst, src, bytes, threads);
-    const double seconds = std::chrono::duration<double>(Clock::now() - begin).count();
-    rates.push_back(static_cast<double>(bytes) / seconds / 1e9);
-  }
+  for (int i = 0; i < repeats; ++i) rates.push_back(gbps(bytes, time_copy(dst, src, bytes, threads)));
   return median(std::move(rates));
 }
 
 HostRates probe_host(int repeats) {
   HostRates r;
-  r.cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  r.cores = static_cast<int>(cores);
   r.bytes = memcpy_probe_bytes;
   PageableBuffer src(r.bytes);
   PageableBuffer dst(r.bytes);
-  r.one_thread_gbps = memcpy_gbps(dst.data(), src.data(), r.bytes, 1, repeats);
-  r.all_cores_gbps = memcpy_gbps(dst.data(), src.data(), r.bytes, static_cast<unsigned>(r.cores), repeats);
+  copy_split(dst.data(), src.data(), r.bytes, 1);  // warm-up
+  copy_split(dst.data(), src.data(), r.bytes, cores);
+  // One thread and all cores take turns, so that load from elsewhere on the machine, which comes and goes,
+  // weighs on both figures alike instead of on whichever ran while it lasted.
+  std::vector<double> one, all;
+  for (int i = 0; i < repeats; ++i) {
+    one.push_back(gbps(r.bytes, time_copy(dst.data(), src.data(), r.bytes, 1)));
+    all.push_back(gbps(r.bytes, time_copy(dst.data(), src.data(), r.bytes, cores)));
+  }
+  r.one_thread_gbps = median(std::move(one));
+  r.all_cores_gbps = median(std::move(all));
   return r;
 }
 

@@ -2,6 +2,7 @@
 // common ground of Perfetto and chrome://tracing.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <utility>
@@ -17,8 +18,13 @@ namespace {
 
 using nlohmann::json;
 
-/// Trace timestamps are microseconds; the run clock is seconds.
-double micros(double seconds) { return seconds * 1e6; }
+/// Trace timestamps are microseconds; the run clock is seconds. Kept to the nanosecond, which is finer
+/// than either clock resolves, so that the file does not carry 17-digit noise.
+std::int64_t nanos(double seconds) { return std::llround(seconds * 1e9); }
+double micros(double seconds) { return static_cast<double>(nanos(seconds)) / 1e3; }
+double micros_between(double begin_s, double end_s) {
+  return static_cast<double>(std::max<std::int64_t>(0, nanos(end_s) - nanos(begin_s))) / 1e3;
+}
 
 struct DepthPoint {
   double t;   ///< seconds on the run clock
@@ -92,7 +98,7 @@ void append_run(const RunStats& run, int pid, std::vector<json>& events) {
                       {"pid", pid},
                       {"tid", tid_of.at(s.lane)},
                       {"ts", micros(s.begin_s)},
-                      {"dur", micros(std::max(0.0, s.end_s - s.begin_s))},
+                      {"dur", micros_between(s.begin_s, s.end_s)},
                       {"args", {{"batch", s.ticket}}}});
   }
 

@@ -23,7 +23,12 @@ constexpr double kBusyColumn = 52;   // right of the plot: each lane's busy shar
 constexpr double kLaneHeight = 14;
 constexpr double kLanePitch = 18;
 constexpr double kGroupGap = 8;      // between one node's workers and the next node's
-constexpr double kMinSpanWidth = 0.4;  // a span shorter than this would vanish; gaps wider stay visible
+// A span narrower than a pixel would vanish, so an isolated one is drawn kMinSpanWidth wide. Spans packed
+// closer than kIsolationGap keep their true width: widened, a lane busy 1% of the time would look solid,
+// while at true width the renderer's coverage shows how busy it really was.
+constexpr double kMinSpanWidth = 0.5;
+constexpr double kIsolationGap = 2;
+constexpr double kEdgedSpanWidth = 3;  // wider spans get a hairline edge, so back-to-back batches stay apart
 
 // A fixed palette (Tableau 10): a node keeps its colour across runs and across reports.
 struct NodeStyle {
@@ -79,6 +84,13 @@ std::string format_rate(double per_s) {
 }
 
 std::string percent(double fraction) { return fmt::format("{:.0f}%", std::clamp(fraction, 0.0, 1.0) * 100); }
+
+/// A lane's busy share of the wall; "<1%" rather than a "0%" that would hide a lane that did work.
+std::string busy_text(double busy_s, double wall_s) {
+  if (!(wall_s > 0)) return "-";
+  const double f = busy_s / wall_s;
+  return f > 0 && f < 0.005 ? std::string("<1%") : percent(f);
+}
 
 /// Tick spacing of 1, 2 or 5 × 10^k ms giving about `target` ticks over [0, span_ms].
 double tick_step(double span_ms, int target) {
@@ -139,6 +151,7 @@ class SvgWriter {
            ".tick { text-anchor: middle; fill: #52606d; font-size: 10px; }\n"
            ".grid { stroke: #e4e7eb; stroke-width: 1; }\n"
            ".axis { stroke: #7b8794; stroke-width: 1; }\n"
+           ".edge { stroke: #ffffff; stroke-width: 0.6; }\n"
            "</style>\n";
     fmt::format_to(std::back_inserter(out), "<rect width=\"{:.0f}\" height=\"{:.0f}\" fill=\"#ffffff\"/>\n", kWidth,
                    height);
@@ -232,7 +245,7 @@ class SvgWriter {
                      "<text class=\"busy\" x=\"{:.0f}\" y=\"{:.1f}\">{}</text>\n",
                      plot_x0_ - 8, ly + kLaneHeight - 3, xml_escape(lane), x_of(0), ly, x_of(wall_end) - x_of(0),
                      kLaneHeight, compute_lane ? kIdleFill : std::string_view("#f2f4f7"), kWidth - kMargin,
-                     ly + kLaneHeight - 3, wall_end > 0 ? percent(busy_s[lane] / wall_end) : std::string("-"));
+                     ly + kLaneHeight - 3, xml_escape(busy_text(busy_s[lane], wall_end)));
     }
 
     // The grid over the bands, so times read across every lane; the spans paint over it.
@@ -245,15 +258,18 @@ class SvgWriter {
     out += "</g>\n";
 
     // The spans.
+    const auto widths = drawn_widths(run.timeline);
     out += "<g>\n";
-    for (const auto& s : run.timeline) {
+    for (std::size_t i = 0; i < run.timeline.size(); ++i) {
+      const auto& s = run.timeline[i];
       const double x = x_of(s.begin_s);
-      const double w = std::max(kMinSpanWidth, x_of(s.end_s) - x);
+      const double w = widths[i];
       const double dur_ms = std::max(0.0, s.end_s - s.begin_s) * 1e3;
       fmt::format_to(std::back_inserter(out),
-                     "<rect x=\"{:.2f}\" y=\"{:.0f}\" width=\"{:.2f}\" height=\"{:.0f}\" fill=\"{}\">"
+                     "<rect x=\"{:.2f}\" y=\"{:.0f}\" width=\"{:.2f}\" height=\"{:.0f}\" fill=\"{}\"{}>"
                      "<title>{} batch {}: {} ms ({} \u2013 {} ms)</title></rect>\n",
-                     x, row_y[s.lane], w, kLaneHeight, fill_of(s.node), xml_escape(s.node), s.ticket,
+                     x, row_y[s.lane], w, kLaneHeight, fill_of(s.node), w >= kEdgedSpanWidth ? " class=\"edge\"" : "",
+                     xml_escape(s.node), s.ticket,
                      format_ms(dur_ms), format_ms(s.begin_s * 1e3), format_ms(s.end_s * 1e3));
     }
     out += "</g>\n";
@@ -273,6 +289,26 @@ class SvgWriter {
     fmt::format_to(std::back_inserter(out), "<text class=\"sub\" x=\"{:.0f}\" y=\"{:.0f}\">ms</text>\n",
                    plot_x1_ + 22, axis_y + 15);
     return axis_y + 44;
+  }
+
+  /// Each span's width in px: its true width, or kMinSpanWidth where it stands alone on its lane.
+  std::vector<double> drawn_widths(const std::vector<TimelineSpan>& timeline) const {
+    std::map<std::string, std::vector<std::size_t>> by_lane;
+    for (std::size_t i = 0; i < timeline.size(); ++i) by_lane[timeline[i].lane].push_back(i);
+    std::vector<double> widths(timeline.size());
+    for (auto& [lane, spans] : by_lane) {
+      std::sort(spans.begin(), spans.end(),
+                [&](std::size_t a, std::size_t b) { return timeline[a].begin_s < timeline[b].begin_s; });
+      for (std::size_t k = 0; k < spans.size(); ++k) {
+        const auto& s = timeline[spans[k]];
+        const double width = std::max(0.0, x_of(s.end_s) - x_of(s.begin_s));
+        const bool room_before = k == 0 || x_of(s.begin_s) - x_of(timeline[spans[k - 1]].end_s) >= kIsolationGap;
+        const bool room_after =
+            k + 1 == spans.size() || x_of(timeline[spans[k + 1]].begin_s) - x_of(s.end_s) >= kIsolationGap;
+        widths[spans[k]] = room_before && room_after ? std::max(width, kMinSpanWidth) : width;
+      }
+    }
+    return widths;
   }
 
   const std::vector<RunStats>& runs_;

@@ -1,0 +1,47 @@
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "feedgraph/probe.hpp"
+#include "runner/scenario.hpp"
+
+namespace feedgraph::bench {
+
+Bound stage_bound(const BoundInputs& in) {
+  double best = std::numeric_limits<double>::infinity();
+  std::string which;
+  for (const auto& serial_node : in.serial.nodes) {
+    if (serial_node.name == "copy" || serial_node.name == "compute" || serial_node.batches == 0) continue;
+    int conc = 1;
+    for (const auto& n : in.concurrent.nodes)
+      if (n.name == serial_node.name) conc = n.concurrency;
+    const double service = serial_node.busy_s / static_cast<double>(serial_node.batches);  // s per batch
+    if (service <= 0) continue;
+    const double batches_per_s = conc / service;
+    if (batches_per_s < best) best = batches_per_s, which = serial_node.name;
+  }
+  if (!std::isfinite(best)) return {};
+  const double samples_per_batch = static_cast<double>(in.concurrent.samples) / static_cast<double>(in.concurrent.batches);
+  return {best * samples_per_batch, "slowest host stage (" + which + ") over its concurrency"};
+}
+
+Bound compute_bound(const BoundInputs& in) {
+  if (in.concurrent.compute_s <= 0) return {};
+  return {static_cast<double>(in.concurrent.samples) / in.concurrent.compute_s, "compute stream alone (kernel event time)"};
+}
+
+Bound transfer_bound(const BoundInputs& in) {
+  const double sample_bytes = static_cast<double>(in.plan.layout.bytes());
+  if (in.plan.backend == "cuda") {
+    const double gbps = pinned_h2d_ceiling_gbps(in.plan.device_index, in.plan.batch_bytes);
+    return {gbps * 1e9 / sample_bytes, "raw pinned copy loop at " + format_bytes(in.plan.batch_bytes) + ": " +
+                                          std::to_string(gbps).substr(0, 5) + " GB/s"};
+  }
+  ProbeOptions o;
+  o.device = "host";
+  o.repeats = 3;
+  const auto p = probe(o);
+  return {p.memcpy_gbps_one_thread * 1e9 / sample_bytes, "one thread's memcpy (the host stand-in's copy engine)"};
+}
+
+}  // namespace feedgraph::bench

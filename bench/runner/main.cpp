@@ -1,0 +1,128 @@
+// feedgraph-bench: every scenario of bench/, each timing in one process its serial twin, the concurrent
+// graph and the scenario's bound, the median of --reps runs each; a table, and --json.
+//
+//   build/bin/feedgraph-bench                      # all scenarios, 5 runs each
+//   build/bin/feedgraph-bench transfer-bound --reps 7 --json bench.json
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <map>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "runner/scenario.hpp"
+
+namespace fb = feedgraph::bench;
+using nlohmann::json;
+
+namespace {
+
+struct Series {
+  std::vector<feedgraph::RunStats> runs;
+  std::vector<double> rates() const {
+    std::vector<double> r;
+    for (const auto& s : runs) r.push_back(s.samples_per_s);
+    return r;
+  }
+  /// The run whose samples/s is the median: the one the report and the bound use.
+  const feedgraph::RunStats& median_run() const {
+    std::vector<std::size_t> idx(runs.size());
+    for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+    std::sort(idx.begin(), idx.end(), [&](auto a, auto b) { return runs[a].samples_per_s < runs[b].samples_per_s; });
+    return runs[idx[idx.size() / 2]];
+  }
+  double median() const { return median_run().samples_per_s; }
+  double min() const { auto r = rates(); return *std::min_element(r.begin(), r.end()); }
+  double max() const { auto r = rates(); return *std::max_element(r.begin(), r.end()); }
+  json to_json() const {
+    return {{"median_samples_per_s", median()}, {"min", min()}, {"max", max()}, {"samples_per_s", rates()},
+            {"median_batches_per_s", median_run().batches_per_s}, {"h2d_gbps", median_run().h2d_gbps},
+            {"gpu_idle_fraction", median_run().gpu_idle_fraction},
+            {"gpu_idle_steady_fraction", median_run().gpu_idle_steady_fraction},
+            {"verdict", median_run().verdict}};
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"feedgraph-bench: time each scenario's serial twin, concurrent graph and bound", "feedgraph-bench"};
+  std::vector<std::string> names;
+  int reps = 5;
+  std::string device, json_path;
+  app.add_option("scenarios", names, "Scenarios to run (default: all)");
+  app.add_option("--reps", reps, "Runs of each variant; the median is reported (at least 5 for RESULTS.md)")
+      ->check(CLI::Range(1, 1000));
+  app.add_option("--device", device, "auto | cuda | cuda:N | host (host-only scenarios ignore it)");
+  app.add_option("--json", json_path, "Also write the results as JSON");
+  CLI11_PARSE(app, argc, argv);
+
+  const std::vector<fb::Scenario> all = {fb::seed_scenario(), fb::transfer_bound_scenario(), fb::cpu_bound_scenario(),
+                                         fb::compute_bound_scenario(), fb::overhead_scenario()};
+  std::vector<fb::Scenario> chosen;
+  for (const auto& s : all)
+    if (names.empty() || std::find(names.begin(), names.end(), s.name) != names.end()) chosen.push_back(s);
+  if (chosen.empty()) {
+    fmt::print(stderr, "feedgraph-bench: no such scenario\n");
+    return 2;
+  }
+
+  json out = {{"feedgraph", feedgraph::version()}, {"repetitions", reps}, {"scenarios", json::array()}};
+  std::vector<std::string> table;
+  try {
+    for (const auto& sc : chosen) {
+      auto spec = feedgraph::load_pipeline(std::string(FEEDGRAPH_SOURCE_DIR) + "/graphs/" + sc.graph);
+      if (sc.host_only)
+        spec.device = feedgraph::parse_device("host");
+      else if (!device.empty())
+        spec.device = feedgraph::parse_device(device);
+      const auto twin = feedgraph::serial_twin(spec);
+      const auto plan = feedgraph::plan(spec);
+      fmt::print(stderr, "{}: {} on {} ({}), {} runs of each variant\n", sc.name, sc.graph, plan.backend,
+                 plan.device_name, reps);
+      Series serial, concurrent;
+      // Interleaved, so that a drift of the machine (clocks, other load) touches both variants alike.
+      for (int r = 0; r < reps; ++r) {
+        if (sc.serial_twin) serial.runs.push_back(feedgraph::run(twin));
+        concurrent.runs.push_back(feedgraph::run(spec));
+      }
+      const auto& ser = sc.serial_twin ? serial.median_run() : concurrent.median_run();
+      const fb::Bound bound = sc.bound(fb::BoundInputs{spec, plan, ser, concurrent.median_run()});
+      const double speedup = sc.serial_twin ? concurrent.median() / serial.median() : 0;
+      json j = {{"name", sc.name}, {"graph", "graphs/" + sc.graph}, {"shows", sc.shows}, {"backend", plan.backend},
+                {"device", plan.device_name}, {"concurrent", concurrent.to_json()}};
+      if (sc.serial_twin) j["serial"] = serial.to_json(), j["speedup"] = speedup;
+      if (bound.samples_per_s > 0)
+        j["bound"] = {{"samples_per_s", bound.samples_per_s}, {"what", bound.what},
+                      {"fraction", concurrent.median() / bound.samples_per_s}};
+      out["scenarios"].push_back(j);
+      table.push_back(fmt::format(
+          "{:<15} {:>12} {:>22} {:>8} {:>12} {:>7}  {}", sc.name,
+          sc.serial_twin ? fmt::format("{:.0f}", serial.median()) : "-",
+          fmt::format("{:.0f} ({:.0f}-{:.0f})", concurrent.median(), concurrent.min(), concurrent.max()),
+          sc.serial_twin ? fmt::format("{:.2f}x", speedup) : "-",
+          bound.samples_per_s > 0 ? fmt::format("{:.0f}", bound.samples_per_s) : "-",
+          bound.samples_per_s > 0 ? fmt::format("{:.0f}%", 100 * concurrent.median() / bound.samples_per_s) : "-",
+          sc.name == "overhead" ? fmt::format("{:.0f} batches/s", concurrent.median_run().batches_per_s)
+                                : bound.what));
+    }
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "feedgraph-bench: error: {}\n", e.what());
+    return 1;
+  }
+  fmt::print("\nsamples/s, median of {} runs (concurrent: min-max)\n", reps);
+  fmt::print("{:<15} {:>12} {:>22} {:>8} {:>12} {:>7}  {}\n", "scenario", "serial", "concurrent", "speedup", "bound",
+             "of bound", "bound is / note");
+  for (const auto& line : table) fmt::print("{}\n", line);
+  if (!json_path.empty()) {
+    std::ofstream f(json_path);
+    f << out.dump(2) << "\n";
+    if (!f) {
+      fmt::print(stderr, "feedgraph-bench: cannot write {}\n", json_path);
+      return 1;
+    }
+  }
+  return 0;
+}

@@ -19,9 +19,9 @@ if [[ $what == tests || $what == all ]]; then
   ctest --test-dir build-gpu -L gpu --output-on-failure --timeout 120 2>&1 | tee "$out/gpu-tests.log" | tail -15
 fi
 if [[ $what == bench || $what == all ]]; then
-  fg=build-gpu/bin/feedgraph
-  for g in seed transfer-bound compute-bound; do
-    echo "== compare graphs/$g.yaml"
-    "$fg" compare "graphs/$g.yaml" --json "$out/$g.json" 2>&1 | tee "$out/$g.txt" | grep -E "speedup|samples/s|verdict|H2D|throughput"
-  done
+  build-gpu/bin/feedgraph probe --json "$out/probe.json" 2>&1 | tee "$out/probe.txt"
+  build-gpu/bin/feedgraph-bench --reps 5 --json "$out/bench.json" 2>&1 | tee "$out/bench.txt"
+fi
+if [[ $what == ablate || $what == all ]]; then
+  build-gpu/bin/feedgraph ablate graphs/seed.yaml --json "$out/ablate.json" 2>&1 | tee "$out/ablate.txt" | tail -25
 fi

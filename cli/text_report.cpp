@@ -149,8 +149,9 @@ std::string validate_text(const PipelineSpec& spec, const Plan& plan) {
   fmt::format_to(it, "  concurrency  read {}, transform {}, pin {}; prefetch {}; pinned slots {}, device buffers {}\n",
                  spec.concurrency.read, spec.concurrency.transform, spec.concurrency.pin, spec.prefetch,
                  spec.pinned_slots(), spec.device_buffers());
-  fmt::format_to(it, "  transfer     pinned {}, non_blocking {}, copy_stream {}; ordered {}, verify {}\n",
-                 on_off(spec.transfer.pinned), on_off(spec.transfer.non_blocking), on_off(spec.transfer.copy_stream),
+  fmt::format_to(it, "  transfer     pinned {}{}, non_blocking {}, copy_stream {}; ordered {}, verify {}\n",
+                 on_off(spec.transfer.pinned), spec.transfer.pinned && spec.transfer.direct ? " (direct)" : "",
+                 on_off(spec.transfer.non_blocking), on_off(spec.transfer.copy_stream),
                  on_off(spec.ordered), on_off(spec.verify));
   fmt::format_to(it, "  memory       {}, total {}\n", memory_breakdown(plan.memory), format_bytes(plan.memory.total()));
   if (spec.memory_budget == 0) {

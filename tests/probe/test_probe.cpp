@@ -135,7 +135,7 @@ TEST_CASE("the probe JSON of a host probe has every key and an empty link table"
   CHECK(p.at("memcpy_gbps_one_thread").get<double>() > 0);
 }
 
-TEST_CASE("the probe JSON of a cuda probe has one link object per size") {
+TEST_CASE("the probe JSON of a GPU probe has one link object per size") {
   const auto p = cli::probe_report_json(cuda_like_result()).at("probe");
   CHECK(p.at("copy_engines") == 3);
   CHECK(p.at("pcie") == "0000:1B:00.0");
@@ -148,7 +148,7 @@ TEST_CASE("the probe JSON of a cuda probe has one link object per size") {
   CHECK(row.at("pageable_d2h_gbps") == 12.0);
 }
 
-TEST_CASE("the probe text shows the link table on cuda and says it needs a CUDA device on host") {
+TEST_CASE("the probe text shows the link table of a GPU and says on host that the rows need one") {
   const std::string cuda_text = cli::probe_text(cuda_like_result());
   CHECK(cuda_text.find("pinned H2D") != std::string::npos);
   CHECK(cuda_text.find("64.00 KiB") != std::string::npos);

@@ -1,7 +1,9 @@
+// run and compare: the pinned H2D ceiling at each cuda run's batch size, measured once per (device, size).
 #include "cli/h2d_ceiling.hpp"
 
 #include <cstddef>
 #include <map>
+#include <optional>
 #include <utility>
 
 #include <fmt/format.h>

@@ -104,7 +104,7 @@ TEST_CASE("thousands of one-sample batches through the smallest pools all arrive
     CAPTURE(ordered);
     auto spec = parse_pipeline(
         "device: host\nbatch_size: 1\ndataset: {source: synthetic, samples: 20000, sample: {shape: [8], dtype: uint8}}\n"
-        "prefetch: 2\nbuffers: {pinned: 1, device: 1}\nconcurrency: {read: 2, transform: 2, pin: 2}\nverify: false\n"
+        "prefetch: 2\nbuffers: {pinned: 1, device: 1}\nconcurrency: {read: 2, transform: 2, pin: 2}\n"
         "ordered: " + std::string(ordered ? "true" : "false") + "\n",
         "tiny.yaml");
     fgtest::Deliveries d;

@@ -95,6 +95,18 @@ std::string xml_problem(const std::string& svg) {
   return "";
 }
 
+bool valid_utf8(const std::string& text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (n == 0 || i + n > text.size()) return false;
+    for (std::size_t k = 1; k < n; ++k)
+      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return false;
+    i += n;
+  }
+  return true;
+}
+
 /// The text of every <text class="lane-label" ...>...</text>, in document order.
 std::vector<std::string> lane_labels(const std::string& svg) {
   std::vector<std::string> out;
@@ -231,12 +243,15 @@ TEST_CASE("names that are not plain text are escaped in the SVG and the trace") 
   s.graph = "a<b & \"c\" 'd'";
   s.variant = "concurrent";
   s.wall_s = 0.01;
-  s.verdict = "x > y";
+  // Long enough to be shortened, with the cut falling inside a two-byte character.
+  s.verdict = "x > y " + std::string(160, 'v') + "\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9";
   s.timeline = {{"read/0", "read", 0, 0.0, 0.004}, {"odd <lane> & co", "odd&node", 0, 0.004, 0.006},
                 {"compute stream", "compute", 0, 0.006, 0.01}};
   const std::string svg = timeline_svg({s});
   CHECK(xml_problem(svg) == "");
   CHECK(svg.find("a&lt;b &amp; &quot;c&quot; &apos;d&apos;") != std::string::npos);
+  CHECK(svg.find("x &gt; y") != std::string::npos);
+  CHECK(valid_utf8(svg));
   CHECK(lane_labels(svg).size() == 3);
 
   const auto trace = nlohmann::json::parse(chrome_trace_json({s}));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace feedgraph::detail {
 namespace {
@@ -43,6 +44,16 @@ std::vector<TimelineSpan> timeline(const RunInputs& in) {
     out.push_back({"compute stream", "compute", ticket, t.compute_begin, t.compute_end});
   }
   return out;
+}
+
+/// The copy stream's busy share of its steady state (first copy start to last copy end), or of the wall
+/// when there is no timeline.
+double copy_busy_fraction(const RunStats& s) {
+  double first = std::numeric_limits<double>::infinity(), last = 0;
+  for (const auto& t : s.timeline)
+    if (t.node == "copy") first = std::min(first, t.begin_s), last = std::max(last, t.end_s);
+  const double span = last > first ? last - first : s.wall_s;
+  return span > 0 ? std::min(1.0, s.copy_s / span) : 0;
 }
 
 }  // namespace
@@ -111,14 +122,17 @@ RunStats summarize_run(RunInputs in) {
 
 std::string verdict(const RunStats& s, const PipelineSpec& spec) {
   auto pct = [](double f) { return std::to_string(static_cast<int>(std::lround(f * 100))) + "%"; };
-  const double gpu_busy = 1.0 - s.gpu_idle_fraction;
-  const double copy_busy = s.wall_s > 0 ? s.copy_s / s.wall_s : 0;
+  // Judged on the steady state, from the first kernel to the last: the fill and drain of a short run would
+  // otherwise hide a saturated stream behind the pipeline's latency.
+  const double gpu_busy = std::max(1.0 - s.gpu_idle_fraction, 1.0 - s.gpu_idle_steady_fraction);
+  const double copy_busy = copy_busy_fraction(s);
   if (gpu_busy >= 0.95)
     return "compute-bound: the compute stream is busy " + pct(gpu_busy) +
-           " of the run; the input pipeline keeps up, only a faster compute moves it";
+           " of the steady state; the input pipeline keeps up, only a faster compute moves it";
   if (copy_busy >= 0.90) {
-    std::string fix = spec.transfer.pinned ? "ship fewer bytes per sample (a smaller dtype)"
-                                           : "turn on transfer.pinned (pageable copies are slow)";
+    const std::string fix = !spec.transfer.pinned   ? "turn on transfer.pinned (pageable copies are slow)"
+                            : !spec.transfer.direct ? "try transfer.direct (no pin copy) or ship fewer bytes per sample"
+                                                    : "ship fewer bytes per sample (a smaller dtype)";
     return "transfer-bound: the copy engine is busy " + pct(copy_busy) + " at " +
            std::to_string(static_cast<int>(std::lround(s.copy_gbps))) + " GB/s, GPU idle " + pct(s.gpu_idle_fraction) +
            ": " + fix;

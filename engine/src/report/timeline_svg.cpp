@@ -4,6 +4,7 @@
 #include <cmath>
 #include <iterator>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -68,6 +69,14 @@ std::string xml_escape(std::string_view text) {
     }
   }
   return out;
+}
+
+/// At most `limit` bytes, cut at a character boundary (a split UTF-8 sequence would make the XML invalid).
+std::string shortened(const std::string& text, std::size_t limit) {
+  if (text.size() <= limit) return text;
+  std::size_t cut = limit - 3;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut) + "...";
 }
 
 /// Three significant digits or so: "812", "12.3", "1.23", "0.123".
@@ -176,8 +185,11 @@ class SvgWriter {
     y += 20;
 
     // Legend: the nodes that appear, in pipeline order, then what the tinted compute lane means.
-    std::vector<TimelineSpan> all;
-    for (const auto& run : runs_) all.insert(all.end(), run.timeline.begin(), run.timeline.end());
+    std::vector<TimelineSpan> one_per_node;
+    std::set<std::string> seen;
+    for (const auto& run : runs_)
+      for (const auto& s : run.timeline)
+        if (seen.insert(s.node).second) one_per_node.push_back(s);
     double x = kMargin;
     auto swatch = [&](std::string_view fill, const std::string& label) {
       fmt::format_to(std::back_inserter(out),
@@ -186,7 +198,7 @@ class SvgWriter {
                      x, y - 10, fill, x + 17, y, xml_escape(label));
       x += 17 + 7.0 * static_cast<double>(label.size()) + 18;
     };
-    for (const auto& node : detail::ordered_nodes(all)) swatch(fill_of(node), node);
+    for (const auto& node : detail::ordered_nodes(one_per_node)) swatch(fill_of(node), node);
     swatch(kIdleFill, "compute stream idle (GPU starved)");
     fmt::format_to(std::back_inserter(out),
                    "<text class=\"sub\" x=\"{:.0f}\" y=\"{:.0f}\">hover a span for its batch and duration</text>\n", x,
@@ -203,8 +215,7 @@ class SvgWriter {
                    kMargin, y, xml_escape(run.graph), xml_escape(run.variant), format_rate(run.samples_per_s),
                    format_ms(run.wall_s * 1e3), percent(run.gpu_idle_fraction), percent(run.copy_hidden_fraction));
     y += 17;
-    std::string verdict = run.verdict;
-    if (verdict.size() > 170) verdict = verdict.substr(0, 167) + "...";
+    const std::string verdict = shortened(run.verdict, 170);
     fmt::format_to(std::back_inserter(out), "<text class=\"sub\" x=\"{:.0f}\" y=\"{:.0f}\">{}{}{}</text>\n", kMargin,
                    y, xml_escape(run.backend.empty() ? std::string("?") : run.backend),
                    run.device_name.empty() ? "" : ": " + xml_escape(run.device_name),

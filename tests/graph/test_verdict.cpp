@@ -1,0 +1,43 @@
+// The verdict names the node that limits the graph, on CPU-, compute- and transfer-bound graphs.
+#include "graph_test_util.hpp"
+#include "report/summarize.hpp"
+
+using namespace feedgraph;
+
+TEST_CASE("the verdict names read on the CPU-bound graph") {
+  auto spec = load_pipeline(std::string(FEEDGRAPH_SOURCE_DIR) + "/graphs/cpu-bound.yaml",
+                            {"device=host", "dataset.samples=768"});
+  const auto s = run(spec);
+  CAPTURE(s.verdict);
+  CHECK(s.verdict.rfind("input-bound: read busy", 0) == 0);
+  CHECK(s.verdict.find("raise concurrency.read") != std::string::npos);
+}
+
+TEST_CASE("the verdict says compute-bound on the compute-bound graph") {
+  auto spec = load_pipeline(std::string(FEEDGRAPH_SOURCE_DIR) + "/graphs/compute-bound.yaml",
+                            {"device=host", "dataset.samples=640", "compute.us=10000"});
+  const auto s = run(spec);
+  CAPTURE(s.verdict);
+  CHECK(s.verdict.rfind("compute-bound", 0) == 0);
+  CHECK(s.gpu_idle_steady_fraction < 0.05);
+}
+
+TEST_CASE("the verdict says transfer-bound when the copy stream is saturated and names the fix") {
+  // A run's numbers, laid out by hand: copies back to back for 1 s, kernels 10% of it, host stages idle.
+  auto spec = parse_pipeline(fgtest::small_graph(64, 8, 1), "v.yaml");
+  RunStats s;
+  s.wall_s = 1.05;
+  s.copy_s = 0.98;
+  s.copy_gbps = 25;
+  s.compute_s = 0.1;
+  s.gpu_idle_fraction = 0.9;
+  s.gpu_idle_steady_fraction = 0.9;
+  for (int i = 0; i < 10; ++i) s.timeline.push_back({"copy stream", "copy", i, 0.1 * i, 0.1 * i + 0.098});
+  s.nodes = {{"read", 4, 10, 0.4, 0.1, 0, 0}, {"transform", 4, 10, 0.2, 0.05, 0, 0}};
+  std::string v = detail::verdict(s, spec);
+  CHECK(v.rfind("transfer-bound: the copy engine is busy 98%", 0) == 0);
+  CHECK(v.find("transfer.direct") != std::string::npos);
+  spec.transfer.pinned = false;
+  v = detail::verdict(s, spec);
+  CHECK(v.find("turn on transfer.pinned") != std::string::npos);
+}

@@ -74,8 +74,10 @@ std::string run_text(const RunStats& run) {
                  run.samples_per_s, run.batches_per_s, run.samples, run.batches);
   fmt::format_to(it, "  H2D          {:.2f} GB/s delivered, {:.2f} GB/s while copying ({} in {:.3f} s)\n",
                  run.h2d_gbps, run.copy_gbps, format_bytes(run.bytes_copied), run.copy_s);
-  fmt::format_to(it, "  GPU          idle {}, copy hidden under compute {} (compute busy {:.3f} s)\n",
-                 percent(run.gpu_idle_fraction), percent(run.copy_hidden_fraction), run.compute_s);
+  fmt::format_to(it, "  GPU          idle {} ({} of the steady state, largest gap {}), copy hidden under compute {} "
+                 "(compute busy {:.3f} s)\n",
+                 percent(run.gpu_idle_fraction), percent(run.gpu_idle_steady_fraction),
+                 milliseconds(run.gpu_gap_largest_s), percent(run.copy_hidden_fraction), run.compute_s);
   fmt::format_to(it, "  latency      p50 {}, p95 {}, p99 {}\n", milliseconds(run.latency_p50_s),
                  milliseconds(run.latency_p95_s), milliseconds(run.latency_p99_s));
   fmt::format_to(it, "  memory       peak {} (planned {}: {})\n", format_bytes(run.peak_memory_bytes),

@@ -1,7 +1,9 @@
 #pragma once
 // A FIFO of ops served by one thread: the host stand-in for a CUDA stream. Its capacity is reserved up
 // front, so pushing in steady state allocates nothing.
+#include <atomic>
 #include <condition_variable>
+#include <thread>
 #include <cstddef>
 #include <mutex>
 #include <vector>
@@ -31,6 +33,7 @@ class OpQueue {
       space_.wait(lock, [&] { return count_ < ring_.size(); });
       ring_[(head_ + count_) % ring_.size()] = op;
       ++count_;
+      pending_.store(count_, std::memory_order_release);
     }
     ready_.notify_one();
   }
@@ -40,6 +43,9 @@ class OpQueue {
   void serve(Fn&& fn) {
     for (;;) {
       HostOp op;
+      // A short yield-spin before sleeping: the next op usually arrives within microseconds, and a futex
+      // sleep and wake per op costs more than the op itself on a small machine.
+      for (int i = 0; i < kSpins && pending_.load(std::memory_order_acquire) == 0; ++i) std::this_thread::yield();
       {
         std::unique_lock lock(mutex_);
         ready_.wait(lock, [&] { return count_ > 0 || closed_; });
@@ -47,6 +53,7 @@ class OpQueue {
         op = ring_[head_];
         head_ = (head_ + 1) % ring_.size();
         --count_;
+        pending_.store(count_, std::memory_order_release);
       }
       space_.notify_one();
       fn(op);
@@ -62,7 +69,9 @@ class OpQueue {
   }
 
  private:
+  static constexpr int kSpins = 64;
   std::vector<HostOp> ring_;
+  std::atomic<std::size_t> pending_{0};  // count_, readable without the lock, for the spin
   std::size_t head_ = 0, count_ = 0;
   bool closed_ = false;
   std::mutex mutex_;

@@ -30,6 +30,7 @@
 #include "feedgraph/checksum.hpp"
 #include "feedgraph/errors.hpp"
 #include "graph/batch_state.hpp"
+#include "graph/run_monitor.hpp"
 #include "report/summarize.hpp"
 
 // NVTX ranges named after the nodes, so that an nsys profile of a cuda run shows the graph's own names.
@@ -99,21 +100,12 @@ class GraphRun final : public CompletionSink {
     build(g);
     backend_->start(*this);
     t0_ = Clock::now();
-    touch();
-    std::thread watchdog([&] { watch(g); });
-    std::thread progress;
-    if (options_.progress) progress = std::thread([&] { show_progress(); });
+    monitor_.start();
 
     tickets_->activate();
     g.wait_for_all();
     wall_ = now();
-    {
-      std::lock_guard lock(finish_mutex_);
-      finished_ = true;
-    }
-    finish_cv_.notify_all();
-    watchdog.join();
-    if (progress.joinable()) progress.join();
+    monitor_.finish();
     backend_->drain();
   }
 
@@ -512,67 +504,7 @@ class GraphRun final : public CompletionSink {
     failed_.store(true);
   }
 
-  // ---- watchdog and progress ----------------------------------------------------------------------------
-  void touch() { last_progress_ns_.store(ns(now())); }
-
-  void watch(flow::graph& g) {
-    std::unique_lock lock(finish_mutex_);
-    const auto limit = std::chrono::duration<double>(spec_.watchdog_s);
-    while (!finished_) {
-      finish_cv_.wait_for(lock, std::chrono::milliseconds(100));
-      if (finished_) break;
-      if (failed_.load()) {
-        g.cancel();  // an error: let the tasks still queued go
-        continue;
-      }
-      const double idle = now() - static_cast<double>(last_progress_ns_.load()) * 1e-9;
-      if (idle > limit.count()) {
-        record(std::make_exception_ptr(StallError(stall_report(idle))));
-        g.cancel();
-      }
-    }
-  }
-
-  std::string stall_report(double idle) {
-    char head[96];
-    std::snprintf(head, sizeof head, "no progress for %.1f s (watchdog_s: %g): ", idle, spec_.watchdog_s);
-    std::string out = head;
-    for (int n = 0; n < static_cast<int>(Node::count); ++n) {
-      std::int64_t oldest = -1, count = 0;
-      double since = 0;
-      for (auto& s : pool_.states())
-        if (s.in_node.load() == n) {
-          ++count;
-          if (oldest < 0 || s.since.load() < since) oldest = s.ticket, since = s.since.load();
-        }
-      char part[160];
-      const bool gpu = n == static_cast<int>(Node::copy) || n == static_cast<int>(Node::compute);
-      if (count == 0)
-        std::snprintf(part, sizeof part, "%s idle", node_name(static_cast<Node>(n)));
-      else
-        std::snprintf(part, sizeof part, "%s %s %lld batch(es), oldest batch %lld for %.1f s",
-                      node_name(static_cast<Node>(n)), gpu ? "waiting on the device for" : "busy with",
-                      static_cast<long long>(count), static_cast<long long>(oldest), now() - since);
-      out += (n ? "; " : "") + std::string(part);
-    }
-    return out;
-  }
-
-  void show_progress() {
-    std::unique_lock lock(finish_mutex_);
-    bool shown = false;
-    while (!finished_) {
-      finish_cv_.wait_for(lock, std::chrono::milliseconds(250));
-      const double t = now();
-      if (t < 1.0 || finished_) continue;  // a run under a second needs no progress line
-      const auto done = done_count_.load();
-      std::fprintf(stderr, "\r%s: %lld/%lld batches, %.0f samples/s   ", spec_.name.c_str(),
-                   static_cast<long long>(done), static_cast<long long>(plan_.batches),
-                   static_cast<double>(done) * static_cast<double>(spec_.batch_size) / t);
-      shown = true;
-    }
-    if (shown) std::fprintf(stderr, "\r\033[K");
-  }
+  void touch() { monitor_.touch(now()); }
 
   // ---- measurements ----------------------------------------------------------------------------------
   RunInputs make_inputs(double wall, double setup_s) {
@@ -637,15 +569,20 @@ class GraphRun final : public CompletionSink {
   double wall_ = 0;
   std::int64_t next_ticket_ = 0;  // only the input node's body touches it, and that body is serial
   std::atomic<std::int64_t> done_count_{0};
-  std::atomic<std::int64_t> last_progress_ns_{0};
   // The sample a read or transform worker is on, for the error message if it throws.
   static thread_local std::int64_t current_sample_;
   std::atomic<bool> failed_{false};
   std::mutex error_mutex_;
   std::exception_ptr error_;
-  std::mutex finish_mutex_;
-  std::condition_variable finish_cv_;
-  bool finished_ = false;
+  RunMonitor monitor_{
+      RunMonitor::Settings{spec_.watchdog_s, options_.progress, spec_.name, plan_.batches, spec_.batch_size},
+      RunMonitor::Hooks{
+          [this] { return now(); }, [this] { return failed_.load(); }, [this] { graph_->cancel(); },
+          [this](double idle) {
+            record(std::make_exception_ptr(
+                StallError(describe_stall(idle, spec_.watchdog_s, pool_.states(), now()))));
+          },
+          [this] { return done_count_.load(); }}};
 };
 
 thread_local std::int64_t GraphRun::current_sample_ = -1;

@@ -1,0 +1,61 @@
+#pragma once
+// The two threads that watch a run from outside the graph: the watchdog, which turns a run that stopped
+// making progress into a StallError naming each node's state (DESIGN §6), and the progress line on stderr.
+// Both sleep on one condition variable, so finishing the run wakes them at once.
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "graph/batch_state.hpp"
+
+namespace feedgraph::detail {
+
+class RunMonitor {
+ public:
+  struct Hooks {
+    std::function<double()> now;                         ///< the run clock, seconds
+    std::function<bool()> failed;                        ///< an error is already recorded
+    std::function<void()> cancel;                        ///< cancel the graph
+    std::function<void(double idle_s)> stalled;          ///< record a StallError: no progress for idle_s
+    std::function<std::int64_t()> batches_done;
+  };
+  struct Settings {
+    double watchdog_s = 60;
+    bool progress = false;
+    std::string name;
+    std::int64_t batches = 0;
+    std::int64_t batch_size = 0;
+  };
+
+  RunMonitor(Settings settings, Hooks hooks) : settings_(std::move(settings)), hooks_(std::move(hooks)) {}
+  ~RunMonitor() { finish(); }
+
+  void start();
+  /// Progress was made: a node finished a body or a completion arrived.
+  void touch(double now) { last_progress_ns_.store(static_cast<std::int64_t>(now * 1e9)); }
+  /// Stop both threads and join them; idempotent.
+  void finish();
+
+ private:
+  void watch();
+  void show_progress();
+
+  Settings settings_;
+  Hooks hooks_;
+  std::atomic<std::int64_t> last_progress_ns_{0};
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool finished_ = false;
+  std::thread watchdog_, progress_;
+};
+
+/// "no progress for 61.0 s (watchdog_s: 60): read idle; transform busy with 1 batch(es), oldest batch 2 for
+/// 61.0 s; ...", from the states of the batches in flight.
+std::string describe_stall(double idle_s, double watchdog_s, std::vector<BatchState>& states, double now);
+
+}  // namespace feedgraph::detail

@@ -19,7 +19,6 @@
 #include <tbb/task_arena.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>

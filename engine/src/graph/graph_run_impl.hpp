@@ -1,0 +1,157 @@
+#pragma once
+// The class behind one run, private to engine/src/graph: graph_run.cpp sets it up, wires the flow graph and
+// measures; node_bodies.cpp is what each node does to a batch. A fresh GraphRun (and tbb::flow::graph) per
+// run: a cancelled graph drops later messages, so graphs are never reused.
+#include <tbb/flow_graph.h>
+
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "feedgraph/errors.hpp"
+#include "graph/assembly.hpp"
+#include "graph/batch_state.hpp"
+#include "graph/run_monitor.hpp"
+#include "report/summarize.hpp"
+
+namespace feedgraph::detail {
+
+namespace flow = tbb::flow;
+using Clock = std::chrono::steady_clock;
+using Msg = BatchState*;
+using Token = int;
+
+struct NodeCounters {
+  LanePool lanes;
+  std::atomic<std::int64_t> batches{0};
+  std::atomic<std::int64_t> busy_ns{0};
+  std::atomic<std::int64_t> wait_ns{0};
+};
+
+class GraphRun final : public CompletionSink {
+  using CopyNode = flow::async_node<std::tuple<Msg, Token>, Msg>;
+  using ComputeNode = flow::async_node<Msg, Msg>;
+  using Join = flow::join_node<std::tuple<Msg, Token>, flow::reserving>;
+
+ public:
+  GraphRun(Assembly& a, const RunOptions& options)
+      : a_(a), spec_(a.spec), plan_(a.plan), options_(options),
+        pool_(static_cast<std::size_t>(spec_.prefetch + spec_.pinned_slots() + spec_.device_buffers()),
+              static_cast<std::size_t>(spec_.batch_size)),
+        times_(static_cast<std::size_t>(plan_.batches)) {}
+
+  RunStats run();
+
+  /// Runs inside the run's arena: a graph belongs to the arena it is constructed in.
+  void execute();
+
+  // CompletionSink: called on a CUDA callback thread or a host stand-in thread. No CUDA calls here.
+  void on_complete(Op op, int slot, int status, const char* message) noexcept override;
+
+ private:
+  // ---- set-up ------------------------------------------------------------------------------------------
+  void allocate();
+  void build(flow::graph& g);
+
+  // ---- node bodies ---------------------------------------------------------------------------------------
+  Msg read(std::int64_t ticket, Token host_buffer);
+  Msg transform(Msg m);
+
+  Msg pin(Msg m, Token slot);
+  void copy(Msg m, Token slot, CopyNode::gateway_type& gw);
+
+  /// After the copy landed: the staging memory it read from goes back to its pool.
+  Msg copied(Msg m);
+  void compute(Msg m, ComputeNode::gateway_type& gw);
+
+  void done(Msg m);
+
+  // ---- helpers -------------------------------------------------------------------------------------------
+  template <class Fn>
+  void guarded(Node node, Msg m, Fn&& fn);
+  void inject(Node node, Msg m);
+
+  void release_host_buffer(Msg m) {
+    host_gauge_.give(now());
+    host_pool_->try_put(m->host_buffer);
+  }
+
+  std::size_t batch_bytes(Msg m) const { return static_cast<std::size_t>(m->samples) * plan_.layout.bytes(); }
+
+  void enter(Msg m, Node node, double at) {
+    m->since.store(at);
+    m->in_node.store(static_cast<int>(node));
+  }
+
+  void fail(Node node, Msg m, std::exception_ptr e);
+  void fail_status(Op op, Msg m, int status, const char* message) noexcept;
+
+  void record(std::exception_ptr e) noexcept;
+  void touch() { monitor_.touch(now()); }
+
+  // ---- measurements ----------------------------------------------------------------------------------
+  RunInputs make_inputs(double wall, double setup_s);
+
+  double now() const { return seconds(Clock::now() - t0_); }
+  static double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+  static std::int64_t ns(double s) { return static_cast<std::int64_t>(s * 1e9); }
+  NodeCounters& counters(Node n) { return counters_[static_cast<int>(n)]; }
+
+  Assembly& a_;
+  const PipelineSpec& spec_;
+  const Plan& plan_;
+  const RunOptions& options_;
+  const bool pin_node_ = spec_.transfer.pinned && !spec_.transfer.direct;  // a pin copy into slots
+  std::unique_ptr<Backend> backend_;
+  MemoryCounter memory_;
+  std::vector<std::shared_ptr<std::byte>> host_buffers_;  // page-locked with transfer.direct
+  std::vector<std::shared_ptr<std::byte>> pinned_;
+  std::vector<Msg> in_slot_;  // which batch each device slot holds, for completions
+  BatchPool pool_;
+  std::vector<TicketTimes> times_;
+  NodeCounters counters_[static_cast<int>(Node::count)];
+  TokenGauge host_gauge_, slot_gauge_, device_gauge_;
+
+  // Declared before its nodes so that it is destroyed after them: a node unregisters from its graph.
+  std::optional<flow::graph> graph_;
+  std::optional<flow::input_node<std::int64_t>> tickets_;
+  std::optional<flow::buffer_node<Token>> host_pool_, slot_pool_, device_pool_;
+  std::optional<flow::join_node<std::tuple<std::int64_t, Token>, flow::reserving>> read_join_;
+  std::optional<flow::function_node<std::tuple<std::int64_t, Token>, Msg>> read_;
+  std::optional<flow::function_node<Msg, Msg>> transform_;
+  std::optional<flow::sequencer_node<Msg>> pin_order_, copy_order_, compute_order_;
+  std::optional<flow::queue_node<Msg>> pin_queue_, copy_queue_;
+  std::optional<Join> pin_join_, copy_join_;
+  std::optional<flow::function_node<std::tuple<Msg, Token>, Msg>> pin_;
+  std::optional<CopyNode> copy_;
+  std::optional<flow::function_node<Msg, Msg>> copied_;
+  std::optional<ComputeNode> compute_;
+  std::optional<flow::function_node<Msg>> done_;
+  CopyNode::gateway_type* copy_gateway_ = nullptr;
+  ComputeNode::gateway_type* compute_gateway_ = nullptr;
+
+  Clock::time_point t0_;
+  double wall_ = 0;
+  std::int64_t next_ticket_ = 0;  // only the input node's body touches it, and that body is serial
+  std::atomic<std::int64_t> done_count_{0};
+  // The sample a read or transform worker is on, for the error message if it throws.
+  static thread_local std::int64_t current_sample_;
+  std::atomic<bool> failed_{false};
+  std::mutex error_mutex_;
+  std::exception_ptr error_;
+  RunMonitor monitor_{
+      RunMonitor::Settings{spec_.watchdog_s, options_.progress, spec_.name, plan_.batches, spec_.batch_size},
+      RunMonitor::Hooks{
+          [this] { return now(); }, [this] { return failed_.load(); }, [this] { graph_->cancel(); },
+          [this](double idle) {
+            record(std::make_exception_ptr(
+                StallError(describe_stall(idle, spec_.watchdog_s, pool_.states(), now()))));
+          },
+          [this] { return done_count_.load(); }}};
+};
+
+}  // namespace feedgraph::detail

@@ -1,0 +1,288 @@
+// What each node of the flow graph does to a batch (the wiring is in graph_run.cpp). Every host node body
+// runs inside guarded(), which times it, gives it a timeline lane, injects test faults and turns whatever it
+// throws into the run's first error; copy and compute only enqueue, and finish in on_complete().
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+
+#include "feedgraph/checksum.hpp"
+#include "graph/graph_run_impl.hpp"
+
+// NVTX ranges named after the nodes, so that an nsys profile of a cuda run shows the graph's own names.
+// Without a profiler attached, a push costs a few nanoseconds.
+#if FEEDGRAPH_HAVE_CUDA
+#include <nvtx3/nvToolsExt.h>
+#define FG_RANGE_PUSH(name) nvtxRangePushA(name)
+#define FG_RANGE_POP() nvtxRangePop()
+#else
+#define FG_RANGE_PUSH(name) ((void)(name))
+#define FG_RANGE_POP() ((void)0)
+#endif
+
+namespace feedgraph::detail {
+
+template <class Fn>
+void GraphRun::guarded(Node node, Msg m, Fn&& fn) {
+  auto& c = counters(node);
+  const double start = now();
+  if (node != Node::read) c.wait_ns += ns(start - m->ready_at);
+  enter(m, node, start);
+  const int lane = c.lanes.acquire();
+  FG_RANGE_PUSH(node_name(node));
+  try {
+    if (!failed_.load()) {
+      inject(node, m);
+      fn();
+    }
+  } catch (...) {
+    fail(node, m, std::current_exception());
+  }
+  FG_RANGE_POP();
+  c.lanes.release(lane);
+  const double end = now();
+  c.busy_ns += ns(end - start);
+  c.batches++;
+  m->ready_at = end;
+  m->in_node.store(-1);
+  auto& t = times_[static_cast<std::size_t>(m->ticket)];
+  if (node == Node::read) (t.read_end = end, t.read_lane = lane);
+  if (node == Node::transform) (t.transform_begin = start, t.transform_end = end, t.transform_lane = lane);
+  if (node == Node::pin) (t.pin_begin = start, t.pin_end = end, t.pin_lane = lane);
+  touch();
+}
+
+Msg GraphRun::read(std::int64_t ticket, Token host_buffer) {
+  const double start = now();
+  host_gauge_.take(start);
+  Msg m = pool_.acquire();
+  if (!m) {
+    // Impossible while every in-flight batch holds a token (see done()); a null would crash a sequencer
+    // later with no message, so stop here with one.
+    std::fprintf(stderr, "feedgraph: internal error: the batch-state pool is exhausted at ticket %lld\n",
+                 static_cast<long long>(ticket));
+    std::abort();
+  }
+  m->ticket = ticket;
+  m->epoch = ticket / plan_.batches_per_epoch;
+  m->index = ticket % plan_.batches_per_epoch;
+  m->host_buffer = host_buffer;
+  m->pinned_slot = m->device_slot = -1;
+  m->host_checksum = 0;
+  const std::int64_t first = m->index * spec_.batch_size;
+  m->samples = std::min<std::int64_t>(spec_.batch_size, plan_.samples - first);
+  m->sample_ids.clear();
+  for (std::int64_t i = 0; i < m->samples; ++i) m->sample_ids.push_back(first + i);
+  m->ready_at = start;
+  guarded(Node::read, m, [&] {
+    const std::size_t sample_bytes = plan_.layout.bytes();
+    std::byte* base = host_buffers_[static_cast<std::size_t>(host_buffer)].get();
+    // With no transforms the bytes read are the bytes sent: checksum each sample while it is still in
+    // cache, instead of reading the whole batch back from memory in the transform node.
+    const bool checksum_here = spec_.verify && a_.transforms.empty();
+    for (std::int64_t j = 0; j < m->samples; ++j) {
+      current_sample_ = m->sample_ids[static_cast<std::size_t>(j)];
+      const std::span<std::byte> sample{base + static_cast<std::size_t>(j) * sample_bytes, sample_bytes};
+      a_.source->read(current_sample_, sample);
+      if (checksum_here) m->host_checksum += sample_checksum(sample, j);
+    }
+  });
+  times_[static_cast<std::size_t>(ticket)].read_begin = start;
+  return m;
+}
+
+Msg GraphRun::transform(Msg m) {
+  if (!m) return m;
+  guarded(Node::transform, m, [&] {
+    const std::size_t sample_bytes = plan_.layout.bytes();
+    std::byte* base = host_buffers_[static_cast<std::size_t>(m->host_buffer)].get();
+    for (std::int64_t j = 0; j < m->samples; ++j) {
+      std::span<std::byte> sample{base + static_cast<std::size_t>(j) * sample_bytes, sample_bytes};
+      const SampleContext ctx{m->sample_ids[static_cast<std::size_t>(j)], m->epoch, a_.source->seed()};
+      current_sample_ = ctx.id;
+      for (auto& t : a_.transforms) t->apply(sample, plan_.layout, ctx);
+      // The host's checksum of exactly the bytes that will cross the link (read computes it when there
+      // is no transform).
+      if (spec_.verify && !a_.transforms.empty()) m->host_checksum += sample_checksum(sample, j);
+    }
+  });
+  return m;
+}
+
+Msg GraphRun::pin(Msg m, Token slot) {
+  if (!m) return m;
+  slot_gauge_.take(now());
+  m->pinned_slot = slot;
+  guarded(Node::pin, m, [&] {
+    const std::byte* src = host_buffers_[static_cast<std::size_t>(m->host_buffer)].get();
+    std::byte* dst = pinned_[static_cast<std::size_t>(slot)].get();
+    const std::size_t bytes = batch_bytes(m);
+    // One thread's memcpy into pinned memory runs at about 9 GB/s, a sixth of PCIe Gen5 (DESIGN §8):
+    // large batches are copied by several threads. Isolated, so a waiting thread takes no unrelated task.
+    constexpr std::size_t kChunk = 4u << 20;
+    if (bytes <= 2 * kChunk) {
+      std::memcpy(dst, src, bytes);
+    } else {
+      tbb::this_task_arena::isolate([&] {
+        tbb::parallel_for(std::size_t{0}, (bytes + kChunk - 1) / kChunk, [&](std::size_t c) {
+          const std::size_t off = c * kChunk;
+          std::memcpy(dst + off, src + off, std::min(kChunk, bytes - off));
+        });
+      });
+    }
+  });
+  release_host_buffer(m);
+  return m;
+}
+
+void GraphRun::copy(Msg m, Token slot, CopyNode::gateway_type& gw) {
+  if (!m || failed_.load()) return;
+  device_gauge_.take(now());
+  m->device_slot = slot;
+  in_slot_[static_cast<std::size_t>(slot)] = m;
+  const double start = now();
+  counters(Node::copy).wait_ns += ns(start - m->ready_at);
+  enter(m, Node::copy, start);
+  gw.reserve_wait();
+  try {
+    inject(Node::copy, m);
+    const std::byte* src = pin_node_ ? pinned_[static_cast<std::size_t>(m->pinned_slot)].get()
+                                                 : host_buffers_[static_cast<std::size_t>(m->host_buffer)].get();
+    FG_RANGE_PUSH("copy");
+    backend_->copy(slot, src, batch_bytes(m),
+                   CopyMode{!spec_.transfer.non_blocking, spec_.transfer.copy_stream});
+    FG_RANGE_POP();
+  } catch (...) {
+    fail(Node::copy, m, std::current_exception());
+    gw.release_wait();
+  }
+}
+
+Msg GraphRun::copied(Msg m) {
+  counters(Node::copy).batches++;
+  if (pin_node_) {
+    slot_gauge_.give(now());
+    slot_pool_->try_put(m->pinned_slot);
+  } else {
+    release_host_buffer(m);
+  }
+  m->ready_at = now();
+  return m;
+}
+
+void GraphRun::compute(Msg m, ComputeNode::gateway_type& gw) {
+  if (failed_.load()) return;
+  const double start = now();
+  counters(Node::compute).wait_ns += ns(start - m->ready_at);
+  enter(m, Node::compute, start);
+  gw.reserve_wait();
+  try {
+    inject(Node::compute, m);
+    const std::int64_t slot = m->device_slot;
+    FG_RANGE_PUSH("compute");
+    backend_->compute(static_cast<int>(slot), *a_.compute,
+                      DeviceBatchView{backend_->slot_memory(static_cast<int>(slot)), batch_bytes(m), m->samples,
+                                      plan_.layout});
+    FG_RANGE_POP();
+  } catch (...) {
+    fail(Node::compute, m, std::current_exception());
+    gw.release_wait();
+  }
+}
+
+void GraphRun::done(Msg m) {
+  if (failed_.load()) return;
+  const int slot = m->device_slot;
+  const SlotTimes st = backend_->times(slot);
+  auto& t = times_[static_cast<std::size_t>(m->ticket)];
+  t.copy_begin = st.copy_begin;
+  t.copy_end = st.copy_end;
+  t.compute_begin = st.compute_begin;
+  t.compute_end = st.compute_end;
+  t.done = now();
+  counters(Node::compute).batches++;
+  const std::uint64_t device_sum = backend_->checksum(slot);
+  if (spec_.verify && device_sum != m->host_checksum) {
+    char text[200];
+    std::snprintf(text, sizeof text,
+                  "verify: the device checksum 0x%016llx differs from the host's 0x%016llx: the bytes that "
+                  "crossed the link are not the bytes sent",
+                  static_cast<unsigned long long>(device_sum), static_cast<unsigned long long>(m->host_checksum));
+    fail(Node::compute, m, std::make_exception_ptr(std::runtime_error(text)));
+    return;
+  }
+  if (options_.on_batch) {
+    try {
+      options_.on_batch(BatchRecord{m->ticket, m->epoch, m->index, m->sample_ids, m->host_checksum, device_sum});
+    } catch (...) {
+      fail(Node::compute, m, std::current_exception());
+      return;
+    }
+  }
+  // The batch state goes back before the device buffer does: every state in use is then held by a batch
+  // that holds a token, so the pool (prefetch + slots + buffers) can never run dry.
+  in_slot_[static_cast<std::size_t>(slot)] = nullptr;
+  pool_.release(m);
+  device_gauge_.give(now());
+  device_pool_->try_put(slot);
+  ++done_count_;
+  touch();
+}
+
+
+void GraphRun::inject(Node node, Msg m) {
+  const auto& f = options_.fault;
+  if (f.node != node_name(node) || f.batch != m->ticket) return;
+  if (f.kind == FaultInjection::Kind::throw_error)
+    throw std::runtime_error("injected fault in " + f.node + " at batch " + std::to_string(f.batch));
+  // A stall: no progress until the watchdog gives up on the run.
+  while (!failed_.load()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+}
+
+void GraphRun::fail(Node node, Msg m, std::exception_ptr e) {
+  std::exception_ptr wrapped;
+  try {
+    std::rethrow_exception(e);
+  } catch (const CudaError&) {
+    wrapped = e;  // its call, code and name are the useful part
+  } catch (const StallError&) {
+    wrapped = e;
+  } catch (const StageError&) {
+    wrapped = e;
+  } catch (const std::exception& ex) {
+    const std::int64_t sample = (node == Node::read || node == Node::transform) ? current_sample_ : -1;
+    wrapped = std::make_exception_ptr(StageError(node_name(node), m ? m->ticket : -1, sample, ex.what()));
+  } catch (...) {
+    wrapped = std::make_exception_ptr(StageError(node_name(node), m ? m->ticket : -1, -1, "unknown exception"));
+  }
+  record(wrapped);
+}
+
+void GraphRun::fail_status(Op op, Msg m, int status, const char* message) noexcept {
+  try {
+    if (backend_->kind() == BackendKind::host) {
+      fail(op == Op::copy ? Node::copy : Node::compute, m,
+           std::make_exception_ptr(std::runtime_error(message ? message : "host stand-in error")));
+      return;
+    }
+    const std::string what = std::string(op == Op::copy ? "copy" : "compute") + " of batch " +
+                             std::to_string(m ? m->ticket : -1) + " (stream callback status)";
+    record(std::make_exception_ptr(
+        CudaError(what, status, backend_->status_name(status), backend_->status_text(status))));
+  } catch (...) {
+    record(std::current_exception());
+  }
+}
+
+void GraphRun::record(std::exception_ptr e) noexcept {
+  {
+    std::lock_guard lock(error_mutex_);
+    if (!error_) error_ = e;
+  }
+  failed_.store(true);
+}
+
+}  // namespace feedgraph::detail

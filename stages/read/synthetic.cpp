@@ -49,14 +49,19 @@ FG_VECTOR_CLONES void fill_u32(std::uint32_t key, std::uint32_t* __restrict dst,
 
 class SyntheticSource final : public Source {
  public:
-  SyntheticSource(SampleLayout layout, std::int64_t samples, std::uint64_t seed, double io_us, double cpu_us)
-      : layout_(std::move(layout)), samples_(samples), seed_(seed), io_us_(io_us), cpu_us_(cpu_us) {}
+  SyntheticSource(SampleLayout layout, std::int64_t samples, std::uint64_t seed, double io_us, double cpu_us,
+                  std::int64_t classes)
+      : layout_(std::move(layout)), samples_(samples), seed_(seed), io_us_(io_us), cpu_us_(cpu_us),
+        classes_(classes) {}
 
   SampleLayout layout() const override { return layout_; }
   std::int64_t size() const override { return samples_; }
   std::uint64_t seed() const override { return seed_; }
 
-  void read(std::int64_t id, std::span<std::byte> out) const override {
+  std::int64_t label(std::int64_t id) const override { return classes_ > 0 ? id % classes_ : 0; }
+
+  void read(std::int64_t id, SampleOut& sink) const override {
+    const std::span<std::byte> out = sink.allocate(layout_);
     const auto key = static_cast<std::uint32_t>(splitmix64(seed_ ^ splitmix64(static_cast<std::uint64_t>(id))));
     const std::size_t words = out.size() / 4;
     // Sample buffers are 4-byte aligned (whole samples of 4-byte words sit at multiples of 4 in a batch);
@@ -104,6 +109,7 @@ class SyntheticSource final : public Source {
   std::int64_t samples_;
   std::uint64_t seed_;
   double io_us_, cpu_us_;
+  std::int64_t classes_;
 };
 
 }  // namespace
@@ -119,7 +125,10 @@ std::unique_ptr<Source> make_synthetic(const StageOptions& o, const StageContext
   const double io_us = cost.number("io_us", 0, {.min = 0, .max = 1e7});
   const double cpu_us = cost.number("cpu_us", 0, {.min = 0, .max = 1e7});
   const auto seed = o.integer("seed", 0, {.min = 0});
-  return std::make_unique<SyntheticSource>(std::move(layout), samples, static_cast<std::uint64_t>(seed), io_us, cpu_us);
+  // Labels cycle through `classes` (id % classes), so a test can tell which label each sample must carry.
+  const auto classes = o.integer("classes", 0, {.min = 0});
+  return std::make_unique<SyntheticSource>(std::move(layout), samples, static_cast<std::uint64_t>(seed), io_us, cpu_us,
+                                           classes);
 }
 
 }  // namespace feedgraph::stages

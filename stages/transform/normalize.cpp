@@ -22,8 +22,12 @@ class Normalize final : public Transform {
  public:
   Normalize(float mean, float inv_std) : mean_(mean), inv_std_(inv_std) {}
 
-  void apply(std::span<std::byte> sample, const SampleLayout&, const SampleContext&) const override {
-    normalize(sample.data(), sample.size() / 4, mean_, inv_std_);
+  bool in_place() const override { return true; }
+
+  void apply(const SampleView& in, SampleOut& out, const SampleContext&) const override {
+    // In place: `dst` is in.bytes' own memory, and the loop reads each element before writing it.
+    const std::span<std::byte> dst = out.allocate(in.layout);
+    normalize(dst.data(), dst.size() / 4, mean_, inv_std_);
   }
 
  private:

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "feedgraph/feedgraph.hpp"
+#include "samples/sample_buffer.hpp"
+#include "samples/sample_chain.hpp"
 #include "stages/registry.hpp"
 
 namespace fgtest {
@@ -30,15 +32,21 @@ inline std::string small_graph(int samples, int batch, int epochs, const std::st
 inline std::uint64_t expected_checksum(const feedgraph::PipelineSpec& spec, std::span<const std::int64_t> ids,
                                        std::int64_t epoch) {
   auto source = feedgraph::detail::build_source(spec.dataset, {});
-  const auto layout = source->layout();
+  const auto source_layout = source->layout();
+  auto layout = source_layout;
   std::vector<std::unique_ptr<feedgraph::Transform>> transforms;
-  for (const auto& t : spec.transforms) transforms.push_back(feedgraph::detail::build_transform(t, {layout, spec.batch_size}));
-  std::vector<std::byte> sample(layout.bytes());
+  for (const auto& t : spec.transforms) {
+    transforms.push_back(feedgraph::detail::build_transform(t, {layout, spec.batch_size}));
+    layout = transforms.back()->output(layout);
+  }
+  const feedgraph::detail::SampleChain chain(&transforms, &spec.transforms, source_layout);
+  feedgraph::detail::SampleBuffer sample;
+  std::vector<std::byte> slot(layout.bytes());
   std::uint64_t sum = 0;
   for (std::size_t j = 0; j < ids.size(); ++j) {
     source->read(ids[j], sample);
-    for (auto& t : transforms) t->apply(sample, layout, {ids[j], epoch, source->seed()});
-    sum += feedgraph::sample_checksum(sample, static_cast<std::int64_t>(j));
+    chain.run(sample.bytes(), sample.layout(), slot, {ids[j], epoch, spec.seed});
+    sum += feedgraph::sample_checksum(slot, static_cast<std::int64_t>(j));
   }
   return sum;
 }
@@ -47,12 +55,15 @@ inline std::uint64_t expected_checksum(const feedgraph::PipelineSpec& spec, std:
 struct Deliveries {
   std::vector<feedgraph::BatchRecord> records;
   std::vector<std::vector<std::int64_t>> ids;
+  std::vector<std::vector<std::int64_t>> labels;
   feedgraph::RunOptions options() {
     feedgraph::RunOptions o;
     o.on_batch = [this](const feedgraph::BatchRecord& r) {
       records.push_back(r);
       ids.emplace_back(r.sample_ids.begin(), r.sample_ids.end());
+      labels.emplace_back(r.labels.begin(), r.labels.end());
       records.back().sample_ids = {};
+      records.back().labels = {};
     };
     return o;
   }

@@ -29,8 +29,10 @@ TEST_CASE("a stage throwing at any node cancels the run and is reported with its
 namespace {
 class ThrowOnSample final : public Transform {
  public:
-  void apply(std::span<std::byte>, const SampleLayout&, const SampleContext& ctx) const override {
+  bool in_place() const override { return true; }
+  void apply(const SampleView& in, SampleOut& out, const SampleContext& ctx) const override {
     if (ctx.id == 13) throw std::runtime_error("cannot transform sample 13");
+    (void)out.allocate(in.layout);
   }
 };
 class WrongChecksum final : public ComputeStage {

@@ -55,6 +55,22 @@ class StageError : public Error {
   std::string message_;
 };
 
+/// Bad input data: a truncated record, a bad header, an undecodable image. A source or transform throws it for
+/// one sample; the dataset's `on_error` decides whether the run fails (a StageError carrying this message) or
+/// skips the sample and counts it. `where` names the file and offset ("data/a.rec offset 4096"); a transform
+/// may leave it empty and the engine fills in where the sample came from.
+class DataError : public Error {
+ public:
+  DataError(std::string where, std::string message);
+
+  const std::string& where() const noexcept { return where_; }
+  const std::string& message() const noexcept { return message_; }
+
+ private:
+  std::string where_;
+  std::string message_;
+};
+
 /// A CUDA runtime (or cuBLAS) call failed. `code` is the numeric status, `name` its symbolic name.
 class CudaError : public Error {
  public:

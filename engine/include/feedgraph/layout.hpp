@@ -19,13 +19,19 @@ std::string_view dtype_name(DType t) noexcept;
 /// "uint8" | "int32" | "float16" | "float32"; nullopt for anything else.
 std::optional<DType> parse_dtype(std::string_view name) noexcept;
 
+/// A shape entry that differs from sample to sample: the bytes of an encoded file, an image before its crop.
+inline constexpr std::int64_t kVaries = -1;
+
 struct SampleLayout {
   std::vector<std::int64_t> shape;
   DType dtype = DType::f32;
 
+  /// False when some entry is `kVaries`: such samples cannot sit in a batch until a transform fixes them.
+  bool fixed() const noexcept;
+  /// 0 unless fixed().
   std::int64_t elements() const noexcept;
   std::size_t bytes() const noexcept { return static_cast<std::size_t>(elements()) * dtype_size(dtype); }
-  /// "3x256x256 float32"
+  /// "3x256x256 float32"; a varying entry shows as `?`.
   std::string describe() const;
   bool operator==(const SampleLayout&) const = default;
 };

@@ -22,11 +22,16 @@ struct Plan {
   int device_index = 0;
   std::string device_name;
   std::string device_reason;     ///< why `auto` picked it ("no CUDA device answered", ...)
-  SampleLayout layout;           ///< the layout the compute node sees
-  std::int64_t samples = 0;      ///< per epoch
+  SampleLayout layout;           ///< the layout the compute node sees (after device_transforms)
+  SampleLayout transfer_layout;  ///< the layout that crosses the link (after the host transforms)
+  SampleLayout source_layout;    ///< what the source produces (entries `kVaries` where samples differ)
+  std::int64_t dataset_samples = 0;  ///< the whole dataset, every shard
+  int shard_index = 0, shard_count = 1;
+  std::string shard_from;        ///< `shard: auto`: the variables it came from; empty otherwise
+  std::int64_t samples = 0;      ///< per epoch, in this shard
   std::int64_t batches_per_epoch = 0;
   std::int64_t batches = 0;      ///< all epochs
-  std::size_t batch_bytes = 0;   ///< a full batch
+  std::size_t batch_bytes = 0;   ///< a full batch, as it crosses the link
   MemoryPlan memory;
 };
 
@@ -35,7 +40,8 @@ struct BatchRecord {
   std::int64_t ticket = 0;  ///< dense, 0-based over the whole run
   std::int64_t epoch = 0;
   std::int64_t index = 0;   ///< within the epoch
-  std::span<const std::int64_t> sample_ids;
+  std::span<const std::int64_t> sample_ids;  ///< in batch order; skipped samples are not in it
+  std::span<const std::int64_t> labels;      ///< one per sample id
   std::uint64_t host_checksum = 0;    ///< computed before the copy (0 when verify is off)
   std::uint64_t device_checksum = 0;  ///< computed by the compute stage after the copy
 };

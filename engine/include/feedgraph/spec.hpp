@@ -55,6 +55,35 @@ struct BufferSpec {
   int device = 0;
 };
 
+/// `dataset.shard`: which part of the dataset this process reads, when several processes (ranks) share it.
+/// Shards are disjoint and together cover the dataset; rank r of n takes positions r, r+n, r+2n, ... of each
+/// epoch's order (after the shuffle), as PyTorch's DistributedSampler does.
+struct ShardSpec {
+  /// `shard: auto`: index and count from the launcher's environment (RANK/WORLD_SIZE of torchrun,
+  /// OMPI_COMM_WORLD_RANK/SIZE of Open MPI, PMI_RANK/PMI_SIZE, SLURM_PROCID/SLURM_NTASKS); one shard of one
+  /// when none is set.
+  bool automatic = false;
+  int index = 0;
+  int count = 1;
+  /// When count does not divide the dataset: `pad` gives every shard ceil(N/count) samples, the last ones
+  /// repeating the epoch's first; `drop` gives every shard floor(N/count) and leaves the rest out.
+  enum class Uneven { pad, drop } uneven = Uneven::pad;
+};
+
+/// The `dataset` keys that belong to the engine rather than to the source.
+struct DatasetPolicy {
+  bool shuffle = false;  ///< a fresh permutation each epoch, from (seed, epoch) alone
+  ShardSpec shard;
+  /// Bad data (DataError): `fail` ends the run naming the file and offset; `skip` leaves the sample out of
+  /// its batch, counts and reports it, and fails once more than `max_skipped` samples were skipped.
+  enum class OnError { fail, skip } on_error = OnError::fail;
+  std::int64_t max_skipped = 100;
+  /// Read every sample once, before the run, into one block of memory (page-locked when transfer.pinned),
+  /// and serve batches from it: without host transforms or shuffle, the copy reads a batch straight from the
+  /// cache and nothing is rewritten per batch. Fixed-layout sources only.
+  bool cache = false;
+};
+
 struct PipelineSpec {
   std::string name = "pipeline";
   std::string origin;  ///< the file it came from, for messages
@@ -62,8 +91,13 @@ struct PipelineSpec {
   std::int64_t batch_size = 256;
   int epochs = 1;
   bool drop_last = false;  ///< drop a last, partial batch of each epoch
+  std::uint64_t seed = 0;  ///< the run's seed: the shuffle and every random transform draw from it
   StageSpec dataset;       ///< name = `dataset.source`
+  DatasetPolicy data;      ///< dataset.shuffle, .shard, .on_error, .max_skipped, .cache
   std::vector<StageSpec> transforms;
+  /// Run on the GPU after the copy (cast, to_chw, normalize), so that the link carries the compact form:
+  /// uint8 HWC images cross as a quarter of their float32 bytes. `verify` checks the bytes that crossed.
+  std::vector<StageSpec> device_transforms;
   ConcurrencySpec concurrency;
   int prefetch = 4;  ///< host buffers: batches in flight between read and pin (or the copy, unpinned)
   TransferSpec transfer;
@@ -75,8 +109,12 @@ struct PipelineSpec {
   double watchdog_s = 60.0;         ///< no progress for this long is an error naming the stalled node
 
   /// Pinned staging slots: `buffers.pinned`, else pin concurrency + 1 (one slot being copied while every
-  /// pin worker fills another); 0 when transfer.pinned is off or transfer.direct is on.
+  /// pin worker fills another); 0 when transfer.pinned is off, transfer.direct is on, or batches come
+  /// straight from a (page-locked) dataset cache.
   int pinned_slots() const;
+  /// True when batches go to the link straight out of `dataset.cache` (no host transform, no shuffle, one
+  /// shard): no host buffer, and no pin copy either when the cache is page-locked.
+  bool batches_from_cache() const;
   /// Device buffers: `buffers.device`, else 2 (one being copied into while the kernel reads the other).
   int device_buffers() const;
   /// `serial` when this is a serial twin (every concurrency 1, prefetch 1, switches off), else `concurrent`.

@@ -6,9 +6,11 @@
 // A new stage is one class and one registration line:
 //
 //   class Invert final : public feedgraph::Transform {
-//     void apply(std::span<std::byte> s, const feedgraph::SampleLayout&,
+//     bool in_place() const override { return true; }
+//     void apply(const feedgraph::SampleView& in, feedgraph::SampleOut& out,
 //                const feedgraph::SampleContext&) const override {
-//       for (auto& b : s) b = ~b;
+//       auto dst = out.allocate(in.layout);          // in place: the same memory as in.bytes
+//       for (std::size_t i = 0; i < dst.size(); ++i) dst[i] = ~in.bytes[i];
 //     }
 //   };
 //   feedgraph::register_transform("invert", [](const feedgraph::StageOptions&, const feedgraph::StageContext&) {
@@ -31,29 +33,63 @@ namespace feedgraph {
 
 enum class BackendKind { host, cuda };
 
-/// Where a sample sits in the run, for stages whose result depends on it (seeded randomness).
+/// Where a sample sits in the run, for stages whose result depends on it (seeded randomness): a random
+/// transform must draw from (seed, epoch, id) alone, never from the thread or the time it runs at.
 struct SampleContext {
   std::int64_t id = 0;      ///< sample id within the dataset
   std::int64_t epoch = 0;
-  std::uint64_t seed = 0;   ///< the dataset seed
+  std::uint64_t seed = 0;   ///< the pipeline's `seed`
 };
 
-/// Produces samples by id. `read` is called concurrently by the read workers and must be thread-safe;
-/// the bytes it writes must depend on the id alone, so that any concurrency yields the same batches.
+/// One sample as the previous stage left it: its bytes and its actual layout (always fixed).
+struct SampleView {
+  std::span<const std::byte> bytes;
+  const SampleLayout& layout;
+};
+
+/// Where a stage writes one sample. `allocate` is called once per sample with the sample's actual (fixed)
+/// layout and returns exactly `layout.bytes()` bytes to fill: the sample's place in the batch when the
+/// layout is final, a reusable scratch buffer between stages otherwise. Nothing is allocated per sample
+/// once buffers have grown to the largest sample.
+class SampleOut {
+ public:
+  virtual std::span<std::byte> allocate(const SampleLayout& layout) = 0;
+
+ protected:
+  ~SampleOut() = default;
+};
+
+/// Produces samples by id. `read` is called concurrently by the read workers and must be thread-safe; the
+/// bytes it writes must depend on the id alone, so that any concurrency yields the same batches. Bad data
+/// is reported by throwing DataError (the dataset's `on_error` decides), never by crashing or hanging.
 class Source {
  public:
   virtual ~Source() = default;
+  /// Every sample's layout; entries are `kVaries` where samples differ (encoded files).
   virtual SampleLayout layout() const = 0;
   virtual std::int64_t size() const = 0;
   virtual std::uint64_t seed() const { return 0; }
-  virtual void read(std::int64_t id, std::span<std::byte> out) const = 0;
+  /// The most bytes one sample can take, for the memory plan: `layout().bytes()` for a fixed layout; a
+  /// source whose samples vary must say (the largest file, say).
+  virtual std::size_t largest_sample_bytes() const { return layout().bytes(); }
+  /// The sample's class label (the images' subfolder, a records label); 0 when the data has none.
+  virtual std::int64_t label(std::int64_t /*id*/) const { return 0; }
+  /// Where sample `id` lives, for messages: "data/train-0.rec offset 4096".
+  virtual std::string where(std::int64_t id) const { return "sample " + std::to_string(id); }
+  virtual void read(std::int64_t id, SampleOut& out) const = 0;
 };
 
-/// Rewrites one sample in place. Called concurrently; must be thread-safe.
+/// Turns one sample into the next stage's input. Called concurrently; must be thread-safe.
 class Transform {
  public:
   virtual ~Transform() = default;
-  virtual void apply(std::span<std::byte> sample, const SampleLayout& layout, const SampleContext& ctx) const = 0;
+  /// The layout this transform makes of samples laid out as `in` (entries may be `kVaries`), checked when
+  /// the graph is assembled: the last transform must leave a fixed layout, which is the batch's.
+  virtual SampleLayout output(const SampleLayout& in) const { return in; }
+  /// True for element-wise transforms whose output has the input's layout: `out.allocate` then returns the
+  /// input's own memory, and `apply` must read each element before it writes it.
+  virtual bool in_place() const { return false; }
+  virtual void apply(const SampleView& in, SampleOut& out, const SampleContext& ctx) const = 0;
 };
 
 /// One batch in the memory the compute node runs on: device memory on cuda, a host buffer on host.
@@ -62,6 +98,8 @@ struct DeviceBatchView {
   std::size_t bytes = 0;
   std::int64_t samples = 0;
   SampleLayout layout;  ///< per sample; `bytes == samples * layout.bytes()`
+  /// The samples' labels, one int64 each, in the same kind of memory as `data` (device memory on cuda).
+  const std::int64_t* labels = nullptr;
 };
 
 /// What the compute node hands a ComputeStage for one batch.

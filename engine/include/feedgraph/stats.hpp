@@ -18,9 +18,10 @@ struct NodeStats {
 
 /// Where the memory of a run goes. All of it is allocated before the graph starts.
 struct MemoryPlan {
-  std::uint64_t host_bytes = 0;     ///< prefetch host buffers
+  std::uint64_t host_bytes = 0;     ///< prefetch host buffers (+ staging for samples that change layout)
   std::uint64_t pinned_bytes = 0;   ///< page-locked staging slots (+ checksum readback)
   std::uint64_t device_bytes = 0;   ///< device buffers + compute scratch (host memory on the host backend)
+  std::uint64_t cache_bytes = 0;    ///< dataset.cache: part of host_bytes or pinned_bytes, shown apart
   std::uint64_t total() const { return host_bytes + pinned_bytes + device_bytes; }
 };
 
@@ -35,14 +36,25 @@ struct TimelineSpan {
   double end_s = 0;
 };
 
+/// A sample left out of its batch under `on_error: skip`.
+struct SkippedSample {
+  std::int64_t id = 0;      ///< dataset id
+  std::int64_t batch = 0;   ///< the ticket of the batch it was left out of
+  std::string where;        ///< file and offset
+  std::string message;
+};
+
 struct RunStats {
   std::string graph;
   std::string variant;           ///< serial | concurrent
   std::string backend;           ///< cuda | host
   std::string device_name;
   std::int64_t batches = 0;
-  std::int64_t samples = 0;
+  std::int64_t samples = 0;      ///< delivered to compute (skipped samples are not counted)
+  std::int64_t skipped = 0;      ///< samples left out under `on_error: skip`
+  std::vector<SkippedSample> skipped_samples;  ///< each of them (the first 1000)
   double setup_s = 0;            ///< allocation and stage preparation, before the graph starts
+  double cache_fill_s = 0;       ///< with dataset.cache: reading the dataset into memory (part of setup_s)
   double wall_s = 0;             ///< first ticket to last batch computed
   double samples_per_s = 0;
   double batches_per_s = 0;

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "feedgraph/spec.hpp"
@@ -51,10 +52,12 @@ class Backend {
   virtual BackendKind kind() const = 0;
   virtual std::string device_name() const = 0;
 
-  /// Allocate `slots` device buffers of `bytes` each and everything that goes with them (events,
-  /// checksum cells, callback records). Called once, before the graph starts.
-  virtual void allocate_slots(int slots, std::size_t bytes, MemoryCounter& counter) = 0;
+  /// Allocate `slots` device buffers of `bytes` each, room for `labels` labels beside each, and everything
+  /// that goes with them (events, checksum cells, callback records). Called once, before the graph starts.
+  virtual void allocate_slots(int slots, std::size_t bytes, std::size_t labels, MemoryCounter& counter) = 0;
   virtual std::byte* slot_memory(int slot) = 0;
+  /// The slot's labels, in the same memory as its data (device memory on cuda).
+  virtual const std::int64_t* slot_labels(int slot) = 0;
 
   /// Page-locked host memory on cuda, ordinary memory on host. Freed by the returned owner.
   virtual std::shared_ptr<std::byte> allocate_pinned(std::size_t bytes, MemoryCounter& counter) = 0;
@@ -63,8 +66,10 @@ class Backend {
   /// waiting for an origin event once), and completions go to `sink`.
   virtual void start(CompletionSink& sink) = 0;
 
-  /// Copy `bytes` from host memory `src` into slot `slot`; completion is reported as Op::copy.
-  virtual void copy(int slot, const std::byte* src, std::size_t bytes, CopyMode mode) = 0;
+  /// Copy `bytes` from host memory `src`, and the batch's `labels`, into slot `slot`; completion is reported
+  /// as Op::copy. `labels` may be reused as soon as this returns.
+  virtual void copy(int slot, const std::byte* src, std::size_t bytes, std::span<const std::int64_t> labels,
+                    CopyMode mode) = 0;
   /// After the slot's copy, run `stage` on its `batch` (bytes from the slot's buffer); completion is
   /// reported as Op::compute, after the checksum is readable through `checksum(slot)`.
   virtual void compute(int slot, ComputeStage& stage, DeviceBatchView batch) = 0;
@@ -88,8 +93,9 @@ struct DeviceChoice {
   std::string name;
   std::string reason;
 };
-/// Throws Error when `cuda` is asked for and no such device answers.
-DeviceChoice choose_device(const DeviceSelection& selection);
+/// Throws Error when `cuda` is asked for and no such device answers. With `auto` and several devices, the
+/// process with local rank r takes cuda:(r mod count).
+DeviceChoice choose_device(const DeviceSelection& selection, int local_rank = 0);
 
 std::unique_ptr<Backend> make_host_backend();
 /// "host stand-in (16 cores)"

@@ -21,14 +21,18 @@ std::string host_device_name() {
   return "host stand-in (" + std::to_string(std::thread::hardware_concurrency()) + " cores)";
 }
 
-DeviceChoice choose_device(const DeviceSelection& selection) {
+DeviceChoice choose_device(const DeviceSelection& selection, int local_rank) {
   using Kind = DeviceSelection::Kind;
   if (selection.kind == Kind::host) return {BackendKind::host, 0, host_device_name(), "device: host"};
   std::string why;
   const int count = cuda_device_count(why);
   if (selection.kind == Kind::automatic) {
     if (count == 0) return {BackendKind::host, 0, host_device_name(), "device: auto and " + why};
-    return {BackendKind::cuda, 0, cuda_device_name(0), "device: auto found " + std::to_string(count) + " CUDA device(s)"};
+    // One process per GPU, as torchrun and mpirun start them: the local rank picks the device.
+    const int index = local_rank % count;
+    return {BackendKind::cuda, index, cuda_device_name(index),
+            "device: auto found " + std::to_string(count) + " CUDA device(s)" +
+                (count > 1 ? ", local rank " + std::to_string(local_rank) + " takes cuda:" + std::to_string(index) : "")};
   }
   if (count == 0) throw Error("device: " + selection.text() + " asked for, but " + why);
   if (selection.index >= count)

@@ -6,7 +6,9 @@
 // and carries the status (DESIGN §1). The callback makes no CUDA call; it only hands the status to the sink.
 #include <cuda_runtime_api.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <vector>
 
 #include "backend/backend.hpp"
@@ -39,7 +41,7 @@ class CudaBackend final : public Backend {
   BackendKind kind() const override { return BackendKind::cuda; }
   std::string device_name() const override { return name_; }
 
-  void allocate_slots(int slots, std::size_t bytes, MemoryCounter& counter) override {
+  void allocate_slots(int slots, std::size_t bytes, std::size_t labels, MemoryCounter& counter) override {
     FG_CUDA(cudaSetDevice(device_));
     slots_.resize(static_cast<std::size_t>(slots));
     checksum_device_ = make_device(sizeof(std::uint64_t) * static_cast<std::size_t>(slots));
@@ -49,6 +51,12 @@ class CudaBackend final : public Backend {
       auto& s = slots_[i];
       s.memory = make_device(bytes);
       counter.add(bytes);
+      // Labels cross in their own small copy from a page-locked staging array per slot: the slot is reused
+      // only after its compute completed, so the array is free whenever the slot is.
+      const std::size_t label_bytes = std::max<std::size_t>(1, labels) * sizeof(std::int64_t);
+      s.labels = make_device(label_bytes);
+      s.labels_host = make_pinned(label_bytes);
+      counter.add(2 * label_bytes);
       s.copy_begin = make_event();
       s.copy_end = make_event();
       s.compute_begin = make_event();
@@ -58,6 +66,9 @@ class CudaBackend final : public Backend {
     }
   }
   std::byte* slot_memory(int slot) override { return static_cast<std::byte*>(slot_at(slot).memory.get()); }
+  const std::int64_t* slot_labels(int slot) override {
+    return static_cast<const std::int64_t*>(slot_at(slot).labels.get());
+  }
 
   std::shared_ptr<std::byte> allocate_pinned(std::size_t bytes, MemoryCounter& counter) override {
     FG_CUDA(cudaSetDevice(device_));
@@ -74,12 +85,16 @@ class CudaBackend final : public Backend {
     FG_CUDA(cudaEventSynchronize(origin_event_.get()));
   }
 
-  void copy(int slot, const std::byte* src, std::size_t bytes, CopyMode mode) override {
+  void copy(int slot, const std::byte* src, std::size_t bytes, std::span<const std::int64_t> labels,
+            CopyMode mode) override {
     auto& s = slot_at(slot);
     cudaStream_t stream = mode.own_stream ? copy_stream_.get() : compute_stream_.get();
     s.copy_on_compute_stream = !mode.own_stream;
+    std::memcpy(s.labels_host.get(), labels.data(), labels.size_bytes());
     FG_CUDA(cudaEventRecord(s.copy_begin.get(), stream));
     FG_CUDA(cudaMemcpyAsync(s.memory.get(), src, bytes, cudaMemcpyHostToDevice, stream));
+    if (!labels.empty())
+      FG_CUDA(cudaMemcpyAsync(s.labels.get(), s.labels_host.get(), labels.size_bytes(), cudaMemcpyHostToDevice, stream));
     FG_CUDA(cudaEventRecord(s.copy_end.get(), stream));
     if (mode.blocking) {
       // non_blocking: false is PyTorch's `x.to(device)`: an async copy on the current stream, then a wait
@@ -131,7 +146,8 @@ class CudaBackend final : public Backend {
     Op op = Op::copy;
   };
   struct Slot {
-    DeviceBuffer memory;
+    DeviceBuffer memory, labels;
+    PinnedBuffer labels_host;
     Event copy_begin, copy_end, compute_begin, compute_end;
     Callback on_copy, on_compute;
     bool copy_on_compute_stream = false;

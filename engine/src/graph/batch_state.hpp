@@ -21,6 +21,8 @@ struct BatchState {
   std::int64_t index = 0;
   std::int64_t samples = 0;
   std::vector<std::int64_t> sample_ids;  // capacity reserved once: batch_size
+  std::vector<std::int64_t> labels;      // one per sample id; capacity reserved once
+  const std::byte* host_data = nullptr;  // the batch's bytes in host memory: its host buffer, or the cache
   int host_buffer = -1;
   int pinned_slot = -1;
   int device_slot = -1;
@@ -36,6 +38,7 @@ struct TicketTimes {
   double read_begin = 0, read_end = 0, transform_begin = 0, transform_end = 0, pin_begin = 0, pin_end = 0;
   double copy_begin = 0, copy_end = 0, compute_begin = 0, compute_end = 0, done = 0;
   int read_lane = 0, transform_lane = 0, pin_lane = 0;
+  std::int64_t samples = 0;  // delivered to compute
 };
 
 /// Hands each running body of a node a lane (its worker index for the timeline): the lowest free one.
@@ -64,6 +67,7 @@ class BatchPool {
     free_.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
       states_[i].sample_ids.reserve(batch_size);
+      states_[i].labels.reserve(batch_size);
       free_.push_back(static_cast<int>(n - 1 - i));
     }
   }

@@ -73,7 +73,12 @@ void GraphRun::on_complete(Op op, int slot, int status, const char* message) noe
 
 void GraphRun::allocate() {
   const std::size_t batch = plan_.batch_bytes;
+  if (spec_.data.cache) fill_cache();
   for (int i = 0; i < spec_.prefetch; ++i) {
+    if (spec_.batches_from_cache()) {
+      host_buffers_.emplace_back();  // the token stays (it bounds the batches in flight); the bytes are the cache's
+      continue;
+    }
     if (direct_pinned(spec_)) {
       host_buffers_.push_back(backend_->allocate_pinned(batch, memory_));
       continue;
@@ -83,8 +88,19 @@ void GraphRun::allocate() {
     std::memset(host_buffers_.back().get(), 0, batch);
     memory_.add(batch);
   }
+  if (!a_.chain.direct()) {
+    // Staging for samples that change layout on their way to the batch, grown now to the largest sample the
+    // source can produce, so that the run allocates nothing.
+    const std::size_t largest = a_.source->largest_sample_bytes();
+    staging_.resize(static_cast<std::size_t>(spec_.prefetch));
+    for (auto& per_buffer : staging_) {
+      per_buffer.resize(static_cast<std::size_t>(spec_.batch_size));
+      for (auto& sample : per_buffer) (void)sample.allocate(SampleLayout{{static_cast<std::int64_t>(largest)}, DType::u8});
+      memory_.add(largest * per_buffer.size());
+    }
+  }
   for (int i = 0; i < spec_.pinned_slots(); ++i) pinned_.push_back(backend_->allocate_pinned(batch, memory_));
-  backend_->allocate_slots(spec_.device_buffers(), batch, memory_);
+  backend_->allocate_slots(spec_.device_buffers(), batch, static_cast<std::size_t>(spec_.batch_size), memory_);
   in_slot_.assign(static_cast<std::size_t>(spec_.device_buffers()), nullptr);
   memory_.add(a_.compute->scratch_bytes(backend_->kind()));
   host_gauge_.reset(spec_.prefetch);
@@ -175,12 +191,16 @@ void GraphRun::build(flow::graph& g) {
 }
 
 RunInputs GraphRun::make_inputs(double wall, double setup_s) {
-  RunInputs in{spec_, plan_, times_, {}, {}, 0, 0, 0, {}};
+  RunInputs in{spec_, plan_, times_, {}, {}, 0, 0, 0, 0, 0, {}, 0, {}};
   in.backend = backend_->kind() == BackendKind::cuda ? "cuda" : "host";
   in.device_name = backend_->device_name();
   in.wall_s = wall;
   in.setup_s = setup_s;
   in.peak_memory_bytes = memory_.peak;
+  for (const auto& t : times_) in.samples_delivered += t.samples;
+  in.skipped = skipped_;
+  in.skipped_samples = std::move(skipped_samples_);
+  in.cache_fill_s = cache_fill_s_;
   const int conc[] = {spec_.concurrency.read, spec_.concurrency.transform, spec_.concurrency.pin, 1, 1};
   const double token_wait[] = {host_gauge_.empty_seconds(), 0, slot_gauge_.empty_seconds(),
                                device_gauge_.empty_seconds(), 0};

@@ -16,6 +16,7 @@
 #include "graph/assembly.hpp"
 #include "graph/batch_state.hpp"
 #include "graph/run_monitor.hpp"
+#include "samples/sample_buffer.hpp"
 #include "report/summarize.hpp"
 
 namespace feedgraph::detail {
@@ -80,7 +81,18 @@ class GraphRun final : public CompletionSink {
     host_pool_->try_put(m->host_buffer);
   }
 
-  std::size_t batch_bytes(Msg m) const { return static_cast<std::size_t>(m->samples) * plan_.layout.bytes(); }
+  std::size_t batch_bytes(Msg m) const { return static_cast<std::size_t>(m->samples) * plan_.transfer_layout.bytes(); }
+  std::byte* host_buffer_data(Token t) const { return host_buffers_[static_cast<std::size_t>(t)].get(); }
+
+  // ---- data: the cache, bad samples --------------------------------------------------------------------
+  void fill_cache();
+  /// A batch served straight from the cache: no bytes move on the host.
+  void read_from_cache(Msg m, std::int64_t first, std::int64_t count);
+  /// Under `on_error: skip`, records `e` for sample `id` and returns true (the caller leaves the sample
+  /// out); under `fail` returns false (the caller rethrows). Throws once more than max_skipped were skipped.
+  bool skip(Msg m, std::int64_t id, const DataError& e);
+  /// `e` with `where` filled in from the source when the stage that threw did not know it.
+  DataError located(std::int64_t id, const DataError& e) const;
 
   void enter(Msg m, Node node, double at) {
     m->since.store(at);
@@ -105,10 +117,19 @@ class GraphRun final : public CompletionSink {
   const PipelineSpec& spec_;
   const Plan& plan_;
   const RunOptions& options_;
-  const bool pin_node_ = spec_.transfer.pinned && !spec_.transfer.direct;  // a pin copy into slots
+  const bool pin_node_ = spec_.pinned_slots() > 0;  // a pin copy into page-locked slots
   std::unique_ptr<Backend> backend_;
   MemoryCounter memory_;
+  const Source* source_ = a_.source.get();  // the source, or the cache standing in for it
   std::vector<std::shared_ptr<std::byte>> host_buffers_;  // page-locked with transfer.direct
+  std::vector<std::vector<SampleBuffer>> staging_;  // [host buffer][sample]: samples on their way to the batch
+  std::shared_ptr<std::byte> cache_;
+  std::unique_ptr<Source> cache_source_;
+  std::vector<std::uint64_t> cache_checksums_;  // per batch index, when batches come from the cache
+  double cache_fill_s_ = 0;
+  std::mutex skip_mutex_;
+  std::int64_t skipped_ = 0;
+  std::vector<SkippedSample> skipped_samples_;
   std::vector<std::shared_ptr<std::byte>> pinned_;
   std::vector<Msg> in_slot_;  // which batch each device slot holds, for completions
   BatchPool pool_;

@@ -70,25 +70,49 @@ Msg GraphRun::read(std::int64_t ticket, Token host_buffer) {
   m->epoch = ticket / plan_.batches_per_epoch;
   m->index = ticket % plan_.batches_per_epoch;
   m->host_buffer = host_buffer;
+  m->host_data = host_buffer_data(host_buffer);
   m->pinned_slot = m->device_slot = -1;
   m->host_checksum = 0;
-  const std::int64_t first = m->index * spec_.batch_size;
-  m->samples = std::min<std::int64_t>(spec_.batch_size, plan_.samples - first);
+  m->samples = 0;
   m->sample_ids.clear();
-  for (std::int64_t i = 0; i < m->samples; ++i) m->sample_ids.push_back(first + i);
+  m->labels.clear();
   m->ready_at = start;
+  const std::int64_t first = m->index * spec_.batch_size;
+  const std::int64_t count = std::min<std::int64_t>(spec_.batch_size, plan_.samples - first);
   guarded(Node::read, m, [&] {
-    const std::size_t sample_bytes = plan_.layout.bytes();
-    std::byte* base = host_buffers_[static_cast<std::size_t>(host_buffer)].get();
+    if (spec_.batches_from_cache()) {
+      read_from_cache(m, first, count);
+      return;
+    }
+    const std::size_t sample_bytes = plan_.transfer_layout.bytes();
+    std::byte* base = host_buffer_data(host_buffer);
     // With no transforms the bytes read are the bytes sent: checksum each sample while it is still in
     // cache, instead of reading the whole batch back from memory in the transform node.
-    const bool checksum_here = spec_.verify && a_.transforms.empty();
-    for (std::int64_t j = 0; j < m->samples; ++j) {
-      current_sample_ = m->sample_ids[static_cast<std::size_t>(j)];
-      const std::span<std::byte> sample{base + static_cast<std::size_t>(j) * sample_bytes, sample_bytes};
-      a_.source->read(current_sample_, sample);
-      if (checksum_here) m->host_checksum += sample_checksum(sample, j);
+    const bool checksum_here = spec_.verify && a_.chain.empty();
+    const bool direct = a_.chain.direct();
+    std::int64_t k = 0;  // where the next good sample goes: skipped samples leave no hole
+    for (std::int64_t j = 0; j < count; ++j) {
+      const std::int64_t id = a_.order.at(m->epoch, first + j);
+      current_sample_ = id;
+      try {
+        if (direct) {
+          const std::span<std::byte> slot{base + static_cast<std::size_t>(k) * sample_bytes, sample_bytes};
+          BatchSlotOut out(slot, plan_.transfer_layout);
+          source_->read(id, out);
+          if (!out.used()) throw Error("the source wrote nothing for sample " + std::to_string(id));
+          if (checksum_here) m->host_checksum += sample_checksum(slot, k);
+        } else {
+          source_->read(id, staging_[static_cast<std::size_t>(host_buffer)][static_cast<std::size_t>(k)]);
+        }
+      } catch (const DataError& e) {
+        if (skip(m, id, e)) continue;
+        throw located(id, e);
+      }
+      m->sample_ids.push_back(id);
+      m->labels.push_back(source_->label(id));
+      ++k;
     }
+    m->samples = k;
   });
   times_[static_cast<std::size_t>(ticket)].read_begin = start;
   return m;
@@ -97,17 +121,38 @@ Msg GraphRun::read(std::int64_t ticket, Token host_buffer) {
 Msg GraphRun::transform(Msg m) {
   if (!m) return m;
   guarded(Node::transform, m, [&] {
-    const std::size_t sample_bytes = plan_.layout.bytes();
-    std::byte* base = host_buffers_[static_cast<std::size_t>(m->host_buffer)].get();
+    if (a_.chain.empty()) return;  // read wrote the batch and took its checksum
+    const std::size_t sample_bytes = plan_.transfer_layout.bytes();
+    std::byte* base = host_buffer_data(m->host_buffer);
+    const bool direct = a_.chain.direct();
+    std::int64_t k = 0;
     for (std::int64_t j = 0; j < m->samples; ++j) {
-      std::span<std::byte> sample{base + static_cast<std::size_t>(j) * sample_bytes, sample_bytes};
-      const SampleContext ctx{m->sample_ids[static_cast<std::size_t>(j)], m->epoch, a_.source->seed()};
-      current_sample_ = ctx.id;
-      for (auto& t : a_.transforms) t->apply(sample, plan_.layout, ctx);
-      // The host's checksum of exactly the bytes that will cross the link (read computes it when there
-      // is no transform).
-      if (spec_.verify && !a_.transforms.empty()) m->host_checksum += sample_checksum(sample, j);
+      const std::int64_t id = m->sample_ids[static_cast<std::size_t>(j)];
+      current_sample_ = id;
+      const std::span<std::byte> slot{base + static_cast<std::size_t>(k) * sample_bytes, sample_bytes};
+      const SampleContext ctx{id, m->epoch, spec_.seed};
+      try {
+        if (direct) {
+          // In place where read left it; moved down over any sample skipped before it.
+          if (k != j) std::memmove(slot.data(), base + static_cast<std::size_t>(j) * sample_bytes, sample_bytes);
+          a_.chain.run(slot, plan_.source_layout, slot, ctx);
+        } else {
+          SampleBuffer& staged = staging_[static_cast<std::size_t>(m->host_buffer)][static_cast<std::size_t>(j)];
+          a_.chain.run(staged.bytes(), staged.layout(), slot, ctx);
+        }
+      } catch (const DataError& e) {
+        if (skip(m, id, e)) continue;
+        throw located(id, e);
+      }
+      // The host's checksum of exactly the bytes that will cross the link.
+      if (spec_.verify) m->host_checksum += sample_checksum(slot, k);
+      m->sample_ids[static_cast<std::size_t>(k)] = id;
+      m->labels[static_cast<std::size_t>(k)] = m->labels[static_cast<std::size_t>(j)];
+      ++k;
     }
+    m->samples = k;
+    m->sample_ids.resize(static_cast<std::size_t>(k));
+    m->labels.resize(static_cast<std::size_t>(k));
   });
   return m;
 }
@@ -117,7 +162,7 @@ Msg GraphRun::pin(Msg m, Token slot) {
   slot_gauge_.take(now());
   m->pinned_slot = slot;
   guarded(Node::pin, m, [&] {
-    const std::byte* src = host_buffers_[static_cast<std::size_t>(m->host_buffer)].get();
+    const std::byte* src = m->host_data;
     std::byte* dst = pinned_[static_cast<std::size_t>(slot)].get();
     const std::size_t bytes = batch_bytes(m);
     // One thread's memcpy into pinned memory runs at about 9 GB/s, a sixth of PCIe Gen5 (DESIGN §8):
@@ -149,10 +194,9 @@ void GraphRun::copy(Msg m, Token slot, CopyNode::gateway_type& gw) {
   gw.reserve_wait();
   try {
     inject(Node::copy, m);
-    const std::byte* src = pin_node_ ? pinned_[static_cast<std::size_t>(m->pinned_slot)].get()
-                                                 : host_buffers_[static_cast<std::size_t>(m->host_buffer)].get();
+    const std::byte* src = pin_node_ ? pinned_[static_cast<std::size_t>(m->pinned_slot)].get() : m->host_data;
     FG_RANGE_PUSH("copy");
-    backend_->copy(slot, src, batch_bytes(m),
+    backend_->copy(slot, src, batch_bytes(m), {m->labels.data(), m->labels.size()},
                    CopyMode{!spec_.transfer.non_blocking, spec_.transfer.copy_stream});
     FG_RANGE_POP();
   } catch (...) {
@@ -185,7 +229,7 @@ void GraphRun::compute(Msg m, ComputeNode::gateway_type& gw) {
     FG_RANGE_PUSH("compute");
     backend_->compute(static_cast<int>(slot), *a_.compute,
                       DeviceBatchView{backend_->slot_memory(static_cast<int>(slot)), batch_bytes(m), m->samples,
-                                      plan_.layout});
+                                      plan_.layout, backend_->slot_labels(static_cast<int>(slot))});
     FG_RANGE_POP();
   } catch (...) {
     fail(Node::compute, m, std::current_exception());
@@ -203,6 +247,7 @@ void GraphRun::done(Msg m) {
   t.compute_begin = st.compute_begin;
   t.compute_end = st.compute_end;
   t.done = now();
+  t.samples = m->samples;
   counters(Node::compute).batches++;
   const std::uint64_t device_sum = backend_->checksum(slot);
   if (spec_.verify && device_sum != m->host_checksum) {
@@ -216,7 +261,8 @@ void GraphRun::done(Msg m) {
   }
   if (options_.on_batch) {
     try {
-      options_.on_batch(BatchRecord{m->ticket, m->epoch, m->index, m->sample_ids, m->host_checksum, device_sum});
+      options_.on_batch(
+          BatchRecord{m->ticket, m->epoch, m->index, m->sample_ids, m->labels, m->host_checksum, device_sum});
     } catch (...) {
       fail(Node::compute, m, std::current_exception());
       return;

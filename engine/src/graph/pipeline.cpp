@@ -6,11 +6,11 @@
 
 namespace feedgraph {
 
-Plan plan(const PipelineSpec& spec) { return detail::assemble(spec).plan; }
+Plan plan(const PipelineSpec& spec) { return detail::assemble(spec)->plan; }
 
 RunStats run(const PipelineSpec& spec, const RunOptions& options) {
   auto assembly = detail::assemble(spec);
-  return detail::run_assembly(assembly, options);
+  return detail::run_assembly(*assembly, options);
 }
 
 const char* version() noexcept { return FEEDGRAPH_VERSION; }

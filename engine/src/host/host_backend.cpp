@@ -44,17 +44,19 @@ class HostBackend final : public Backend {
   BackendKind kind() const override { return BackendKind::host; }
   std::string device_name() const override { return host_device_name(); }
 
-  void allocate_slots(int slots, std::size_t bytes, MemoryCounter& counter) override {
+  void allocate_slots(int slots, std::size_t bytes, std::size_t labels, MemoryCounter& counter) override {
     for (int i = 0; i < slots; ++i) {
       auto& s = *slots_.emplace_back(std::make_unique<Slot>());
       s.memory.reset(aligned_bytes(bytes));
-      counter.add(bytes);
+      s.labels.assign(std::max<std::size_t>(1, labels), 0);
+      counter.add(bytes + s.labels.size() * sizeof(std::int64_t));
     }
     // One op per slot per stream can be outstanding; the queues never grow after this.
     copy_queue_.reserve(static_cast<std::size_t>(slots) * 2 + 2);
     compute_queue_.reserve(static_cast<std::size_t>(slots) * 2 + 2);
   }
   std::byte* slot_memory(int slot) override { return slots_[static_cast<std::size_t>(slot)]->memory.get(); }
+  const std::int64_t* slot_labels(int slot) override { return slots_[static_cast<std::size_t>(slot)]->labels.data(); }
 
   std::shared_ptr<std::byte> allocate_pinned(std::size_t bytes, MemoryCounter& counter) override {
     counter.add(bytes);
@@ -70,8 +72,11 @@ class HostBackend final : public Backend {
     origin_ = Clock::now();
   }
 
-  void copy(int slot, const std::byte* src, std::size_t bytes, CopyMode mode) override {
+  void copy(int slot, const std::byte* src, std::size_t bytes, std::span<const std::int64_t> labels,
+            CopyMode mode) override {
     auto& s = *slots_[static_cast<std::size_t>(slot)];
+    // The slot is free (its last compute completed), so its labels can be written now, off the stream.
+    std::copy(labels.begin(), labels.end(), s.labels.begin());
     {
       std::lock_guard lock(s.mutex);
       s.copied = false;
@@ -107,6 +112,7 @@ class HostBackend final : public Backend {
  private:
   struct Slot {
     std::unique_ptr<std::byte, AlignedFree> memory;
+    std::vector<std::int64_t> labels;
     SlotTimes times;
     std::uint64_t checksum = 0;
     int status = 0;

@@ -65,8 +65,10 @@ RunStats summarize_run(RunInputs in) {
   s.backend = in.backend;
   s.device_name = in.device_name;
   s.batches = in.plan.batches;
-  s.samples = in.plan.samples * in.spec.epochs;
-  if (in.spec.drop_last) s.samples = in.plan.batches * in.spec.batch_size;
+  s.samples = in.samples_delivered;
+  s.skipped = in.skipped;
+  s.skipped_samples = std::move(in.skipped_samples);
+  s.cache_fill_s = in.cache_fill_s;
   s.setup_s = in.setup_s;
   s.wall_s = in.wall_s;
   const double wall = std::max(in.wall_s, 1e-9);
@@ -101,7 +103,7 @@ RunStats summarize_run(RunInputs in) {
   s.copy_hidden_fraction = s.copy_s > 0 ? std::clamp(hidden / s.copy_s, 0.0, 1.0) : 0;
   s.gpu_idle_fraction = std::clamp(1.0 - s.compute_s / wall, 0.0, 1.0);
 
-  const std::uint64_t sample_bytes = in.plan.layout.bytes();
+  const std::uint64_t sample_bytes = in.plan.transfer_layout.bytes();  // what crossed the link
   s.bytes_copied = static_cast<std::uint64_t>(s.samples) * sample_bytes;
   s.h2d_gbps = static_cast<double>(s.bytes_copied) / wall / 1e9;
   s.copy_gbps = s.copy_s > 0 ? static_cast<double>(s.bytes_copied) / s.copy_s / 1e9 : 0;

@@ -18,6 +18,10 @@ struct RunInputs {
   double wall_s = 0;
   double setup_s = 0;
   std::uint64_t peak_memory_bytes = 0;
+  std::int64_t samples_delivered = 0;  ///< what reached compute (skipped samples left out)
+  std::int64_t skipped = 0;
+  std::vector<SkippedSample> skipped_samples;
+  double cache_fill_s = 0;
   std::vector<NodeStats> nodes;  ///< busy, batches and waits filled; utilization computed here
 };
 

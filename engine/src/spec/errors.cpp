@@ -50,6 +50,9 @@ StageError::StageError(std::string node, std::int64_t batch, std::int64_t sample
       sample_(sample),
       message_(std::move(message)) {}
 
+DataError::DataError(std::string where, std::string message)
+    : Error(where.empty() ? message : where + ": " + message), where_(std::move(where)), message_(std::move(message)) {}
+
 CudaError::CudaError(std::string call, int code, std::string name, std::string description)
     : Error(fmt::format("{} failed: {} ({}): {}", call, name, code, description)),
       call_(std::move(call)),

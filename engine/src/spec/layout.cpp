@@ -32,7 +32,15 @@ std::optional<DType> parse_dtype(std::string_view name) noexcept {
   return std::nullopt;
 }
 
+bool SampleLayout::fixed() const noexcept {
+  for (std::int64_t d : shape) {
+    if (d < 0) return false;
+  }
+  return true;
+}
+
 std::int64_t SampleLayout::elements() const noexcept {
+  if (!fixed()) return 0;
   // An empty shape is a scalar: one element, as in NumPy.
   std::int64_t n = 1;
   for (std::int64_t d : shape) n *= d;
@@ -40,7 +48,12 @@ std::int64_t SampleLayout::elements() const noexcept {
 }
 
 std::string SampleLayout::describe() const {
-  std::string dims = shape.empty() ? std::string("scalar") : fmt::format("{}", fmt::join(shape, "x"));
+  if (shape.empty()) return fmt::format("scalar {}", dtype_name(dtype));
+  std::string dims;
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (i) dims += 'x';
+    dims += shape[i] < 0 ? std::string("?") : std::to_string(shape[i]);
+  }
   return fmt::format("{} {}", dims, dtype_name(dtype));
 }
 

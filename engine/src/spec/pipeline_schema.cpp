@@ -2,6 +2,7 @@
 // any value is read, since the value's error would be a confusing second symptom of the typo.
 #include "spec/pipeline_schema.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <limits>
 #include <string>
@@ -15,10 +16,13 @@
 namespace feedgraph::detail {
 namespace {
 
-const std::vector<std::string> kTopLevelKeys{"name",       "device",      "batch_size", "epochs",   "drop_last",
-                                             "dataset",    "transforms",  "concurrency", "prefetch", "transfer",
-                                             "buffers",    "compute",     "ordered",    "verify",   "memory_budget",
-                                             "watchdog_s"};
+const std::vector<std::string> kTopLevelKeys{
+    "name",     "device",   "batch_size", "epochs",  "drop_last", "seed",    "dataset",       "transforms",
+    "device_transforms",    "concurrency", "prefetch", "transfer", "buffers", "compute",      "ordered",
+    "verify",   "memory_budget", "watchdog_s"};
+
+// The dataset keys the engine reads itself; the source never sees them.
+const std::vector<std::string> kDatasetPolicyKeys{"shuffle", "shard", "on_error", "max_skipped", "cache"};
 
 // Counts (workers, batches in flight, buffers): at least one, and they end up in an `int`.
 int to_count(const ValueAt& value) {
@@ -36,14 +40,64 @@ StageOptions make_options(YAML::Node node, YAML::Mark mark, const std::shared_pt
   return StageOptions(StageOptions::Impl::make(std::move(node), mark, origin, std::move(path)));
 }
 
+int to_shard_number(const ValueAt& value, int min) {
+  return static_cast<int>(to_integer(value, {.min = static_cast<double>(min), .max = 1e6}));
+}
+
+// `shard: auto` | `shard: {index: 0, count: 2, uneven: pad}` | `shard: {index: auto, count: auto, uneven: drop}`
+ShardSpec read_shard(const ValueAt& value) {
+  ShardSpec shard;
+  if (value.node.IsScalar() && value.node.Scalar() == "auto") {
+    shard.automatic = true;
+    return shard;
+  }
+  if (!value.node.IsMap()) value.fail("expected `auto` or {index, count, uneven}, got " + describe(value.node));
+  MapAt block = as_block(value);
+  block.expect_only({"index", "count", "uneven"});
+  const auto index = block.find("index");
+  const auto count = block.find("count");
+  const bool index_auto = index && index->node.IsScalar() && index->node.Scalar() == "auto";
+  const bool count_auto = count && count->node.IsScalar() && count->node.Scalar() == "auto";
+  if (index_auto != count_auto) value.fail("index and count are either both `auto` or both numbers");
+  shard.automatic = index_auto;
+  if (!shard.automatic) {
+    if (!count) value.fail("missing count: how many shards the dataset is split into");
+    if (!index) value.fail("missing index: which of the shards this process reads");
+    shard.count = to_shard_number(*count, 1);
+    shard.index = to_shard_number(*index, 0);
+    if (shard.index >= shard.count) index->fail("must be < count (" + std::to_string(shard.count) + ")");
+  }
+  if (auto v = block.find("uneven")) {
+    shard.uneven = to_choice(*v, {"pad", "drop"}) == "pad" ? ShardSpec::Uneven::pad : ShardSpec::Uneven::drop;
+  }
+  return shard;
+}
+
+// Takes the engine's own keys out of the dataset block (they are checked here), leaving the source's.
+DatasetPolicy read_dataset_policy(const MapAt& block) {
+  DatasetPolicy policy;
+  if (auto v = block.find("shuffle")) policy.shuffle = to_boolean(*v);
+  if (auto v = block.find("shard")) policy.shard = read_shard(*v);
+  if (auto v = block.find("on_error")) {
+    policy.on_error = to_choice(*v, {"fail", "skip"}) == "skip" ? DatasetPolicy::OnError::skip : DatasetPolicy::OnError::fail;
+  }
+  if (auto v = block.find("max_skipped")) policy.max_skipped = to_integer(*v, {.min = 0});
+  if (auto v = block.find("cache")) policy.cache = to_boolean(*v);
+  return policy;
+}
+
 // `dataset` and `compute` name their stage with one key (`source`, `kernel`); every other key of the block
 // belongs to that stage and goes to its factory untouched, which checks it when the stage is built.
 StageSpec read_named_stage(const ValueAt& value, const std::string& name_key, std::string fallback,
-                           const std::shared_ptr<const YamlOrigin>& origin) {
+                           const std::shared_ptr<const YamlOrigin>& origin,
+                           const std::vector<std::string>& engine_keys = {}) {
   MapAt block = as_block(value);
   StageSpec stage{std::move(fallback), {}};
   YAML::Node options(YAML::NodeType::Map);
   for (const MapAt::Entry& entry : block.entries()) {
+    const bool engine_key = entry.key.IsScalar() && std::find(engine_keys.begin(), engine_keys.end(),
+                                                              entry.key.Scalar()) != engine_keys.end();
+    if (engine_key) continue;
     if (entry.key.IsScalar() && entry.key.Scalar() == name_key) {
       stage.name = to_name(entry.value);
     } else {
@@ -155,8 +209,11 @@ PipelineSpec read_pipeline(const YAML::Node& root, const std::shared_ptr<const Y
     throw ConfigError(origin->file, 0, 0, "dataset",
                       "missing: every pipeline reads a dataset, e.g. `dataset: {source: synthetic, samples: 1024}`");
   }
-  spec.dataset = read_named_stage(*dataset, "source", "synthetic", origin);
+  spec.dataset = read_named_stage(*dataset, "source", "synthetic", origin, kDatasetPolicyKeys);
+  spec.data = read_dataset_policy(as_block(*dataset));
+  if (auto v = top.find("seed")) spec.seed = static_cast<std::uint64_t>(to_integer(*v, {.min = 0}));
   if (auto v = top.find("transforms")) spec.transforms = read_transforms(*v, origin);
+  if (auto v = top.find("device_transforms")) spec.device_transforms = read_transforms(*v, origin);
 
   read_concurrency(top.block("concurrency"), spec.concurrency);
   if (auto v = top.find("prefetch")) spec.prefetch = to_count(*v);

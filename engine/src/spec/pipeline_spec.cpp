@@ -3,8 +3,12 @@
 
 namespace feedgraph {
 
+bool PipelineSpec::batches_from_cache() const {
+  return data.cache && transforms.empty() && !data.shuffle && !data.shard.automatic && data.shard.count == 1;
+}
+
 int PipelineSpec::pinned_slots() const {
-  if (!transfer.pinned || transfer.direct) return 0;
+  if (!transfer.pinned || transfer.direct || batches_from_cache()) return 0;
   // One slot per pin worker being filled, plus the one the copy engine is reading.
   return buffers.pinned > 0 ? buffers.pinned : concurrency.pin + 1;
 }

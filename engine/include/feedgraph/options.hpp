@@ -51,6 +51,9 @@ class StageOptions {
   /// A non-empty sequence of integers, each within `range`.
   std::vector<std::int64_t> integers(std::string_view key, std::vector<std::int64_t> fallback,
                                      Range range = {}) const;
+  /// A number or a non-empty sequence of numbers (per-channel values: `mean: [0.485, 0.456, 0.406]` or
+  /// `mean: 0.5`), each within `range`; a lone number comes back as a one-element list.
+  std::vector<double> numbers(std::string_view key, std::vector<double> fallback, Range range = {}) const;
   /// A nested mapping (missing → empty options). Its keys are checked along with this block's.
   StageOptions child(std::string_view key) const;
 

@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 
+#include "device/device_transform.hpp"
 #include "feedgraph/spec.hpp"
 #include "feedgraph/stage.hpp"
 
@@ -52,9 +53,11 @@ class Backend {
   virtual BackendKind kind() const = 0;
   virtual std::string device_name() const = 0;
 
-  /// Allocate `slots` device buffers of `bytes` each, room for `labels` labels beside each, and everything
-  /// that goes with them (events, checksum cells, callback records). Called once, before the graph starts.
-  virtual void allocate_slots(int slots, std::size_t bytes, std::size_t labels, MemoryCounter& counter) = 0;
+  /// Allocate `slots` device buffers of `bytes` each, room for `labels` labels beside each, a second buffer
+  /// of `transformed` bytes each for device transforms (0: none), and everything that goes with them
+  /// (events, checksum cells, callback records). Called once, before the graph starts.
+  virtual void allocate_slots(int slots, std::size_t bytes, std::size_t labels, std::size_t transformed,
+                              MemoryCounter& counter) = 0;
   virtual std::byte* slot_memory(int slot) = 0;
   /// The slot's labels, in the same memory as its data (device memory on cuda).
   virtual const std::int64_t* slot_labels(int slot) = 0;
@@ -71,8 +74,10 @@ class Backend {
   virtual void copy(int slot, const std::byte* src, std::size_t bytes, std::span<const std::int64_t> labels,
                     CopyMode mode) = 0;
   /// After the slot's copy, run `stage` on its `batch` (bytes from the slot's buffer); completion is
-  /// reported as Op::compute, after the checksum is readable through `checksum(slot)`.
-  virtual void compute(int slot, ComputeStage& stage, DeviceBatchView batch) = 0;
+  /// reported as Op::compute, after the checksum is readable through `checksum(slot)`. With an active
+  /// `transform`, the checksum is taken of the bytes that crossed, the transform writes the slot's second
+  /// buffer, and the stage runs on that (its own checksum is not the one compared).
+  virtual void compute(int slot, ComputeStage& stage, DeviceBatchView batch, const DeviceTransform* transform) = 0;
   /// The CUstream_st* the compute stage runs on (null on host), for ComputeStage::prepare.
   virtual CUstream_st* compute_stream() = 0;
 

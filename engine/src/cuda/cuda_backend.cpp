@@ -13,6 +13,7 @@
 
 #include "backend/backend.hpp"
 #include "cuda/check.hpp"
+#include "feedgraph/device_checksum.hpp"
 #include "cuda/handles.hpp"
 
 namespace feedgraph::detail {
@@ -41,16 +42,23 @@ class CudaBackend final : public Backend {
   BackendKind kind() const override { return BackendKind::cuda; }
   std::string device_name() const override { return name_; }
 
-  void allocate_slots(int slots, std::size_t bytes, std::size_t labels, MemoryCounter& counter) override {
+  void allocate_slots(int slots, std::size_t bytes, std::size_t labels, std::size_t transformed,
+                      MemoryCounter& counter) override {
     FG_CUDA(cudaSetDevice(device_));
     slots_.resize(static_cast<std::size_t>(slots));
-    checksum_device_ = make_device(sizeof(std::uint64_t) * static_cast<std::size_t>(slots));
+    // Two cells per slot: the checksum compared with the host's, and where a stage that runs after a device
+    // transform writes its own (not compared: the transform changed the bytes).
+    checksum_device_ = make_device(2 * sizeof(std::uint64_t) * static_cast<std::size_t>(slots));
     checksum_host_ = make_pinned(sizeof(std::uint64_t) * static_cast<std::size_t>(slots));
     counter.add(2 * sizeof(std::uint64_t) * static_cast<std::size_t>(slots));
     for (std::size_t i = 0; i < slots_.size(); ++i) {
       auto& s = slots_[i];
       s.memory = make_device(bytes);
       counter.add(bytes);
+      if (transformed > 0) {
+        s.transformed = make_device(transformed);
+        counter.add(transformed);
+      }
       // Labels cross in their own small copy from a page-locked staging array per slot: the slot is reused
       // only after its compute completed, so the array is free whenever the slot is.
       const std::size_t label_bytes = std::max<std::size_t>(1, labels) * sizeof(std::int64_t);
@@ -106,15 +114,25 @@ class CudaBackend final : public Backend {
     FG_CUDA(cudaStreamAddCallback(stream, &on_stream_done, &s.on_copy, 0));
   }
 
-  void compute(int slot, ComputeStage& stage, DeviceBatchView batch) override {
+  void compute(int slot, ComputeStage& stage, DeviceBatchView batch, const DeviceTransform* transform) override {
     auto& s = slot_at(slot);
     cudaStream_t stream = compute_stream_.get();
     // A device-side wait: the compute stream holds back until the copy has landed; the host goes on.
     if (!s.copy_on_compute_stream) FG_CUDA(cudaStreamWaitEvent(stream, s.copy_end.get(), 0));
     FG_CUDA(cudaEventRecord(s.compute_begin.get(), stream));
-    auto* cell = static_cast<std::uint64_t*>(checksum_device_.get()) + slot;
-    FG_CUDA(cudaMemsetAsync(cell, 0, sizeof(std::uint64_t), stream));
-    stage.launch(ComputeLaunch{BackendKind::cuda, batch, cell, stream});
+    auto* cell = static_cast<std::uint64_t*>(checksum_device_.get()) + 2 * slot;  // [compared, the stage's own]
+    FG_CUDA(cudaMemsetAsync(cell, 0, 2 * sizeof(std::uint64_t), stream));
+    if (transform && transform->active()) {
+      // verify compares the bytes that crossed the link: checksum them before they are transformed.
+      enqueue_device_checksum(batch, cell, stream);
+      auto* out = static_cast<std::byte*>(s.transformed.get());
+      enqueue_device_transform(*transform, batch.data, out, batch.samples, stream);
+      DeviceBatchView view{out, static_cast<std::size_t>(batch.samples) * transform->out.bytes(), batch.samples,
+                           transform->out, batch.labels};
+      stage.launch(ComputeLaunch{BackendKind::cuda, view, cell + 1, stream});
+    } else {
+      stage.launch(ComputeLaunch{BackendKind::cuda, batch, cell, stream});
+    }
     FG_CUDA(cudaGetLastError());
     FG_CUDA(cudaMemcpyAsync(static_cast<std::uint64_t*>(checksum_host_.get()) + slot, cell, sizeof(std::uint64_t),
                             cudaMemcpyDeviceToHost, stream));
@@ -146,7 +164,7 @@ class CudaBackend final : public Backend {
     Op op = Op::copy;
   };
   struct Slot {
-    DeviceBuffer memory, labels;
+    DeviceBuffer memory, labels, transformed;
     PinnedBuffer labels_host;
     Event copy_begin, copy_end, compute_begin, compute_end;
     Callback on_copy, on_compute;

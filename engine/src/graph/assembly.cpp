@@ -36,7 +36,10 @@ void plan_memory(Assembly& a, std::size_t staging_sample_bytes) {
   }
   p.memory.pinned_bytes += static_cast<std::uint64_t>(spec.pinned_slots()) * batch;
   const std::uint64_t labels = static_cast<std::uint64_t>(spec.batch_size) * sizeof(std::int64_t);
-  p.memory.device_bytes = slots * (batch + labels) + a.compute->scratch_bytes(a.device.kind);
+  const std::uint64_t transformed = a.device_transform.active()
+                                        ? static_cast<std::uint64_t>(spec.batch_size) * a.device_transform.out.bytes()
+                                        : 0;
+  p.memory.device_bytes = slots * (batch + labels + transformed) + a.compute->scratch_bytes(a.device.kind);
   if (a.device.kind == BackendKind::cuda) p.memory.pinned_bytes += slots * (2 * sizeof(std::uint64_t) + labels);
 
   if (spec.memory_budget > 0 && p.memory.total() > spec.memory_budget)
@@ -77,7 +80,9 @@ std::unique_ptr<Assembly> assemble(const PipelineSpec& spec_in) {
   if (spec.data.cache && !source_layout.fixed())
     spec.dataset.options.fail("", "cache needs samples of one fixed layout; this source's vary (" +
                                       source_layout.describe() + ")");
-  a.compute = build_compute(spec.compute, StageContext{layout, spec.batch_size});
+  a.device_transform = plan_device_transform(spec.device_transforms, layout);
+  const SampleLayout compute_layout = a.device_transform.out;
+  a.compute = build_compute(spec.compute, StageContext{compute_layout, spec.batch_size});
 
   p.backend = a.device.kind == BackendKind::cuda ? "cuda" : "host";
   p.device_index = a.device.index;
@@ -85,7 +90,7 @@ std::unique_ptr<Assembly> assemble(const PipelineSpec& spec_in) {
   p.device_reason = a.device.reason;
   p.source_layout = source_layout;
   p.transfer_layout = layout;
-  p.layout = layout;
+  p.layout = compute_layout;
   p.dataset_samples = a.source->size();
   p.shard_index = spec.data.shard.index;
   p.shard_count = spec.data.shard.count;

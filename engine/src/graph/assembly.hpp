@@ -21,6 +21,7 @@ struct Assembly {
   std::unique_ptr<ComputeStage> compute;
   SampleOrder order;
   SampleChain chain;  ///< points into `transforms` and `spec`: an Assembly is not copied
+  DeviceTransform device_transform;  ///< `device_transforms`, fused
   Plan plan;
 
   Assembly() = default;

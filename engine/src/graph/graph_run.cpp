@@ -100,7 +100,10 @@ void GraphRun::allocate() {
     }
   }
   for (int i = 0; i < spec_.pinned_slots(); ++i) pinned_.push_back(backend_->allocate_pinned(batch, memory_));
-  backend_->allocate_slots(spec_.device_buffers(), batch, static_cast<std::size_t>(spec_.batch_size), memory_);
+  const std::size_t transformed =
+      a_.device_transform.active() ? static_cast<std::size_t>(spec_.batch_size) * a_.device_transform.out.bytes() : 0;
+  backend_->allocate_slots(spec_.device_buffers(), batch, static_cast<std::size_t>(spec_.batch_size), transformed,
+                           memory_);
   in_slot_.assign(static_cast<std::size_t>(spec_.device_buffers()), nullptr);
   memory_.add(a_.compute->scratch_bytes(backend_->kind()));
   host_gauge_.reset(spec_.prefetch);

@@ -229,7 +229,8 @@ void GraphRun::compute(Msg m, ComputeNode::gateway_type& gw) {
     FG_RANGE_PUSH("compute");
     backend_->compute(static_cast<int>(slot), *a_.compute,
                       DeviceBatchView{backend_->slot_memory(static_cast<int>(slot)), batch_bytes(m), m->samples,
-                                      plan_.layout, backend_->slot_labels(static_cast<int>(slot))});
+                                      plan_.transfer_layout, backend_->slot_labels(static_cast<int>(slot))},
+                      &a_.device_transform);
     FG_RANGE_POP();
   } catch (...) {
     fail(Node::compute, m, std::current_exception());

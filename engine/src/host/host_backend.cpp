@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "backend/backend.hpp"
+#include "feedgraph/checksum.hpp"
 #include "feedgraph/errors.hpp"
 #include "host/op_queue.hpp"
 
@@ -44,10 +45,15 @@ class HostBackend final : public Backend {
   BackendKind kind() const override { return BackendKind::host; }
   std::string device_name() const override { return host_device_name(); }
 
-  void allocate_slots(int slots, std::size_t bytes, std::size_t labels, MemoryCounter& counter) override {
+  void allocate_slots(int slots, std::size_t bytes, std::size_t labels, std::size_t transformed,
+                      MemoryCounter& counter) override {
     for (int i = 0; i < slots; ++i) {
       auto& s = *slots_.emplace_back(std::make_unique<Slot>());
       s.memory.reset(aligned_bytes(bytes));
+      if (transformed > 0) {
+        s.transformed.reset(aligned_bytes(transformed));
+        counter.add(transformed);
+      }
       s.labels.assign(std::max<std::size_t>(1, labels), 0);
       counter.add(bytes + s.labels.size() * sizeof(std::int64_t));
     }
@@ -92,8 +98,9 @@ class HostBackend final : public Backend {
     }
   }
 
-  void compute(int slot, ComputeStage& stage, DeviceBatchView batch) override {
-    compute_queue_.push(HostOp{Op::compute, slot, nullptr, 0, &stage, batch, true});
+  void compute(int slot, ComputeStage& stage, DeviceBatchView batch, const DeviceTransform* transform) override {
+    compute_queue_.push(
+        HostOp{Op::compute, slot, nullptr, 0, &stage, batch, true, transform && transform->active() ? transform : nullptr});
   }
   CUstream_st* compute_stream() override { return nullptr; }
 
@@ -111,7 +118,7 @@ class HostBackend final : public Backend {
 
  private:
   struct Slot {
-    std::unique_ptr<std::byte, AlignedFree> memory;
+    std::unique_ptr<std::byte, AlignedFree> memory, transformed;
     std::vector<std::int64_t> labels;
     SlotTimes times;
     std::uint64_t checksum = 0;
@@ -148,7 +155,18 @@ class HostBackend final : public Backend {
     s.status = 0;
     try {
       s.checksum = 0;
-      op.stage->launch(ComputeLaunch{BackendKind::host, op.batch, &s.checksum, nullptr});
+      if (op.transform) {
+        // As on the GPU: the checksum of the bytes that crossed, then the transform, then the stage.
+        s.checksum = batch_checksum({op.batch.data, op.batch.bytes}, op.batch.layout.bytes());
+        apply_device_transform_host(*op.transform, op.batch.data, s.transformed.get(), op.batch.samples);
+        std::uint64_t own = 0;
+        const DeviceBatchView view{s.transformed.get(),
+                                   static_cast<std::size_t>(op.batch.samples) * op.transform->out.bytes(),
+                                   op.batch.samples, op.transform->out, op.batch.labels};
+        op.stage->launch(ComputeLaunch{BackendKind::host, view, &own, nullptr});
+      } else {
+        op.stage->launch(ComputeLaunch{BackendKind::host, op.batch, &s.checksum, nullptr});
+      }
     } catch (const std::exception& e) {
       s.status = 1;
       s.message = e.what();

@@ -20,6 +20,7 @@ struct HostOp {
   ComputeStage* stage = nullptr;
   DeviceBatchView batch;
   bool notify = true;  ///< report the completion from the stream thread (false: the caller waits for it)
+  const DeviceTransform* transform = nullptr;  ///< compute: the device transform to run first, if any
 };
 
 class OpQueue {

@@ -66,6 +66,8 @@ std::string to_choice(const ValueAt& value, const std::vector<std::string>& allo
 /// A non-empty sequence of integers, each within `range` (errors point at the element).
 std::vector<std::int64_t> to_integers(const ValueAt& value, const Range& range = {});
 /// A byte size written `4GiB`, `512 MiB` or as a plain count.
+/// A number or a non-empty sequence of numbers (a lone number is a one-element list), each within `range`.
+std::vector<double> to_numbers(const ValueAt& value, const Range& range = {});
 std::uint64_t to_byte_size(const ValueAt& value);
 
 }  // namespace feedgraph::detail

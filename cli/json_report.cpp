@@ -42,6 +42,13 @@ nlohmann::ordered_json node_json(const NodeStats& node) {
   };
 }
 
+nlohmann::ordered_json skipped_json(const std::vector<SkippedSample>& skipped) {
+  auto list = nlohmann::ordered_json::array();
+  for (const auto& s : skipped)
+    list.push_back({{"id", s.id}, {"batch", s.batch}, {"where", s.where}, {"message", s.message}});
+  return list;
+}
+
 nlohmann::ordered_json run_json(const RunStats& run, const std::optional<H2dCeiling>& ceiling) {
   auto nodes = nlohmann::ordered_json::array();
   for (const auto& node : run.nodes) nodes.push_back(node_json(node));
@@ -74,7 +81,11 @@ nlohmann::ordered_json run_json(const RunStats& run, const std::optional<H2dCeil
        {{"host_bytes", run.memory.host_bytes},
         {"pinned_bytes", run.memory.pinned_bytes},
         {"device_bytes", run.memory.device_bytes},
+        {"cache_bytes", run.memory.cache_bytes},
         {"total_bytes", run.memory.total()}}},
+      {"cache_fill_s", run.cache_fill_s},
+      {"skipped", run.skipped},
+      {"skipped_samples", skipped_json(run.skipped_samples)},
       {"verdict", run.verdict},
       {"nodes", std::move(nodes)},
   };

@@ -24,8 +24,9 @@ std::string device_label(std::string_view backend, std::string_view name) {
 }
 
 std::string memory_breakdown(const MemoryPlan& memory) {
-  return fmt::format("host {}, pinned {}, device {}", format_bytes(memory.host_bytes),
-                     format_bytes(memory.pinned_bytes), format_bytes(memory.device_bytes));
+  return fmt::format("host {}, pinned {}, device {}{}", format_bytes(memory.host_bytes),
+                     format_bytes(memory.pinned_bytes), format_bytes(memory.device_bytes),
+                     memory.cache_bytes > 0 ? ", of which dataset cache " + format_bytes(memory.cache_bytes) : "");
 }
 
 std::string on_off(bool value) { return value ? "on" : "off"; }
@@ -82,7 +83,18 @@ std::string run_text(const RunStats& run) {
                  milliseconds(run.latency_p95_s), milliseconds(run.latency_p99_s));
   fmt::format_to(it, "  memory       peak {} (planned {}: {})\n", format_bytes(run.peak_memory_bytes),
                  format_bytes(run.memory.total()), memory_breakdown(run.memory));
-  fmt::format_to(it, "  time         wall {:.3f} s, setup {:.3f} s\n", run.wall_s, run.setup_s);
+  fmt::format_to(it, "  time         wall {:.3f} s, setup {:.3f} s{}\n", run.wall_s, run.setup_s,
+                 run.cache_fill_s > 0 ? fmt::format(" (dataset read into the cache in {:.3f} s)", run.cache_fill_s) : "");
+  if (run.skipped > 0) {
+    fmt::format_to(it, "  skipped      {} bad sample{} (on_error: skip)\n", run.skipped, run.skipped == 1 ? "" : "s");
+    constexpr std::size_t kShown = 5;
+    for (std::size_t i = 0; i < std::min(kShown, run.skipped_samples.size()); ++i) {
+      const auto& s = run.skipped_samples[i];
+      fmt::format_to(it, "               sample {} in batch {}: {}: {}\n", s.id, s.batch, s.where, s.message);
+    }
+    if (run.skipped_samples.size() > kShown)
+      fmt::format_to(it, "               ... {} more in --json\n", run.skipped - static_cast<std::int64_t>(kShown));
+  }
   out += '\n';
   append_node_table(out, run.nodes);
   out += '\n';
@@ -146,8 +158,19 @@ std::string validate_text(const PipelineSpec& spec, const Plan& plan) {
   fmt::format_to(it, "  batches      {} per epoch × {} epoch{} = {} ({} samples per epoch, drop_last {})\n",
                  plan.batches_per_epoch, spec.epochs, spec.epochs == 1 ? "" : "s", plan.batches, plan.samples,
                  spec.drop_last);
-  fmt::format_to(it, "  stages       {}{} → compute {}\n", spec.dataset.name, transform_chain(spec.transforms),
+  fmt::format_to(it, "  stages       {}{}{} → compute {}\n", spec.dataset.name, transform_chain(spec.transforms),
+                 spec.device_transforms.empty() ? "" : " → copy" + transform_chain(spec.device_transforms),
                  spec.compute.name);
+  if (!(plan.transfer_layout == plan.layout))
+    fmt::format_to(it, "  link         {} per sample cross the link; the compute sees {}\n",
+                   plan.transfer_layout.describe(), plan.layout.describe());
+  fmt::format_to(it, "  data         {} samples{}{}, shard {} of {}{}{}\n", plan.dataset_samples,
+                 spec.data.shuffle ? ", shuffled per epoch (seed " + std::to_string(spec.seed) + ")" : "",
+                 spec.data.cache ? ", cached in memory" : "", plan.shard_index, plan.shard_count,
+                 plan.shard_from.empty() ? "" : " (" + plan.shard_from + ")",
+                 spec.data.on_error == DatasetPolicy::OnError::skip
+                     ? ", on_error skip (max " + std::to_string(spec.data.max_skipped) + ")"
+                     : "");
   fmt::format_to(it, "  concurrency  read {}, transform {}, pin {}; prefetch {}; pinned slots {}, device buffers {}\n",
                  spec.concurrency.read, spec.concurrency.transform, spec.concurrency.pin, spec.prefetch,
                  spec.pinned_slots(), spec.device_buffers());

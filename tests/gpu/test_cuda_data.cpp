@@ -2,6 +2,7 @@
 // in device memory, and batches copied straight out of a page-locked dataset cache. Label `gpu`.
 #include <cuda_runtime_api.h>
 
+#include <cstring>
 #include <mutex>
 
 #include "../graph/graph_test_util.hpp"
@@ -25,6 +26,11 @@ class DeviceCapture final : public ComputeStage {
     auto& b = batches().emplace_back();
     b.values.resize(l.batch.bytes / 4);
     b.labels.resize(static_cast<std::size_t>(l.batch.samples));
+    if (l.backend == BackendKind::host) {  // the host stand-in's run: host memory
+      std::memcpy(b.values.data(), l.batch.data, l.batch.bytes);
+      std::memcpy(b.labels.data(), l.batch.labels, b.labels.size() * 8);
+      return;
+    }
     // Pageable destinations: the copies complete before cudaMemcpyAsync returns, so the vectors are filled
     // when launch() returns (slow, and fine for a test).
     REQUIRE(cudaMemcpyAsync(b.values.data(), l.batch.data, l.batch.bytes, cudaMemcpyDeviceToHost, l.stream) == cudaSuccess);

@@ -4,6 +4,13 @@
 // Why cudaStreamAddCallback and not cudaLaunchHostFunc: a host function is not called once the context has
 // an error, so a pipeline waiting on it would hang after a kernel fault; a stream callback is always called
 // and carries the status (DESIGN §1). The callback makes no CUDA call; it only hands the status to the sink.
+//
+// Why the callbacks sit on streams of their own: a stream callback holds back everything queued after it on
+// its stream until the host has run it (tens to hundreds of microseconds to wake the callback thread). On the
+// copy stream that is a gap between consecutive copies, on the compute stream a gap between kernels. So each
+// completion is an event on the working stream, waited for by a notify stream (one for copies, one for
+// computes, so that each keeps its completions in order) that carries the callback; the working streams
+// never wait for the host. A kernel fault still reaches the callbacks: the notify streams see the error too.
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
@@ -34,6 +41,8 @@ class CudaBackend final : public Backend {
     name_ = prop.name;
     copy_stream_ = make_stream();
     compute_stream_ = make_stream();
+    copy_notify_ = make_stream();
+    compute_notify_ = make_stream();
     origin_event_ = make_event();
   }
 
@@ -111,7 +120,8 @@ class CudaBackend final : public Backend {
       sink_->on_complete(Op::copy, slot, static_cast<int>(status), nullptr);
       return;
     }
-    FG_CUDA(cudaStreamAddCallback(stream, &on_stream_done, &s.on_copy, 0));
+    FG_CUDA(cudaStreamWaitEvent(copy_notify_.get(), s.copy_end.get(), 0));
+    FG_CUDA(cudaStreamAddCallback(copy_notify_.get(), &on_stream_done, &s.on_copy, 0));
   }
 
   void compute(int slot, ComputeStage& stage, DeviceBatchView batch, const DeviceTransform* transform) override {
@@ -137,7 +147,8 @@ class CudaBackend final : public Backend {
     FG_CUDA(cudaMemcpyAsync(static_cast<std::uint64_t*>(checksum_host_.get()) + slot, cell, sizeof(std::uint64_t),
                             cudaMemcpyDeviceToHost, stream));
     FG_CUDA(cudaEventRecord(s.compute_end.get(), stream));
-    FG_CUDA(cudaStreamAddCallback(stream, &on_stream_done, &s.on_compute, 0));
+    FG_CUDA(cudaStreamWaitEvent(compute_notify_.get(), s.compute_end.get(), 0));
+    FG_CUDA(cudaStreamAddCallback(compute_notify_.get(), &on_stream_done, &s.on_compute, 0));
   }
   CUstream_st* compute_stream() override { return compute_stream_.get(); }
 
@@ -155,6 +166,9 @@ class CudaBackend final : public Backend {
     // already recorded, so they only warn.
     if (copy_stream_.get()) (void)cudaStreamSynchronize(copy_stream_.get());
     if (compute_stream_.get()) (void)cudaStreamSynchronize(compute_stream_.get());
+    // Then every callback has run: none can touch the sink after this returns.
+    if (copy_notify_.get()) (void)cudaStreamSynchronize(copy_notify_.get());
+    if (compute_notify_.get()) (void)cudaStreamSynchronize(compute_notify_.get());
   }
 
  private:
@@ -188,6 +202,7 @@ class CudaBackend final : public Backend {
   std::string name_;
   CompletionSink* sink_ = nullptr;
   Stream copy_stream_, compute_stream_;
+  Stream copy_notify_, compute_notify_;  // carry only the completion callbacks (see the top of the file)
   Event origin_event_;
   DeviceBuffer checksum_device_;
   PinnedBuffer checksum_host_;

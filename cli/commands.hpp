@@ -1,8 +1,15 @@
 #pragma once
-// The three subcommands of `feedgraph`, separate from the argument parsing in main.cpp. Each returns the
+// The subcommands of `feedgraph`, separate from the argument parsing in main.cpp. Each returns the
 // process exit status and lets feedgraph::Error (and anything else) propagate to main, which maps it.
+#include <cstdint>
 #include <string>
 #include <vector>
+
+#include "feedgraph/make_dataset.hpp"
+
+namespace CLI {
+class App;
+}
 
 namespace feedgraph::cli {
 
@@ -35,6 +42,19 @@ struct ProbeArgs {
 /// This machine's ceilings: the link table, copy engines, host memcpy and cores; `--device` picks the
 /// backend (default auto). Prints a table and writes `--json` (probe_command.cpp).
 int probe_command(const ProbeArgs& probe, const CommandArgs& args);
+
+/// What `feedgraph make-dataset` collects: the library's options, and the flags that need converting.
+struct MakeDatasetArgs {
+  MakeDatasetOptions options;
+  std::vector<std::int64_t> shape;  ///< `--shape 3,32,32`; empty keeps the default
+  std::string dtype;                ///< `--dtype`; empty keeps the default
+  std::string size;                 ///< `--size WxH`; empty keeps the default
+};
+/// Declares the `make-dataset` subcommand and its options on `app` (make_dataset_command.cpp).
+CLI::App* add_make_dataset_command(CLI::App& app, MakeDatasetArgs& args);
+/// Writes the dataset and prints its files, samples and bytes. An option make_dataset() rejects is a
+/// ConfigError, which main reports as a usage error.
+int make_dataset_command(MakeDatasetArgs& args);
 
 /// Throws feedgraph::Error when `path` ("" for none) cannot be written: checked before a long run starts.
 void check_json_destination(const std::string& path);

@@ -6,6 +6,8 @@
 //   feedgraph validate FILE [--set key=value]... [--device D]
 //   feedgraph ablate FILE [--reps N] [--set key=value]... [--device D] [--json PATH]
 //   feedgraph probe [--device D] [--json PATH] [--sizes LIST] [--repeats N]
+//   feedgraph make-dataset --kind records|npy|images --samples N --out PATH [--shape 3,32,32] [--dtype uint8]
+//                          [--seed S] [--classes K] [--shards M] [--size WxH] [--quality Q]
 //
 // Exit status: 0 ok; 2 a pipeline file or command line that cannot be run; 1 a run that failed.
 #include <cstdio>
@@ -146,6 +148,9 @@ int main(int argc, char** argv) {
       ->type_name("N")
       ->check(CLI::Range(1, 1000));
 
+  feedgraph::cli::MakeDatasetArgs make_args;
+  CLI::App* make_dataset = feedgraph::cli::add_make_dataset_command(app, make_args);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -165,6 +170,7 @@ int main(int argc, char** argv) {
     }
     if (ablate->parsed()) return feedgraph::cli::ablate_command(file, repetitions, args);
     if (probe->parsed()) return feedgraph::cli::probe_command(probe_args, args);
+    if (make_dataset->parsed()) return feedgraph::cli::make_dataset_command(make_args);
     return feedgraph::cli::validate_command(file, args);
   } catch (const feedgraph::ConfigError& e) {
     std::fflush(stdout);

@@ -2,6 +2,8 @@
 #include "feedgraph/stage.hpp"
 
 namespace feedgraph::stages {
+std::unique_ptr<Source> make_npy(const StageOptions&, const StageContext&);
+std::unique_ptr<Source> make_records(const StageOptions&, const StageContext&);
 std::unique_ptr<Source> make_synthetic(const StageOptions&, const StageContext&);
 std::unique_ptr<Transform> make_normalize(const StageOptions&, const StageContext&);
 std::unique_ptr<ComputeStage> make_checksum(const StageOptions&, const StageContext&);
@@ -12,6 +14,8 @@ std::unique_ptr<ComputeStage> make_matmul(const StageOptions&, const StageContex
 namespace feedgraph {
 
 void register_builtin_stages() {
+  register_source("npy", stages::make_npy);
+  register_source("records", stages::make_records);
   register_source("synthetic", stages::make_synthetic);
   register_transform("normalize", stages::make_normalize);
   register_compute("checksum", stages::make_checksum);

@@ -5,6 +5,7 @@
 #include "feedgraph/device_checksum.hpp"
 #include "feedgraph/errors.hpp"
 #include "feedgraph/layout.hpp"
+#include "feedgraph/make_dataset.hpp"
 #include "feedgraph/options.hpp"
 #include "feedgraph/pipeline.hpp"
 #include "feedgraph/probe.hpp"

@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-packages=(libtbb-dev libyaml-cpp-dev doctest-dev libcli11-dev nlohmann-json3-dev libfmt-dev libturbojpeg0-dev
+packages=(libtbb-dev libyaml-cpp-dev doctest-dev libcli11-dev nlohmann-json3-dev libfmt-dev libturbojpeg0-dev openmpi-bin
           cmake g++)
 
 missing=()

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 
 #include "feedgraph/probe.hpp"
@@ -31,7 +32,7 @@ Bound compute_bound(const BoundInputs& in) {
 }
 
 Bound transfer_bound(const BoundInputs& in) {
-  const double sample_bytes = static_cast<double>(in.plan.layout.bytes());
+  const double sample_bytes = static_cast<double>(in.plan.transfer_layout.bytes());  // what crosses the link
   if (in.plan.backend == "cuda") {
     const double gbps = pinned_h2d_ceiling_gbps(in.plan.device_index, in.plan.batch_bytes);
     return {gbps * 1e9 / sample_bytes, "raw pinned copy loop at " + format_bytes(in.plan.batch_bytes) + ": " +
@@ -42,6 +43,11 @@ Bound transfer_bound(const BoundInputs& in) {
   o.repeats = 3;
   const auto p = probe(o);
   return {p.memcpy_gbps_one_thread * 1e9 / sample_bytes, "one thread's memcpy (the host stand-in's copy engine)"};
+}
+
+std::string bench_data_dir() {
+  const char* dir = std::getenv("FEEDGRAPH_BENCH_DATA");
+  return dir && *dir ? dir : "bench-data";
 }
 
 }  // namespace feedgraph::bench

@@ -59,8 +59,10 @@ int main(int argc, char** argv) {
   app.add_option("--json", json_path, "Also write the results as JSON");
   CLI11_PARSE(app, argc, argv);
 
-  const std::vector<fb::Scenario> all = {fb::seed_scenario(), fb::transfer_bound_scenario(), fb::cpu_bound_scenario(),
-                                         fb::compute_bound_scenario(), fb::overhead_scenario()};
+  const std::vector<fb::Scenario> all = {fb::seed_scenario(),          fb::transfer_bound_scenario(),
+                                         fb::cpu_bound_scenario(),     fb::compute_bound_scenario(),
+                                         fb::overhead_scenario(),      fb::images_scenario(),
+                                         fb::jpeg_decode_scenario()};
   std::vector<fb::Scenario> chosen;
   for (const auto& s : all)
     if (names.empty() || std::find(names.begin(), names.end(), s.name) != names.end()) chosen.push_back(s);
@@ -73,12 +75,21 @@ int main(int argc, char** argv) {
   std::vector<std::string> table;
   try {
     for (const auto& sc : chosen) {
-      auto spec = feedgraph::load_pipeline(std::string(FEEDGRAPH_SOURCE_DIR) + "/graphs/" + sc.graph);
-      if (sc.host_only)
-        spec.device = feedgraph::parse_device("host");
-      else if (!device.empty())
-        spec.device = feedgraph::parse_device(device);
-      const auto twin = feedgraph::serial_twin(spec);
+      if (sc.prepare) sc.prepare();
+      const std::string file = std::string(FEEDGRAPH_SOURCE_DIR) + "/graphs/" + sc.graph;
+      auto spec = feedgraph::load_pipeline(file, sc.overrides);
+      auto twin = feedgraph::serial_twin(spec);
+      if (!sc.baseline.empty()) {
+        auto overrides = sc.overrides;
+        overrides.insert(overrides.end(), sc.baseline.begin(), sc.baseline.end());
+        twin = feedgraph::load_pipeline(file, overrides);
+      }
+      for (auto* s : {&spec, &twin}) {
+        if (sc.host_only)
+          s->device = feedgraph::parse_device("host");
+        else if (!device.empty())
+          s->device = feedgraph::parse_device(device);
+      }
       const auto plan = feedgraph::plan(spec);
       fmt::print(stderr, "{}: {} on {} ({}), {} runs of each variant\n", sc.name, sc.graph, plan.backend,
                  plan.device_name, reps);
@@ -94,6 +105,7 @@ int main(int argc, char** argv) {
       json j = {{"name", sc.name}, {"graph", "graphs/" + sc.graph}, {"shows", sc.shows}, {"backend", plan.backend},
                 {"device", plan.device_name}, {"concurrent", concurrent.to_json()}};
       if (sc.serial_twin) j["serial"] = serial.to_json(), j["speedup"] = speedup;
+      if (!sc.baseline.empty()) j["baseline"] = sc.baseline_name, j["baseline_overrides"] = sc.baseline;
       if (bound.samples_per_s > 0)
         j["bound"] = {{"samples_per_s", bound.samples_per_s}, {"what", bound.what},
                       {"fraction", concurrent.median() / bound.samples_per_s}};
@@ -105,8 +117,9 @@ int main(int argc, char** argv) {
           sc.serial_twin ? fmt::format("{:.2f}x", speedup) : "-",
           bound.samples_per_s > 0 ? fmt::format("{:.0f}", bound.samples_per_s) : "-",
           bound.samples_per_s > 0 ? fmt::format("{:.0f}%", 100 * concurrent.median() / bound.samples_per_s) : "-",
-          sc.name == "overhead" ? fmt::format("{:.0f} batches/s", concurrent.median_run().batches_per_s)
-                                : bound.what));
+          sc.name == "overhead"  ? fmt::format("{:.0f} batches/s", concurrent.median_run().batches_per_s)
+          : !sc.baseline.empty() ? "baseline: " + sc.baseline_name
+                                 : bound.what));
     }
   } catch (const std::exception& e) {
     fmt::print(stderr, "feedgraph-bench: error: {}\n", e.what());

@@ -3,6 +3,7 @@
 // the graph's serial twin, the graph itself and the bound, each the median of several runs.
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "feedgraph/feedgraph.hpp"
 
@@ -27,8 +28,16 @@ struct Scenario {
   std::string graph;           ///< a file under graphs/
   std::string shows;           ///< one line: what the scenario demonstrates
   bool host_only = false;      ///< runs on the host backend whatever the machine has
-  bool serial_twin = true;     ///< time the serial twin too
+  bool serial_twin = true;     ///< time the baseline too (the serial twin, unless `baseline` says otherwise)
   std::function<Bound(const BoundInputs&)> bound;
+  /// `--set` overrides for the graph (where its dataset is, say).
+  std::vector<std::string> overrides = {};
+  /// When not empty, the baseline is the graph with these overrides instead of its serial twin: a
+  /// comparison of one setting (float32 across the link against uint8, one decoder against two).
+  std::vector<std::string> baseline = {};
+  std::string baseline_name = {};  ///< what the baseline column holds, for the table
+  /// Run once before anything is timed: writes the dataset the graph reads, when it is not there yet.
+  std::function<void()> prepare = {};
 };
 
 /// 1 / (the slowest host stage's service time over its concurrency): what the graph could do if only its
@@ -44,5 +53,10 @@ Scenario transfer_bound_scenario();
 Scenario cpu_bound_scenario();
 Scenario compute_bound_scenario();
 Scenario overhead_scenario();
+Scenario images_scenario();
+Scenario jpeg_decode_scenario();
+
+/// Where bench datasets are written (made once, reused): $FEEDGRAPH_BENCH_DATA, else ./bench-data.
+std::string bench_data_dir();
 
 }  // namespace feedgraph::bench

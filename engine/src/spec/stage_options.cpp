@@ -130,6 +130,18 @@ std::vector<std::int64_t> StageOptions::integers(std::string_view key, std::vect
   return value ? detail::to_integers(*value, range) : fallback;
 }
 
+std::vector<double> StageOptions::numbers(std::string_view key, std::vector<double> fallback, Range range) const {
+  impl_->ledger->mark_asked(impl_->block.path, key);
+  auto value = impl_->block.find(key);
+  return value ? detail::to_numbers(*value, range) : fallback;
+}
+
+std::vector<std::string> StageOptions::texts(std::string_view key, std::vector<std::string> fallback) const {
+  impl_->ledger->mark_asked(impl_->block.path, key);
+  auto value = impl_->block.find(key);
+  return value ? detail::to_texts(*value) : fallback;
+}
+
 StageOptions StageOptions::child(std::string_view key) const {
   impl_->ledger->mark_asked(impl_->block.path, key);
   // Same origin, same ledger: the parent's reject_unknown() checks what the child was asked.

@@ -3,6 +3,7 @@
 
 namespace feedgraph::stages {
 std::unique_ptr<Source> make_synthetic(const StageOptions&, const StageContext&);
+std::unique_ptr<Source> make_images(const StageOptions&, const StageContext&);
 std::unique_ptr<Transform> make_normalize(const StageOptions&, const StageContext&);
 std::unique_ptr<Transform> make_decode_jpeg(const StageOptions&, const StageContext&);
 std::unique_ptr<Transform> make_resize(const StageOptions&, const StageContext&);
@@ -20,6 +21,7 @@ namespace feedgraph {
 
 void register_builtin_stages() {
   register_source("synthetic", stages::make_synthetic);
+  register_source("images", stages::make_images);
   register_transform("normalize", stages::make_normalize);
   register_transform("decode_jpeg", stages::make_decode_jpeg);
   register_transform("resize", stages::make_resize);

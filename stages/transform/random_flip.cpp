@@ -5,8 +5,8 @@
 //
 // Whether a sample is flipped comes from (seed, epoch, sample id, this transform's place in the file) alone
 // (sample_random.hpp): the same at any concurrency, drawn afresh each epoch.
-#include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "feedgraph/stage.hpp"
 #include "transform/image_ops.hpp"
@@ -15,35 +15,38 @@
 namespace feedgraph::stages {
 namespace {
 
-/// Reverses the order of the `width` pixels of each row, `P` bytes a pixel (a compile-time size for the
-/// usual RGB/grey uint8 and float32 pixels, so the swap is a couple of moves).
+/// Reverses the order of the `width` pixels of each row, `P` bytes a pixel: each row is copied aside and written
+/// back pixel by pixel from its end. P is a compile-time size for the usual uint8 and float32 pixels, so each
+/// pixel is one or two moves.
 template <std::size_t P>
-void mirror_rows(std::byte* data, std::int64_t height, std::int64_t width) {
+void mirror_rows(std::byte* data, std::int64_t height, std::int64_t width, std::byte* row_copy) {
+  const std::size_t row_bytes = static_cast<std::size_t>(width) * P;
   for (std::int64_t y = 0; y < height; ++y) {
-    std::byte* row = data + static_cast<std::size_t>(y * width) * P;
-    for (std::int64_t a = 0, b = width - 1; a < b; ++a, --b) {
-      std::byte tmp[P];
-      std::memcpy(tmp, row + a * P, P);
-      std::memcpy(row + a * P, row + b * P, P);
-      std::memcpy(row + b * P, tmp, P);
-    }
+    std::byte* row = data + static_cast<std::size_t>(y) * row_bytes;
+    std::memcpy(row_copy, row, row_bytes);
+    const std::byte* from = row_copy + row_bytes - P;
+    for (std::int64_t x = 0; x < width; ++x, row += P, from -= P) std::memcpy(row, from, P);
   }
 }
 
 void mirror_rows(std::byte* data, std::int64_t height, std::int64_t width, std::size_t pixel) {
+  thread_local std::vector<std::byte> row_copy;  // per worker, grown to the widest row once
+  row_copy.resize(static_cast<std::size_t>(width) * pixel);
+  std::byte* tmp = row_copy.data();
   switch (pixel) {
-    case 1: return mirror_rows<1>(data, height, width);
-    case 3: return mirror_rows<3>(data, height, width);
-    case 4: return mirror_rows<4>(data, height, width);
-    case 12: return mirror_rows<12>(data, height, width);
-    case 16: return mirror_rows<16>(data, height, width);
+    case 1: return mirror_rows<1>(data, height, width, tmp);
+    case 3: return mirror_rows<3>(data, height, width, tmp);
+    case 4: return mirror_rows<4>(data, height, width, tmp);
+    case 12: return mirror_rows<12>(data, height, width, tmp);
+    case 16: return mirror_rows<16>(data, height, width, tmp);
     default: break;
   }
+  const std::size_t row_bytes = static_cast<std::size_t>(width) * pixel;
   for (std::int64_t y = 0; y < height; ++y) {
-    std::byte* row = data + static_cast<std::size_t>(y * width) * pixel;
-    for (std::int64_t a = 0, b = width - 1; a < b; ++a, --b)
-      std::swap_ranges(row + static_cast<std::size_t>(a) * pixel, row + static_cast<std::size_t>(a + 1) * pixel,
-                       row + static_cast<std::size_t>(b) * pixel);
+    std::byte* row = data + static_cast<std::size_t>(y) * row_bytes;
+    std::memcpy(tmp, row, row_bytes);
+    for (std::int64_t x = 0; x < width; ++x)
+      std::memcpy(row + static_cast<std::size_t>(x) * pixel, tmp + static_cast<std::size_t>(width - 1 - x) * pixel, pixel);
   }
 }
 
@@ -54,7 +57,7 @@ class RandomFlip final : public Transform {
   bool in_place() const override { return true; }
 
   void apply(const SampleView& in, SampleOut& out, const SampleContext& ctx) const override {
-    // In place: `dst` is the input's own memory; each swap reads both pixels before writing either.
+    // In place: `dst` is the input's own memory; each row is copied aside before it is rewritten.
     const std::span<std::byte> dst = out.allocate(in.layout);
     SampleRandom rng(ctx, salt_);
     if (!(rng.uniform() < p_)) return;

@@ -179,6 +179,9 @@ TEST_CASE("random_flip with p 1 mirrors each row and with p 0 leaves the image a
   const std::vector<float> f{1, 2, 3, 4};  // 2x2x1 float32
   CHECK(apply("random_flip", "{p: 1}", SampleLayout{{2, 2, 1}, DType::f32}, bytes_of(f)).values<float>() ==
         std::vector<float>{2, 1, 4, 3});
+  // Two channels: pixels of a size with no specialization.
+  CHECK(apply("random_flip", "{p: 1}", hwc_u8(1, 3, 2), bytes_of(std::vector<std::uint8_t>{1, 2, 3, 4, 5, 6}))
+            .values<std::uint8_t>() == std::vector<std::uint8_t>{5, 6, 3, 4, 1, 2});
 }
 
 TEST_CASE("to_chw transposes HWC into CHW") {
@@ -191,6 +194,9 @@ TEST_CASE("to_chw transposes HWC into CHW") {
   CHECK(t->output(SampleLayout{{kVaries, kVaries, 3}, DType::f32}) == SampleLayout{{3, kVaries, kVaries}, DType::f32});
   const std::vector<float> f{1, 2, 3, 4, 5, 6};  // 1x3x2
   CHECK(apply(*t, SampleLayout{{1, 3, 2}, DType::f32}, bytes_of(f)).values<float>() == std::vector<float>{1, 3, 5, 2, 4, 6});
+  const std::vector<std::uint16_t> h{1, 2, 3, 4, 5, 6, 7, 8};  // 1x2x4 float16 bits
+  CHECK(apply("to_chw", "", SampleLayout{{1, 2, 4}, DType::f16}, bytes_of(h)).values<std::uint16_t>() ==
+        std::vector<std::uint16_t>{1, 5, 2, 6, 3, 7, 4, 8});
 }
 
 TEST_CASE("normalize applies per-channel mean and std to HWC uint8 and CHW float32") {

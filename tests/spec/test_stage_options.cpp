@@ -243,4 +243,29 @@ TEST_CASE("StageOptions::parse rejects bad YAML and a non-mapping and duplicate 
   CHECK(e.message() == "duplicate key 'a' (first at line 1)");
 }
 
+TEST_CASE("StageOptions::numbers reads one number or a sequence and points at a bad element") {
+  StageOptions o = options();
+  CHECK(o.numbers("mean", {}) == std::vector<double>{0.5});
+  CHECK(o.numbers("shape", {}) == std::vector<double>{3, 256, 256});
+  CHECK(o.numbers("absent", {1.0, 2.0}) == std::vector<double>{1.0, 2.0});
+  ConfigError e = config_error([&] { o.numbers("empty", {}); });
+  CHECK(where(e) == Where{"opts.yaml", 11, 8, "empty"});
+  CHECK(e.message() == "expected a number or a non-empty sequence of numbers, got []");
+  e = config_error([&] { o.numbers("bad_shape", {}); });
+  CHECK(where(e) == Where{"opts.yaml", 10, 16, "bad_shape[1]"});
+  CHECK(e.message() == "expected a number, got 'x'");
+  e = config_error([&] { o.numbers("shape", {}, {.max = 255}); });
+  CHECK(where(e) == Where{"opts.yaml", 9, 12, "shape[1]"});
+  e = config_error([&] { o.numbers("word", {}); });
+  CHECK(e.message() == "expected a number, got 'abc'");
+}
+
+TEST_CASE("StageOptions::texts reads a non-empty sequence of strings") {
+  StageOptions o = StageOptions::parse("{ext: [jpg, JPEG], one: jpg, none: []}", "t.yaml");
+  CHECK(o.texts("ext", {}) == std::vector<std::string>{"jpg", "JPEG"});
+  CHECK(o.texts("absent", {"a"}) == std::vector<std::string>{"a"});
+  CHECK(config_error([&] { o.texts("one", {}); }).message() == "expected a non-empty sequence of strings, got 'jpg'");
+  CHECK(config_error([&] { o.texts("none", {}); }).message() == "expected a non-empty sequence of strings, got []");
+}
+
 }  // TEST_SUITE("spec")

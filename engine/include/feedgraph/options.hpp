@@ -51,9 +51,11 @@ class StageOptions {
   /// A non-empty sequence of integers, each within `range`.
   std::vector<std::int64_t> integers(std::string_view key, std::vector<std::int64_t> fallback,
                                      Range range = {}) const;
-  /// A number or a non-empty sequence of numbers (per-channel values: `mean: [0.485, 0.456, 0.406]` or
-  /// `mean: 0.5`), each within `range`; a lone number comes back as a one-element list.
+  /// A number or a non-empty sequence of numbers, each within `range`: `mean: 0.5` reads as {0.5},
+  /// `mean: [0.485, 0.456, 0.406]` as three values (per-channel options).
   std::vector<double> numbers(std::string_view key, std::vector<double> fallback, Range range = {}) const;
+  /// A non-empty sequence of strings (`extensions: [jpg, png]`).
+  std::vector<std::string> texts(std::string_view key, std::vector<std::string> fallback) const;
   /// A nested mapping (missing → empty options). Its keys are checked along with this block's.
   StageOptions child(std::string_view key) const;
 

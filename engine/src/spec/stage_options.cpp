@@ -136,6 +136,12 @@ std::vector<double> StageOptions::numbers(std::string_view key, std::vector<doub
   return value ? detail::to_numbers(*value, range) : fallback;
 }
 
+std::vector<std::string> StageOptions::texts(std::string_view key, std::vector<std::string> fallback) const {
+  impl_->ledger->mark_asked(impl_->block.path, key);
+  auto value = impl_->block.find(key);
+  return value ? detail::to_texts(*value) : fallback;
+}
+
 StageOptions StageOptions::child(std::string_view key) const {
   impl_->ledger->mark_asked(impl_->block.path, key);
   // Same origin, same ledger: the parent's reject_unknown() checks what the child was asked.

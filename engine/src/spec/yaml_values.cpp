@@ -172,6 +172,20 @@ std::vector<double> to_numbers(const ValueAt& value, const Range& range) {
   return out;
 }
 
+std::vector<std::string> to_texts(const ValueAt& value) {
+  const YAML::Node& node = value.node;
+  if (!node.IsSequence() || node.size() == 0) {
+    value.fail(fmt::format("expected a non-empty sequence of strings, got {}", describe(node)));
+  }
+  std::vector<std::string> out;
+  out.reserve(node.size());
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const YAML::Node element = node[i];
+    out.push_back(to_text(ValueAt{value.origin, element, element.Mark(), index_key(value.path, i)}));
+  }
+  return out;
+}
+
 std::uint64_t to_byte_size(const ValueAt& value) {
   if (!value.node.IsScalar()) {
     value.fail(fmt::format("expected a byte size such as 4GiB, got {}", describe(value.node)));

@@ -65,9 +65,11 @@ std::string to_text(const ValueAt& value);
 std::string to_choice(const ValueAt& value, const std::vector<std::string>& allowed);
 /// A non-empty sequence of integers, each within `range` (errors point at the element).
 std::vector<std::int64_t> to_integers(const ValueAt& value, const Range& range = {});
-/// A byte size written `4GiB`, `512 MiB` or as a plain count.
-/// A number or a non-empty sequence of numbers (a lone number is a one-element list), each within `range`.
+/// A number (read as one value) or a non-empty sequence of numbers, each within `range`.
 std::vector<double> to_numbers(const ValueAt& value, const Range& range = {});
+/// A non-empty sequence of strings.
+std::vector<std::string> to_texts(const ValueAt& value);
+/// A byte size written `4GiB`, `512 MiB` or as a plain count.
 std::uint64_t to_byte_size(const ValueAt& value);
 
 }  // namespace feedgraph::detail

@@ -1,0 +1,150 @@
+// `decode_jpeg` — the bytes of a JPEG file (`{?} uint8`, as `source: images` reads them) → the decoded image,
+// HWC uint8: height x width x 3 (RGB) or x 1 (grey).
+//
+// Options:
+//   channels: 3 | 1          (default 3) RGB, or luminance only
+//   warnings: allow | fail   (default allow) what a file that libjpeg-turbo decodes with a warning gets:
+//       allow: the image as decoded, as PIL and torchvision give it (extraneous bytes before a marker, a bad
+//              Huffman code in one block...), EXCEPT a truncated file, which is always an error: libjpeg-turbo
+//              only warns "Premature end of JPEG file" and fills the missing rows with grey, which must not
+//              pass silently;
+//       fail:  every warning is an error.
+//   max_pixels: N            (default 178956970, PIL's limit) a larger image is bad data, not a huge allocation
+//
+// Bad data (not a JPEG, truncated, corrupt, a colour space TurboJPEG cannot convert) is a DataError; the engine
+// adds the file's name. One TurboJPEG handle per thread: a tjhandle is not thread-safe, and one shared behind a
+// lock would serialize the decoding, which is most of an image pipeline's CPU time.
+#include <turbojpeg.h>
+
+#include <cstring>
+#include <string>
+
+#include "feedgraph/errors.hpp"
+#include "feedgraph/stage.hpp"
+
+namespace feedgraph::stages {
+namespace {
+
+/// This thread's decompressor: created on the thread's first decode, destroyed when the thread exits.
+class ThreadDecompressor {
+ public:
+  ThreadDecompressor() = default;
+  ThreadDecompressor(const ThreadDecompressor&) = delete;
+  ThreadDecompressor& operator=(const ThreadDecompressor&) = delete;
+  ~ThreadDecompressor() {
+    if (handle_) tjDestroy(handle_);
+  }
+
+  static ThreadDecompressor& get() {
+    thread_local ThreadDecompressor d;
+    if (!d.handle_) d.handle_ = tjInitDecompress();
+    if (!d.handle_) throw Error(std::string("decode_jpeg: tjInitDecompress failed: ") + tjGetErrorStr2(nullptr));
+    return d;
+  }
+  tjhandle handle() const { return handle_; }
+  /// Replaces the handle after a failed file: libjpeg-turbo 2.1 leaves a handle whose header read failed
+  /// in a state where the next, good file reads as 0x0 pixels.
+  void discard() {
+    if (handle_) tjDestroy(handle_);
+    handle_ = nullptr;
+  }
+
+ private:
+  tjhandle handle_ = nullptr;
+};
+
+bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+
+/// True for the texts of libjpeg's recoverable warnings (jerror.h JWRN_*) that leave a whole image: the
+/// message TurboJPEG reports is the first warning's, or a later fatal error's, which must not pass as one.
+bool recoverable_warning(const std::string& m) {
+  if (starts_with(m, "Corrupt JPEG data: premature end")) return false;  // data missing: truncated
+  return starts_with(m, "Corrupt JPEG data") || starts_with(m, "Warning:") ||
+         starts_with(m, "Inconsistent progression sequence") || starts_with(m, "Invalid SOS parameters") ||
+         starts_with(m, "Unknown Adobe color transform");
+}
+
+/// True when an end-of-image marker follows the last start-of-scan: a file cut short in its last scan has
+/// none. Needed because TurboJPEG shows only the first warning, so "Premature end of JPEG file" after a
+/// recoverable warning is invisible. (Inside a scan 0xFF is always followed by 0x00 or a restart marker.)
+bool ends_after_last_scan(const unsigned char* p, std::size_t n) {
+  std::size_t sos = n;
+  for (std::size_t i = n; i-- > 1;) {
+    if (p[i - 1] == 0xFF && p[i] == 0xDA) {
+      sos = i;
+      break;
+    }
+  }
+  if (sos == n) return false;
+  for (std::size_t i = sos + 1; i + 1 < n; ++i)
+    if (p[i] == 0xFF && p[i + 1] == 0xD9) return true;
+  return false;
+}
+
+class DecodeJpeg final : public Transform {
+ public:
+  DecodeJpeg(int channels, bool fail_on_warning, std::int64_t max_pixels)
+      : channels_(channels), fail_on_warning_(fail_on_warning), max_pixels_(max_pixels) {}
+
+  SampleLayout output(const SampleLayout&) const override { return {{kVaries, kVaries, channels_}, DType::u8}; }
+
+  void apply(const SampleView& in, SampleOut& out, const SampleContext&) const override {
+    const auto* data = reinterpret_cast<const unsigned char*>(in.bytes.data());
+    const std::size_t size = in.bytes.size();
+    if (size == 0) throw DataError("", "not a JPEG file: the file is empty");
+    ThreadDecompressor& decompressor = ThreadDecompressor::get();
+    tjhandle tj = decompressor.handle();
+    auto fail = [&](const std::string& message) {
+      decompressor.discard();
+      throw DataError("", message);
+    };
+    // A warning while reading the header still fills in the size; whether it may pass is decided as for the
+    // decode below, which meets it again.
+    int width = 0, height = 0, subsampling = 0, colorspace = 0;
+    if (tjDecompressHeader3(tj, data, static_cast<unsigned long>(size), &width, &height, &subsampling, &colorspace) != 0 &&
+        !passable_warning(tj)) {
+      fail(std::string("cannot read the JPEG header: ") + tjGetErrorStr2(tj));
+    }
+    if (width < 1 || height < 1) fail("the JPEG header gives no image size (a file cut short in its header?)");
+    if (static_cast<std::int64_t>(width) * height > max_pixels_) {
+      fail("a " + std::to_string(width) + "x" + std::to_string(height) + " JPEG image is over decode_jpeg's max_pixels (" +
+           std::to_string(max_pixels_) + ")");
+    }
+    const std::span<std::byte> dst = out.allocate(SampleLayout{{height, width, channels_}, DType::u8});
+    const int format = channels_ == 1 ? TJPF_GRAY : TJPF_RGB;
+    if (tjDecompress2(tj, data, static_cast<unsigned long>(size), reinterpret_cast<unsigned char*>(dst.data()), width,
+                      0, height, format, 0) != 0) {
+      const std::string message = tjGetErrorStr2(tj);
+      if (!passable_warning(tj)) fail("cannot decode the JPEG image: " + message);
+      if (!ends_after_last_scan(data, size))
+        fail("truncated JPEG file: no end-of-image marker after its last scan (and: " + message + ")");
+    }
+  }
+
+ private:
+  /// After a call that returned an error: true when it was only a recoverable warning and they are allowed.
+  bool passable_warning(tjhandle tj) const {
+    return !fail_on_warning_ && tjGetErrorCode(tj) == TJERR_WARNING && recoverable_warning(tjGetErrorStr2(tj));
+  }
+
+  std::int64_t channels_;
+  bool fail_on_warning_;
+  std::int64_t max_pixels_;
+};
+
+}  // namespace
+
+std::unique_ptr<Transform> make_decode_jpeg(const StageOptions& o, const StageContext& ctx) {
+  const auto channels = o.integer("channels", 3, {.min = 1, .max = 3});
+  if (channels == 2) o.fail("channels", "must be 3 (RGB) or 1 (grey)");
+  const bool fail_on_warning = o.choice("warnings", "allow", {"allow", "fail"}) == "fail";
+  const auto max_pixels = o.integer("max_pixels", 178956970, {.min = 1});
+  const SampleLayout& in = ctx.layout;
+  if (in.shape.size() != 1 || in.dtype != DType::u8) {
+    o.fail("", "decode_jpeg needs encoded files, one uint8 byte string per sample (such as source: images "
+               "reads); it receives " + in.describe());
+  }
+  return std::make_unique<DecodeJpeg>(static_cast<int>(channels), fail_on_warning, max_pixels);
+}
+
+}  // namespace feedgraph::stages

@@ -113,3 +113,16 @@ TEST_CASE("thousands of one-sample batches through the smallest pools all arrive
     fgtest::check_exactly_once(d, 20000, 1, ordered);
   }
 }
+
+TEST_CASE("a graph on one thread delivers every sample once in order over every transfer switch") {
+  for (const char* transfer : {"{pinned: true}", "{pinned: true, direct: true}", "{pinned: false, non_blocking: false}",
+                               "{pinned: false, non_blocking: false, copy_stream: false}"}) {
+    CAPTURE(transfer);
+    auto spec = parse_pipeline(fgtest::small_graph(100, 8, 2, std::string("threads: 1\nconcurrency: {read: 3, transform: 2, pin: 2}\n"
+                                                                            "transfer: ") + transfer + "\n"),
+                               "one-thread.yaml");
+    fgtest::Deliveries d;
+    run(spec, d.options());
+    fgtest::check_exactly_once(d, 100, 2, true);
+  }
+}

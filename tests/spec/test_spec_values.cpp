@@ -215,3 +215,12 @@ TEST_CASE("error messages follow DESIGN §6") {
 }
 
 }  // TEST_SUITE("spec")
+
+TEST_CASE("threads is auto by default and takes a count or auto") {
+  using feedgraph::parse_pipeline;
+  using feedgraph::ConfigError;
+  CHECK(parse_pipeline("dataset: {source: synthetic}\n", "t.yaml").threads == 0);
+  CHECK(parse_pipeline("dataset: {source: synthetic}\nthreads: 3\n", "t.yaml").threads == 3);
+  CHECK(parse_pipeline("dataset: {source: synthetic}\nthreads: auto\n", "t.yaml").threads == 0);
+  CHECK_THROWS_AS(parse_pipeline("dataset: {source: synthetic}\nthreads: 0\n", "t.yaml"), ConfigError);
+}

@@ -107,6 +107,9 @@ struct PipelineSpec {
   bool verify = true;
   std::uint64_t memory_budget = 0;  ///< bytes; 0 = no budget
   double watchdog_s = 60.0;         ///< no progress for this long is an error naming the stalled node
+  /// Threads that run the graph's node bodies; 0 (`auto`): one per body that may run at once (read +
+  /// transform + pin + 1), at least the core count. The copy engine and compute stream are not among them.
+  int threads = 0;
 
   /// Pinned staging slots: `buffers.pinned`, else pin concurrency + 1 (one slot being copied while every
   /// pin worker fills another); 0 when transfer.pinned is off, transfer.direct is on, or batches come

@@ -30,11 +30,14 @@ RunStats GraphRun::run() {
   a_.compute->prepare(backend_->kind(), backend_->compute_stream());
   const double setup_s = seconds(Clock::now() - setup_start);
 
-  // Node bodies may sleep on storage (an I/O-bound read), so the graph gets a thread for every body that may
-  // run at once, even above the core count: a sleeping thread costs no core, a missing one caps the
+  // Node bodies may sleep on storage (an I/O-bound read), so by default the graph gets a thread for every body
+  // that may run at once, even above the core count: a sleeping thread costs no core, a missing one caps the
   // concurrency the file asked for. global_control lifts oneTBB's default cap (the core count) for the run.
+  // `threads` sets the number instead: a graph of tiny bodies runs fastest on fewer threads than that, since
+  // every hand-off between threads costs more than the body (see graphs/overhead.yaml).
   const int bodies = spec_.concurrency.read + spec_.concurrency.transform + spec_.concurrency.pin + 1;
-  const int threads = std::max(static_cast<int>(std::thread::hardware_concurrency()), bodies);
+  const int threads =
+      spec_.threads > 0 ? spec_.threads : std::max(static_cast<int>(std::thread::hardware_concurrency()), bodies);
   tbb::global_control allow(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
   tbb::task_arena arena(threads);
   arena.execute([&] { execute(); });

@@ -19,7 +19,7 @@ namespace {
 const std::vector<std::string> kTopLevelKeys{
     "name",     "device",   "batch_size", "epochs",  "drop_last", "seed",    "dataset",       "transforms",
     "device_transforms",    "concurrency", "prefetch", "transfer", "buffers", "compute",      "ordered",
-    "verify",   "memory_budget", "watchdog_s"};
+    "verify",   "memory_budget", "watchdog_s", "threads"};
 
 // The dataset keys the engine reads itself; the source never sees them.
 const std::vector<std::string> kDatasetPolicyKeys{"shuffle", "shard", "on_error", "max_skipped", "cache"};
@@ -227,6 +227,9 @@ PipelineSpec read_pipeline(const YAML::Node& root, const std::shared_ptr<const Y
   if (auto v = top.find("verify")) spec.verify = to_boolean(*v);
   if (auto v = top.find("memory_budget")) spec.memory_budget = to_byte_size(*v);
   if (auto v = top.find("watchdog_s")) spec.watchdog_s = to_number(*v, {.greater_than = 0.0});
+  if (auto v = top.find("threads")) {
+    spec.threads = v->node.IsScalar() && v->node.Scalar() == "auto" ? 0 : static_cast<int>(to_integer(*v, {.min = 1, .max = 4096}));
+  }
   return spec;
 }
 

@@ -13,7 +13,7 @@ Scenario images_scenario() {
   const std::string dir = bench_data_dir() + "/images-160x120";
   Scenario s{"images", "images.yaml", "uint8 across the link + normalize on the GPU, against float32 across the link",
              false, true, [](const BoundInputs&) { return Bound{}; }};
-  s.overrides = {"dataset.path=" + dir, "epochs=3", "transfer.direct=true"};
+  s.overrides = {"dataset.path=" + dir};
   s.baseline = {"device_transforms=[]",
                 "transforms=[decode_jpeg, {random_resized_crop: {size: 224}}, random_flip, to_chw, "
                 "{normalize: {mean: [123.675, 116.28, 103.53], std: [58.395, 57.12, 57.375]}}]"};

@@ -153,7 +153,7 @@ std::string validate_text(const PipelineSpec& spec, const Plan& plan) {
   // The reason already names the setting ("device: auto and ..."); fall back to the setting alone.
   fmt::format_to(it, "  backend      {} ({})\n", device,
                  plan.device_reason.empty() ? "device: " + spec.device.text() : plan.device_reason);
-  fmt::format_to(it, "  layout       {} per sample, {} per batch = {} per batch\n", plan.layout.describe(),
+  fmt::format_to(it, "  layout       {} per sample, {} per batch = {} per batch\n", plan.transfer_layout.describe(),
                  spec.batch_size, format_bytes(plan.batch_bytes));
   fmt::format_to(it, "  batches      {} per epoch × {} epoch{} = {} ({} samples per epoch, drop_last {})\n",
                  plan.batches_per_epoch, spec.epochs, spec.epochs == 1 ? "" : "s", plan.batches, plan.samples,

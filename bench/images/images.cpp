@@ -2,9 +2,6 @@
 // normalizing on the host, so that float32 crosses (4x the bytes). Both read a folder of small JPEG files
 // (160x120, cheap to decode, so the host can outrun the link and the bytes per sample decide) and write
 // straight into page-locked buffers (transfer.direct), so the only difference is where normalize runs.
-#include <filesystem>
-
-#include "feedgraph/make_dataset.hpp"
 #include "runner/scenario.hpp"
 
 namespace feedgraph::bench {
@@ -18,16 +15,7 @@ Scenario images_scenario() {
                 "transforms=[decode_jpeg, {random_resized_crop: {size: 224}}, random_flip, to_chw, "
                 "{normalize: {mean: [123.675, 116.28, 103.53], std: [58.395, 57.12, 57.375]}}]"};
   s.baseline_name = "float32 across the link (normalize on the host)";
-  s.prepare = [dir] {
-    if (std::filesystem::exists(dir)) return;
-    MakeDatasetOptions o;
-    o.kind = "images";
-    o.samples = 4096;
-    o.width = 160;
-    o.height = 120;
-    o.out = dir;
-    make_dataset(o);
-  };
+  s.prepare = make_images_once(dir, 4096, 160, 120);
   return s;
 }
 

@@ -2,9 +2,6 @@
 // transform workers against one: decoding must scale with concurrency.transform (no shared decoder, no
 // lock on the hot path). On the 2-core machine the target is 1.8x. verify is off: the host stand-in's copy
 // and checksum stand in for GPU work, and on two cores they would take their time from the decoders.
-#include <filesystem>
-
-#include "feedgraph/make_dataset.hpp"
 #include "runner/scenario.hpp"
 
 namespace feedgraph::bench {
@@ -18,16 +15,7 @@ Scenario jpeg_decode_scenario() {
                  "transfer.direct=true", "prefetch=4", "verify=false"};
   s.baseline = {"concurrency.transform=1"};
   s.baseline_name = "one transform worker";
-  s.prepare = [dir] {
-    if (std::filesystem::exists(dir)) return;
-    MakeDatasetOptions o;
-    o.kind = "images";
-    o.samples = 2000;
-    o.width = 320;
-    o.height = 240;
-    o.out = dir;
-    make_dataset(o);
-  };
+  s.prepare = make_images_once(dir, 2000, 320, 240);
   return s;
 }
 

@@ -3,6 +3,9 @@
 #include <cstdlib>
 #include <limits>
 
+#include <filesystem>
+
+#include "feedgraph/make_dataset.hpp"
 #include "feedgraph/probe.hpp"
 #include "runner/scenario.hpp"
 
@@ -43,6 +46,19 @@ Bound transfer_bound(const BoundInputs& in) {
   o.repeats = 3;
   const auto p = probe(o);
   return {p.memcpy_gbps_one_thread * 1e9 / sample_bytes, "one thread's memcpy (the host stand-in's copy engine)"};
+}
+
+std::function<void()> make_images_once(std::string dir, std::int64_t samples, int width, int height) {
+  return [=] {
+    if (std::filesystem::exists(dir)) return;
+    MakeDatasetOptions o;
+    o.kind = "images";
+    o.samples = samples;
+    o.width = width;
+    o.height = height;
+    o.out = dir;
+    make_dataset(o);
+  };
 }
 
 std::string bench_data_dir() {

@@ -58,5 +58,7 @@ Scenario jpeg_decode_scenario();
 
 /// Where bench datasets are written (made once, reused): $FEEDGRAPH_BENCH_DATA, else ./bench-data.
 std::string bench_data_dir();
+/// A `prepare` that writes `samples` make-dataset JPEG files of width x height into `dir` unless it exists.
+std::function<void()> make_images_once(std::string dir, std::int64_t samples, int width, int height);
 
 }  // namespace feedgraph::bench

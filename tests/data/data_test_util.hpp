@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "../temp_dir.hpp"
 #include "feedgraph/feedgraph.hpp"
 #include "samples/sample_buffer.hpp"
 #include "stages/registry.hpp"
@@ -19,34 +20,7 @@ namespace datatest {
 
 namespace fs = std::filesystem;
 
-/// A fresh folder under the system's temporary folder, removed with everything in it at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() /
-            ("feedgraph-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    // Restore permissions a test took away, or remove_all could not descend.
-    for (auto it = fs::recursive_directory_iterator(path_, ec); !ec && it != fs::recursive_directory_iterator();
-         it.increment(ec))
-      fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  /// `name` inside the folder, as a string.
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-  std::string str() const { return path_.string(); }
-
- private:
-  fs::path path_;
-};
+using fgtest::TempDir;
 
 /// A source built through the registry, as a pipeline would build `dataset: {source: NAME, ...options}`.
 inline std::unique_ptr<feedgraph::Source> source(const std::string& name, const std::string& options_yaml) {

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "../temp_dir.hpp"
 #include "feedgraph/feedgraph.hpp"
 #include "samples/sample_buffer.hpp"
 #include "stages/registry.hpp"
@@ -22,33 +23,7 @@ namespace imgtest {
 
 namespace fs = std::filesystem;
 
-/// A fresh folder under the system's temporary directory, removed with everything in it at scope exit.
-class TempDir {
- public:
-  explicit TempDir(const std::string& what) {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() /
-            ("feedgraph-" + what + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    // A test may have made a file unreadable; removing it needs only the folder's permissions, but a
-    // folder made unreadable must be opened up first.
-    for (auto it = fs::recursive_directory_iterator(path_, ec); !ec && it != fs::recursive_directory_iterator();
-         it.increment(ec))
-      fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-  std::string str() const { return path_.string(); }
-
- private:
-  fs::path path_;
-};
+using fgtest::TempDir;
 
 inline void write_bytes(const fs::path& path, const std::vector<unsigned char>& bytes) {
   fs::create_directories(path.parent_path());

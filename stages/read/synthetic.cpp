@@ -7,17 +7,11 @@
 #include <cstring>
 #include <thread>
 
+#include "feedgraph/splitmix.hpp"
 #include "feedgraph/stage.hpp"
 
 namespace feedgraph::stages {
 namespace {
-
-std::uint64_t splitmix64(std::uint64_t x) {
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
 
 /// A cheap 32-bit hash of (key, i), written so that the compiler vectorizes the fill loops.
 inline std::uint32_t word_hash(std::uint32_t key, std::uint32_t i) {

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "feedgraph/options.hpp"
+#include "feedgraph/splitmix.hpp"
 #include "feedgraph/stage.hpp"
 
 namespace feedgraph::stages {
@@ -32,14 +33,11 @@ class SampleRandom {
   }
 
   SampleRandom(const SampleContext& ctx, Salt salt)
-      : state_(mix(mix(mix(ctx.seed ^ salt) ^ static_cast<std::uint64_t>(ctx.epoch)) ^
-                   static_cast<std::uint64_t>(ctx.id))) {}
+      : state_(splitmix64(splitmix64(splitmix64(ctx.seed ^ salt) ^ static_cast<std::uint64_t>(ctx.epoch)) ^
+                          static_cast<std::uint64_t>(ctx.id))) {}
 
-  /// splitmix64: tiny state, passes BigCrush, and a fresh stream per sample costs nothing to seed.
-  std::uint64_t next() {
-    state_ += 0x9E3779B97F4A7C15ULL;
-    return mix_tail(state_);
-  }
+  /// splitmix64 (feedgraph/splitmix.hpp): a fresh stream per sample costs nothing to seed.
+  std::uint64_t next() { return splitmix64_next(state_); }
   /// Uniform in [0, 1), 53 random bits.
   double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
   double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
@@ -51,13 +49,6 @@ class SampleRandom {
   }
 
  private:
-  static std::uint64_t mix_tail(std::uint64_t x) {
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-    return x ^ (x >> 31);
-  }
-  static std::uint64_t mix(std::uint64_t x) { return mix_tail(x + 0x9E3779B97F4A7C15ULL); }
-
   std::uint64_t state_;
 };
 

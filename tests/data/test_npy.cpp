@@ -4,6 +4,7 @@
 
 #include "../graph/graph_test_util.hpp"
 #include "data_test_util.hpp"
+#include "dataset/npy_format.hpp"
 
 using namespace feedgraph;
 using datatest::contains;
@@ -15,16 +16,6 @@ namespace {
 
 std::unique_ptr<Source> npy_at(const std::string& path, const std::string& more = "") {
   return datatest::source("npy", "{path: " + quoted(path) + more + "}");
-}
-
-std::string descr(DType t) {
-  switch (t) {
-    case DType::u8: return "|u1";
-    case DType::i32: return "<i4";
-    case DType::f16: return "<f2";
-    case DType::f32: return "<f4";
-  }
-  return "";
 }
 
 /// The dict NumPy 1.x/2.x writes for a C-ordered array: `(5,)` for one dimension, `(5, 3)` for more.
@@ -41,7 +32,7 @@ void write_part(const std::string& path, const SampleLayout& layout, std::int64_
                 std::int64_t samples, int major = 1) {
   std::vector<std::int64_t> shape{last - first};
   shape.insert(shape.end(), layout.shape.begin(), layout.shape.end());
-  datatest::write_file(path, npy_bytes(numpy_dict(descr(layout.dtype), shape),
+  datatest::write_file(path, npy_bytes(numpy_dict(std::string(detail::npy::descr_of(layout.dtype)), shape),
                                        datatest::synthetic_bytes(layout, 3, first, last, samples), major));
 }
 

@@ -24,28 +24,22 @@
 
 #include "dataset/writers.hpp"
 #include "feedgraph/errors.hpp"
+#include "feedgraph/splitmix.hpp"
 
 namespace feedgraph::detail {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::uint64_t splitmix64(std::uint64_t& state) {
-  std::uint64_t x = (state += 0x9E3779B97F4A7C15ULL);
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
-
 /// Uniform in [lo, hi).
 double uniform(std::uint64_t& state, double lo, double hi) {
-  return lo + (hi - lo) * static_cast<double>(splitmix64(state) >> 11) * 0x1.0p-53;
+  return lo + (hi - lo) * static_cast<double>(splitmix64_next(state) >> 11) * 0x1.0p-53;
 }
 
 /// Sample `index`'s pixels, RGB, `width` x `height`, into `rgb`.
 void draw_image(std::uint64_t seed, std::uint64_t index, int width, int height, std::vector<unsigned char>& rgb) {
   std::uint64_t state = seed * 0xD1B54A32D192ED03ULL ^ index;
-  (void)splitmix64(state);
+  (void)splitmix64_next(state);
   const auto w = static_cast<std::size_t>(width), h = static_cast<std::size_t>(height);
   std::vector<float> field(w * h * 3);
 
@@ -71,9 +65,9 @@ void draw_image(std::uint64_t seed, std::uint64_t index, int width, int height, 
       }
 
   // A few flat ellipses and rectangles: the edges a photograph has.
-  const int shapes = 3 + static_cast<int>(splitmix64(state) % 5);
+  const int shapes = 3 + static_cast<int>(splitmix64_next(state) % 5);
   for (int s = 0; s < shapes; ++s) {
-    const bool ellipse = splitmix64(state) & 1;
+    const bool ellipse = splitmix64_next(state) & 1;
     const double cx = uniform(state, 0, width), cy = uniform(state, 0, height);
     const double rx = uniform(state, width / 16.0 + 1, width / 4.0 + 2), ry = uniform(state, height / 16.0 + 1, height / 4.0 + 2);
     float colour[3];
@@ -92,7 +86,7 @@ void draw_image(std::uint64_t seed, std::uint64_t index, int width, int height, 
   rgb.resize(w * h * 3);
   std::uint64_t bits = 0;
   for (std::size_t i = 0; i < rgb.size(); ++i) {
-    if (i % 16 == 0) bits = splitmix64(state);  // 16 draws of 4 bits from each 64-bit number
+    if (i % 16 == 0) bits = splitmix64_next(state);  // 16 draws of 4 bits from each 64-bit number
     const auto noise = static_cast<float>(static_cast<int>((bits >> ((i % 16) * 4)) & 15) - 8);
     rgb[i] = static_cast<unsigned char>(std::clamp(field[i] + noise, 0.0f, 255.0f));
   }

@@ -4,16 +4,10 @@
 #include <string>
 
 #include "feedgraph/errors.hpp"
+#include "feedgraph/splitmix.hpp"
 
 namespace feedgraph::detail {
 namespace {
-
-std::uint64_t mix64(std::uint64_t x) {
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
 
 bool env_int(const char* name, int& out) {
   const char* text = std::getenv(name);
@@ -73,7 +67,7 @@ std::uint64_t SampleOrder::permute(std::uint64_t x, std::uint64_t key) const {
   const std::uint64_t mask = (std::uint64_t{1} << half_bits_) - 1;
   std::uint64_t left = x >> half_bits_, right = x & mask;
   for (std::uint64_t round = 0; round < 6; ++round) {
-    const std::uint64_t f = mix64(key ^ (round << 56) ^ right) & mask;
+    const std::uint64_t f = splitmix64(key ^ (round << 56) ^ right) & mask;
     const std::uint64_t next = left ^ f;
     left = right;
     right = next;
@@ -85,7 +79,7 @@ std::int64_t SampleOrder::at(std::int64_t epoch, std::int64_t position) const {
   // Rank r's position p is the epoch's global position r + p*n; past the end (pad) it wraps to the start.
   const auto global = static_cast<std::uint64_t>((index_ + position * count_) % dataset_size_);
   if (!shuffle_) return static_cast<std::int64_t>(global);
-  const std::uint64_t key = mix64(seed_ ^ mix64(static_cast<std::uint64_t>(epoch) + 0x51A7E5ULL));
+  const std::uint64_t key = splitmix64(seed_ ^ splitmix64(static_cast<std::uint64_t>(epoch) + 0x51A7E5ULL));
   std::uint64_t x = global;
   do {
     x = permute(x, key);

@@ -127,11 +127,13 @@ class ImagesSource final : public Source {
  public:
   explicit ImagesSource(Listing listing) : listing_(std::move(listing)) {
     largest_ = listing_.sizes.empty() ? 0 : *std::max_element(listing_.sizes.begin(), listing_.sizes.end());
+    for (const std::uint64_t size : listing_.sizes) total_ += size;
   }
 
   SampleLayout layout() const override { return {{kVaries}, DType::u8}; }
   std::int64_t size() const override { return static_cast<std::int64_t>(listing_.sizes.size()); }
   std::size_t largest_sample_bytes() const override { return static_cast<std::size_t>(largest_); }
+  std::uint64_t total_bytes() const override { return total_; }
   std::int64_t label(std::int64_t id) const override { return listing_.labels[static_cast<std::size_t>(id)]; }
   std::string where(std::int64_t id) const override { return listing_.path(static_cast<std::size_t>(id)); }
 
@@ -166,6 +168,7 @@ class ImagesSource final : public Source {
  private:
   Listing listing_;
   std::uint64_t largest_ = 0;
+  std::uint64_t total_ = 0;  // every file's size: what dataset.cache holds
 };
 
 }  // namespace

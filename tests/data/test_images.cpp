@@ -245,4 +245,68 @@ TEST_CASE("an ImageNet-like host pipeline delivers identical batches at transfor
     }
 }
 
+TEST_CASE("a cached images dataset is held at the files' size and serves the same batches without the files") {
+  TempDir dir("images-cache");
+  MakeDatasetOptions o;
+  o.kind = "images";
+  o.samples = 30;
+  o.classes = 3;
+  o.width = 40;
+  o.height = 32;
+  o.out = dir.str();
+  const MadeDataset made = make_dataset(o);
+  std::uint64_t files_bytes = 0;
+  for (const auto& f : made.files) files_bytes += std::filesystem::file_size(f);
+  auto yaml = [&](const std::string& cache) {
+    return "name: cached\ndevice: host\nbatch_size: 4\nepochs: 2\nseed: 5\n"
+           "dataset: {source: images, path: '" + dir.str() + "', shuffle: true" + cache + "}\n"
+           "transforms: [decode_jpeg, {random_resized_crop: {size: 24}}, random_flip]\n"
+           "concurrency: {read: 2, transform: 2}\nprefetch: 3\ncompute: {kernel: checksum}\nwatchdog_s: 30\n";
+  };
+  const PipelineSpec plain = parse_pipeline(yaml(""), "plain.yaml");
+  const PipelineSpec cached = parse_pipeline(yaml(", cache: true"), "cached.yaml");
+  const Plan p = plan(cached);
+  CHECK(p.memory.cache_bytes == files_bytes);
+  fgtest::Deliveries a, b;
+  run(plain, a.options());
+  // Once the cache is filled the files are not read again: the run that follows their removal still delivers.
+  RunOptions options = b.options();
+  bool removed = false;
+  const auto on_batch = options.on_batch;
+  options.on_batch = [&](const BatchRecord& r) {
+    if (!removed) {
+      std::filesystem::remove_all(dir.path());
+      removed = true;
+    }
+    on_batch(r);
+  };
+  const RunStats stats = run(cached, options);
+  CHECK(removed);
+  CHECK(stats.cache_fill_s > 0);
+  CHECK(stats.peak_memory_bytes <= p.memory.total());
+  fgtest::check_exactly_once(b, 30, 2, true);
+  REQUIRE(a.records.size() == b.records.size());
+  for (std::size_t i = 0; i < a.records.size(); ++i) {
+    CAPTURE(i);
+    CHECK(a.ids[i] == b.ids[i]);
+    CHECK(a.labels[i] == b.labels[i]);
+    CHECK(a.records[i].host_checksum == b.records[i].host_checksum);
+  }
+}
+
+TEST_CASE("a cached images dataset still skips and reports a bad file every epoch") {
+  TempDir dir("images-cache-bad");
+  write_folder(dir, 9);
+  const std::string text = "not a picture\n";
+  const auto bad = dir.path() / "dog" / "img4.jpg";
+  imgtest::write_bytes(bad, std::vector<unsigned char>(text.begin(), text.end()));
+  std::string yaml = pipeline(dir.str(), ", on_error: skip, cache: true");
+  yaml.replace(yaml.find("epochs: 1"), 9, "epochs: 2");
+  const RunStats stats = run(parse_pipeline(yaml, "t.yaml"));
+  CHECK(stats.samples == 16);
+  CHECK(stats.skipped == 2);
+  REQUIRE(stats.skipped_samples.size() == 2);
+  CHECK(stats.skipped_samples[0].where == bad.string());
+}
+
 }  // TEST_SUITE("data")

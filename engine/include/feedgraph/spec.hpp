@@ -78,9 +78,10 @@ struct DatasetPolicy {
   /// its batch, counts and reports it, and fails once more than `max_skipped` samples were skipped.
   enum class OnError { fail, skip } on_error = OnError::fail;
   std::int64_t max_skipped = 100;
-  /// Read every sample once, before the run, into one block of memory (page-locked when transfer.pinned),
-  /// and serve batches from it: without host transforms or shuffle, the copy reads a batch straight from the
-  /// cache and nothing is rewritten per batch. Fixed-layout sources only.
+  /// Read every sample once, before the run, into memory (page-locked when transfer.pinned and batches go
+  /// straight from it), and serve every epoch from there: without host transforms or shuffle, the copy reads
+  /// a batch straight from the cache and nothing is rewritten per batch. Samples that vary in size (encoded
+  /// files) are cached at their own size, so transforms such as decode_jpeg run without touching storage.
   bool cache = false;
 };
 

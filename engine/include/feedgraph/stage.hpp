@@ -72,6 +72,11 @@ class Source {
   /// The most bytes one sample can take, for the memory plan: `layout().bytes()` for a fixed layout; a
   /// source whose samples vary must say (the largest file, say).
   virtual std::size_t largest_sample_bytes() const { return layout().bytes(); }
+  /// All samples' bytes together, for the memory plan of `dataset.cache`: `size() × largest_sample_bytes()`
+  /// unless the source knows better (the images source sums its files' sizes).
+  virtual std::uint64_t total_bytes() const {
+    return static_cast<std::uint64_t>(size()) * static_cast<std::uint64_t>(largest_sample_bytes());
+  }
   /// The sample's class label (the images' subfolder, a records label); 0 when the data has none.
   virtual std::int64_t label(std::int64_t /*id*/) const { return 0; }
   /// Where sample `id` lives, for messages: "data/train-0.rec offset 4096".

@@ -30,7 +30,7 @@ void plan_memory(Assembly& a, std::size_t staging_sample_bytes) {
   if (!a.chain.direct())
     p.memory.host_bytes += prefetch * static_cast<std::uint64_t>(spec.batch_size) * staging_sample_bytes;
   if (spec.data.cache) {
-    p.memory.cache_bytes = static_cast<std::uint64_t>(p.dataset_samples) * p.source_layout.bytes();
+    p.memory.cache_bytes = a.source->total_bytes();
     (spec.batches_from_cache() && spec.transfer.pinned ? p.memory.pinned_bytes : p.memory.host_bytes) +=
         p.memory.cache_bytes;
   }
@@ -77,9 +77,6 @@ std::unique_ptr<Assembly> assemble(const PipelineSpec& spec_in) {
                        "center_crop or random_resized_crop");
   }
   a.chain = SampleChain(&a.transforms, &spec.transforms, source_layout);
-  if (spec.data.cache && !source_layout.fixed())
-    spec.dataset.options.fail("", "cache needs samples of one fixed layout; this source's vary (" +
-                                      source_layout.describe() + ")");
   a.device_transform = plan_device_transform(spec.device_transforms, layout);
   const SampleLayout compute_layout = a.device_transform.out;
   a.compute = build_compute(spec.compute, StageContext{compute_layout, spec.batch_size});

@@ -13,12 +13,16 @@ namespace feedgraph::detail {
 void GraphRun::fill_cache() {
   const auto start = Clock::now();
   const std::int64_t n = plan_.dataset_samples;
-  const std::size_t sample_bytes = plan_.source_layout.bytes();
-  const std::size_t bytes = static_cast<std::size_t>(n) * sample_bytes;
-  // Page-locked only when the copy reads batches straight out of it; otherwise it is only ever memcpy'd from.
-  if (spec_.batches_from_cache() && spec_.transfer.pinned) {
-    cache_ = backend_->allocate_pinned(bytes, memory_);
+  const bool fixed = plan_.source_layout.fixed();
+  const std::size_t sample_bytes = fixed ? plan_.source_layout.bytes() : 0;
+  std::vector<CachedSample> samples;  // varying layouts: one allocation per sample
+  if (!fixed) {
+    samples.resize(static_cast<std::size_t>(n));
+  } else if (spec_.batches_from_cache() && spec_.transfer.pinned) {
+    // Page-locked only when the copy reads batches straight out of it; otherwise it is only ever memcpy'd from.
+    cache_ = backend_->allocate_pinned(static_cast<std::size_t>(n) * sample_bytes, memory_);
   } else {
+    const std::size_t bytes = static_cast<std::size_t>(n) * sample_bytes;
     cache_ = std::shared_ptr<std::byte>(new std::byte[bytes], std::default_delete<std::byte[]>());
     memory_.add(bytes);
   }
@@ -26,9 +30,14 @@ void GraphRun::fill_cache() {
   std::map<std::int64_t, DataError> bad;
   std::exception_ptr failure;
   tbb::parallel_for(std::int64_t{0}, n, [&](std::int64_t id) {
-    BatchSlotOut out({cache_.get() + static_cast<std::size_t>(id) * sample_bytes, sample_bytes}, plan_.source_layout);
     try {
-      a_.source->read(id, out);
+      if (fixed) {
+        BatchSlotOut out({cache_.get() + static_cast<std::size_t>(id) * sample_bytes, sample_bytes}, plan_.source_layout);
+        a_.source->read(id, out);
+      } else {
+        CachedSampleOut out(samples[static_cast<std::size_t>(id)]);
+        a_.source->read(id, out);
+      }
     } catch (const DataError& e) {
       std::lock_guard lock(bad_mutex);
       if (spec_.data.on_error == DatasetPolicy::OnError::skip) {
@@ -48,7 +57,15 @@ void GraphRun::fill_cache() {
                 "; batches sent straight from the cache cannot leave a sample out (add a transform or "
                 "shuffle, which copy each sample, or fix the data)");
   }
-  auto cached = std::make_unique<CachedSource>(*a_.source, cache_, std::move(bad));
+  std::unique_ptr<CachedSource> cached;
+  if (fixed) {
+    cached = std::make_unique<CachedSource>(*a_.source, cache_, std::move(bad));
+  } else {
+    std::uint64_t held = 0;
+    for (const CachedSample& s : samples) held += s.bytes ? s.layout.bytes() : 0;
+    memory_.add(held);
+    cached = std::make_unique<CachedSource>(*a_.source, std::move(samples), std::move(bad));
+  }
 
   if (spec_.batches_from_cache() && spec_.verify) {
     // The batches are the same every epoch (no shuffle, one shard), so their checksums are taken once here.

@@ -3,6 +3,7 @@
 #include "feedgraph/ablate.hpp"
 #include "feedgraph/checksum.hpp"
 #include "feedgraph/device_checksum.hpp"
+#include "feedgraph/device_batch.hpp"
 #include "feedgraph/errors.hpp"
 #include "feedgraph/layout.hpp"
 #include "feedgraph/make_dataset.hpp"

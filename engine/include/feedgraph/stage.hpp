@@ -105,6 +105,12 @@ struct DeviceBatchView {
   SampleLayout layout;  ///< per sample; `bytes == samples * layout.bytes()`
   /// The samples' labels, one int64 each, in the same kind of memory as `data` (device memory on cuda).
   const std::int64_t* labels = nullptr;
+  /// The same in host memory, and the samples' ids, in batch order. Valid until the batch completes.
+  std::span<const std::int64_t> host_labels;
+  std::span<const std::int64_t> sample_ids;
+  std::int64_t epoch = 0;
+  std::int64_t index = 0;   ///< within the epoch
+  std::int64_t ticket = 0;  ///< over the whole run, 0-based
 };
 
 /// What the compute node hands a ComputeStage for one batch.
@@ -115,6 +121,9 @@ struct ComputeLaunch {
   /// (written by a kernel on `stream`), host memory on host. The engine compares it with the host's.
   std::uint64_t* checksum = nullptr;
   CUstream_st* stream = nullptr;  ///< the compute stream on cuda; null on host
+  /// False when the engine will not compare `checksum` (verify: false, or a device transform changed the
+  /// bytes): a stage whose checksum is extra work may then skip it.
+  bool verify = true;
 };
 
 /// The work the GPU does per batch. On cuda `launch` only enqueues on `stream` (it must never wait on the

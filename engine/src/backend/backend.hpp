@@ -77,9 +77,22 @@ class Backend {
   /// reported as Op::compute, after the checksum is readable through `checksum(slot)`. With an active
   /// `transform`, the checksum is taken of the bytes that crossed, the transform writes the slot's second
   /// buffer, and the stage runs on that (its own checksum is not the one compared).
-  virtual void compute(int slot, ComputeStage& stage, DeviceBatchView batch, const DeviceTransform* transform) = 0;
+  /// `verify`: whether the checksum will be compared (the stage may skip a checksum that is extra work).
+  virtual void compute(int slot, ComputeStage& stage, DeviceBatchView batch, const DeviceTransform* transform,
+                       bool verify) = 0;
   /// The CUstream_st* the compute stage runs on (null on host), for ComputeStage::prepare.
   virtual CUstream_st* compute_stream() = 0;
+
+  /// The slot's second buffer, which an active device transform writes (null without one).
+  virtual std::byte* slot_transformed(int slot) = 0;
+
+  // ---- a consumer that pulls batches (feedgraph::Pipeline::batches) --------------------------------------
+  /// Make `stream` wait, on the device, until the slot's compute work (device transform, checksum) is done.
+  /// Called from the consumer's thread; the host does not wait.
+  virtual void ready_on(int slot, CUstream_st* stream) = 0;
+  /// The consumer is done with the slot once the work queued on `stream` so far has run: the slot's next
+  /// copy waits for that on the device. Called from the consumer's thread before the slot goes back.
+  virtual void release_on(int slot, CUstream_st* stream) = 0;
 
   virtual SlotTimes times(int slot) = 0;
   virtual std::uint64_t checksum(int slot) = 0;

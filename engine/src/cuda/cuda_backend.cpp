@@ -14,6 +14,7 @@
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <vector>
@@ -54,7 +55,7 @@ class CudaBackend final : public Backend {
   void allocate_slots(int slots, std::size_t bytes, std::size_t labels, std::size_t transformed,
                       MemoryCounter& counter) override {
     FG_CUDA(cudaSetDevice(device_));
-    slots_.resize(static_cast<std::size_t>(slots));
+    slots_ = std::vector<Slot>(static_cast<std::size_t>(slots));  // built in place: a Slot holds an atomic
     // Two cells per slot: the checksum compared with the host's, and where a stage that runs after a device
     // transform writes its own (not compared: the transform changed the bytes).
     checksum_device_ = make_device(2 * sizeof(std::uint64_t) * static_cast<std::size_t>(slots));
@@ -108,6 +109,10 @@ class CudaBackend final : public Backend {
     cudaStream_t stream = mode.own_stream ? copy_stream_.get() : compute_stream_.get();
     s.copy_on_compute_stream = !mode.own_stream;
     std::memcpy(s.labels_host.get(), labels.data(), labels.size_bytes());
+    // A consumer that pulled the slot's last batch may still be reading it on its own stream: the copy waits
+    // for that on the device (the event its release recorded), never on the host.
+    if (s.wait_for_release.exchange(false, std::memory_order_acq_rel))
+      FG_CUDA(cudaStreamWaitEvent(stream, s.released.get(), 0));
     FG_CUDA(cudaEventRecord(s.copy_begin.get(), stream));
     FG_CUDA(cudaMemcpyAsync(s.memory.get(), src, bytes, cudaMemcpyHostToDevice, stream));
     if (!labels.empty())
@@ -124,7 +129,8 @@ class CudaBackend final : public Backend {
     FG_CUDA(cudaStreamAddCallback(copy_notify_.get(), &on_stream_done, &s.on_copy, 0));
   }
 
-  void compute(int slot, ComputeStage& stage, DeviceBatchView batch, const DeviceTransform* transform) override {
+  void compute(int slot, ComputeStage& stage, DeviceBatchView batch, const DeviceTransform* transform,
+               bool verify) override {
     auto& s = slot_at(slot);
     cudaStream_t stream = compute_stream_.get();
     // A device-side wait: the compute stream holds back until the copy has landed; the host goes on.
@@ -137,11 +143,13 @@ class CudaBackend final : public Backend {
       enqueue_device_checksum(batch, cell, stream);
       auto* out = static_cast<std::byte*>(s.transformed.get());
       enqueue_device_transform(*transform, batch.data, out, batch.samples, stream);
-      DeviceBatchView view{out, static_cast<std::size_t>(batch.samples) * transform->out.bytes(), batch.samples,
-                           transform->out, batch.labels};
-      stage.launch(ComputeLaunch{BackendKind::cuda, view, cell + 1, stream});
+      DeviceBatchView view = batch;
+      view.data = out;
+      view.bytes = static_cast<std::size_t>(batch.samples) * transform->out.bytes();
+      view.layout = transform->out;
+      stage.launch(ComputeLaunch{BackendKind::cuda, view, cell + 1, stream, false});
     } else {
-      stage.launch(ComputeLaunch{BackendKind::cuda, batch, cell, stream});
+      stage.launch(ComputeLaunch{BackendKind::cuda, batch, cell, stream, verify});
     }
     FG_CUDA(cudaGetLastError());
     FG_CUDA(cudaMemcpyAsync(static_cast<std::uint64_t*>(checksum_host_.get()) + slot, cell, sizeof(std::uint64_t),
@@ -151,6 +159,17 @@ class CudaBackend final : public Backend {
     FG_CUDA(cudaStreamAddCallback(compute_notify_.get(), &on_stream_done, &s.on_compute, 0));
   }
   CUstream_st* compute_stream() override { return compute_stream_.get(); }
+  std::byte* slot_transformed(int slot) override { return static_cast<std::byte*>(slot_at(slot).transformed.get()); }
+
+  void ready_on(int slot, CUstream_st* stream) override {
+    // compute_end is recorded again only when the slot is reused, which waits for the consumer's release.
+    FG_CUDA(cudaStreamWaitEvent(stream, slot_at(slot).compute_end.get(), 0));
+  }
+  void release_on(int slot, CUstream_st* stream) override {
+    auto& s = slot_at(slot);
+    FG_CUDA(cudaEventRecord(s.released.get(), stream));
+    s.wait_for_release.store(true, std::memory_order_release);
+  }
 
   SlotTimes times(int slot) override {
     auto& s = slot_at(slot);
@@ -181,6 +200,8 @@ class CudaBackend final : public Backend {
     DeviceBuffer memory, labels, transformed;
     PinnedBuffer labels_host;
     Event copy_begin, copy_end, compute_begin, compute_end;
+    Event released = make_event_untimed();  // recorded on a pulling consumer's stream when it lets go
+    std::atomic<bool> wait_for_release{false};
     Callback on_copy, on_compute;
     bool copy_on_compute_stream = false;
   };

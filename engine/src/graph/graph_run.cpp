@@ -23,12 +23,20 @@
 
 namespace feedgraph::detail {
 
-RunStats GraphRun::run() {
+void GraphRun::setup() {
+  if (set_up_) return;
   const auto setup_start = Clock::now();
   backend_ = a_.device.kind == BackendKind::cuda ? make_cuda_backend(a_.device.index) : make_host_backend();
   allocate();
-  a_.compute->prepare(backend_->kind(), backend_->compute_stream());
-  const double setup_s = seconds(Clock::now() - setup_start);
+  stage_->prepare(backend_->kind(), backend_->compute_stream());
+  if (pull_mode_)
+    pull_ = std::make_shared<PullChannel>(*backend_, spec_.device_buffers(), [this](int slot) { give_back_slot(slot); });
+  setup_s_ = seconds(Clock::now() - setup_start);
+  set_up_ = true;
+}
+
+RunStats GraphRun::run() {
+  setup();
 
   // Node bodies may sleep on storage (an I/O-bound read), so by default the graph gets a thread for every body
   // that may run at once, even above the core count: a sleeping thread costs no core, a missing one caps the
@@ -42,10 +50,32 @@ RunStats GraphRun::run() {
   tbb::task_arena arena(threads);
   arena.execute([&] { execute(); });
   if (error_) std::rethrow_exception(error_);
+  if (stopped_) {
+    // What was delivered before the stop; the tickets that never finished are left out.
+    std::vector<TicketTimes> all = std::move(times_);
+    for (auto& t : all)
+      if (t.done > 0) times_.push_back(t);
+    RunStats s = summarize_run(make_inputs(wall_, setup_s_));
+    s.batches = static_cast<std::int64_t>(times_.size());
+    s.batches_per_s = static_cast<double>(s.batches) / std::max(wall_, 1e-9);
+    return s;
+  }
   if (done_count_ != plan_.batches)
     throw Error("internal: the graph ended with " + std::to_string(done_count_) + " of " +
                 std::to_string(plan_.batches) + " batches done and no error");
-  return summarize_run(make_inputs(wall_, setup_s));
+  return summarize_run(make_inputs(wall_, setup_s_));
+}
+
+void GraphRun::stop() {
+  stopped_.store(true);
+  failed_.store(true);  // no new ticket; bodies in flight skip their work (the monitor cancels the graph)
+  if (pull_) pull_->close();
+}
+
+Progress GraphRun::progress() const {
+  const bool started = started_.load();
+  return Progress{done_count_.load(), plan_.batches, samples_done_.load(), started ? now() : 0.0,
+                  started && !finished_.load()};
 }
 
 void GraphRun::execute() {
@@ -53,6 +83,7 @@ void GraphRun::execute() {
   build(g);
   backend_->start(*this);
   t0_ = Clock::now();
+  started_.store(true);
   monitor_.start();
 
   tickets_->activate();
@@ -60,6 +91,7 @@ void GraphRun::execute() {
   wall_ = now();
   monitor_.finish();
   backend_->drain();
+  finished_.store(true);
 }
 
 void GraphRun::on_complete(Op op, int slot, int status, const char* message) noexcept {
@@ -108,7 +140,7 @@ void GraphRun::allocate() {
   backend_->allocate_slots(spec_.device_buffers(), batch, static_cast<std::size_t>(spec_.batch_size), transformed,
                            memory_);
   in_slot_.assign(static_cast<std::size_t>(spec_.device_buffers()), nullptr);
-  memory_.add(a_.compute->scratch_bytes(backend_->kind()));
+  memory_.add(stage_->scratch_bytes(backend_->kind()));
   host_gauge_.reset(spec_.prefetch);
   slot_gauge_.reset(spec_.pinned_slots());
   device_gauge_.reset(spec_.device_buffers());

@@ -15,6 +15,7 @@
 #include "feedgraph/errors.hpp"
 #include "graph/assembly.hpp"
 #include "graph/batch_state.hpp"
+#include "embed/pull_channel.hpp"
 #include "graph/run_monitor.hpp"
 #include "samples/sample_buffer.hpp"
 #include "report/summarize.hpp"
@@ -39,13 +40,25 @@ class GraphRun final : public CompletionSink {
   using Join = flow::join_node<std::tuple<Msg, Token>, flow::reserving>;
 
  public:
-  GraphRun(Assembly& a, const RunOptions& options)
-      : a_(a), spec_(a.spec), plan_(a.plan), options_(options),
+  /// `compute` stands in for the assembly's compute stage when set (a push callable, a pulling consumer's
+  /// stand-in); `pull`: computed batches go to a PullChannel and keep their device buffer until released.
+  GraphRun(Assembly& a, const RunOptions& options, ComputeStage* compute = nullptr, bool pull = false)
+      : a_(a), spec_(a.spec), plan_(a.plan), options_(options), stage_(compute ? compute : a.compute.get()),
+        pull_mode_(pull),
         pool_(static_cast<std::size_t>(spec_.prefetch + spec_.pinned_slots() + spec_.device_buffers()),
               static_cast<std::size_t>(spec_.batch_size)),
         times_(static_cast<std::size_t>(plan_.batches)) {}
 
+  /// Allocates every buffer and prepares the compute stage (the part of a run that can fail before the graph
+  /// starts); run() calls it if it was not called.
+  void setup();
   RunStats run();
+
+  /// Pull mode: where the consumer takes batches (after setup()).
+  const std::shared_ptr<PullChannel>& pull_channel() const { return pull_; }
+  /// End the run early and cleanly (from any thread): no new batch starts, every delivered batch goes back.
+  void stop();
+  Progress progress() const;
 
   /// Runs inside the run's arena: a graph belongs to the arena it is constructed in.
   void execute();
@@ -70,6 +83,11 @@ class GraphRun final : public CompletionSink {
   void compute(Msg m, ComputeNode::gateway_type& gw);
 
   void done(Msg m);
+  /// Pull mode: hand the batch in `slot` to the consumer, holding the slot and the graph until it lets go.
+  void deliver(Msg m, int slot);
+  void give_back_slot(int slot);
+  /// The batch in slot memory `data`, laid out as `layout`, with its ids, labels and place in the run.
+  DeviceBatchView batch_view(Msg m, std::byte* data, const SampleLayout& layout);
 
   // ---- helpers -------------------------------------------------------------------------------------------
   template <class Fn>
@@ -117,6 +135,14 @@ class GraphRun final : public CompletionSink {
   const PipelineSpec& spec_;
   const Plan& plan_;
   const RunOptions& options_;
+  ComputeStage* stage_;  // the compute stage this run launches
+  const bool pull_mode_;
+  std::shared_ptr<PullChannel> pull_;
+  bool set_up_ = false;
+  double setup_s_ = 0;
+  std::atomic<bool> stopped_{false};
+  std::atomic<bool> started_{false}, finished_{false};
+  std::atomic<std::int64_t> samples_done_{0};
   const bool pin_node_ = spec_.pinned_slots() > 0;  // a pin copy into page-locked slots
   std::unique_ptr<Backend> backend_;
   MemoryCounter memory_;
@@ -172,7 +198,8 @@ class GraphRun final : public CompletionSink {
             record(std::make_exception_ptr(
                 StallError(describe_stall(idle, spec_.watchdog_s, pool_.states(), now()))));
           },
-          [this] { return done_count_.load(); }}};
+          [this] { return done_count_.load(); },
+          [this] { return pull_ && pull_->waiting_for_consumer(); }}};
 };
 
 }  // namespace feedgraph::detail

@@ -227,10 +227,8 @@ void GraphRun::compute(Msg m, ComputeNode::gateway_type& gw) {
     inject(Node::compute, m);
     const std::int64_t slot = m->device_slot;
     FG_RANGE_PUSH("compute");
-    backend_->compute(static_cast<int>(slot), *a_.compute,
-                      DeviceBatchView{backend_->slot_memory(static_cast<int>(slot)), batch_bytes(m), m->samples,
-                                      plan_.transfer_layout, backend_->slot_labels(static_cast<int>(slot))},
-                      &a_.device_transform);
+    const DeviceBatchView view = batch_view(m, backend_->slot_memory(static_cast<int>(slot)), plan_.transfer_layout);
+    backend_->compute(static_cast<int>(slot), *stage_, view, &a_.device_transform, spec_.verify);
     FG_RANGE_POP();
   } catch (...) {
     fail(Node::compute, m, std::current_exception());
@@ -269,6 +267,11 @@ void GraphRun::done(Msg m) {
       return;
     }
   }
+  samples_done_ += m->samples;
+  if (pull_) {
+    deliver(m, slot);
+    return;
+  }
   // The batch state goes back before the device buffer does: every state in use is then held by a batch
   // that holds a token, so the pool (prefetch + slots + buffers) can never run dry.
   in_slot_[static_cast<std::size_t>(slot)] = nullptr;
@@ -277,6 +280,45 @@ void GraphRun::done(Msg m) {
   device_pool_->try_put(slot);
   ++done_count_;
   touch();
+}
+
+void GraphRun::deliver(Msg m, int slot) {
+  // What the compute stage would have seen: after an active device transform, its output.
+  const bool transformed = a_.device_transform.active();
+  const DeviceBatchView view =
+      batch_view(m, transformed ? backend_->slot_transformed(slot) : backend_->slot_memory(slot), plan_.layout);
+  pull_->stage(slot, view);  // copies the ids and labels
+  // Everything of this batch goes back before the consumer can see it: the moment it does, it may release
+  // the slot, and a new batch may take the slot and a batch state.
+  in_slot_[static_cast<std::size_t>(slot)] = nullptr;
+  pool_.release(m);
+  const bool last = ++done_count_ == plan_.batches;
+  // The graph stays open while the consumer holds the batch: it must not finish under a batch still out.
+  graph_->reserve_wait();
+  if (!pull_->publish(slot)) give_back_slot(slot);  // stopped or failed meanwhile
+  if (last) pull_->finish();
+  touch();
+}
+
+DeviceBatchView GraphRun::batch_view(Msg m, std::byte* data, const SampleLayout& layout) {
+  DeviceBatchView v;
+  v.data = data;
+  v.bytes = static_cast<std::size_t>(m->samples) * layout.bytes();
+  v.samples = m->samples;
+  v.layout = layout;
+  v.labels = backend_->slot_labels(m->device_slot);
+  v.host_labels = m->labels;
+  v.sample_ids = m->sample_ids;
+  v.epoch = m->epoch;
+  v.index = m->index;
+  v.ticket = m->ticket;
+  return v;
+}
+
+void GraphRun::give_back_slot(int slot) {
+  device_gauge_.give(now());
+  device_pool_->try_put(slot);
+  graph_->release_wait();
 }
 
 
@@ -328,8 +370,10 @@ void GraphRun::record(std::exception_ptr e) noexcept {
   {
     std::lock_guard lock(error_mutex_);
     if (!error_) error_ = e;
+    else e = error_;
   }
   failed_.store(true);
+  if (pull_) pull_->fail(e);  // wakes a consumer waiting for a batch, which then throws the run's first error
 }
 
 }  // namespace feedgraph::detail

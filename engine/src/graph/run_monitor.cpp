@@ -30,6 +30,10 @@ void RunMonitor::watch() {
       hooks_.cancel();  // an error: let the tasks still queued go
       continue;
     }
+    if (hooks_.waiting_for_consumer && hooks_.waiting_for_consumer()) {
+      touch(hooks_.now());
+      continue;
+    }
     const double idle = hooks_.now() - static_cast<double>(last_progress_ns_.load()) * 1e-9;
     if (idle > settings_.watchdog_s) {
       hooks_.stalled(idle);

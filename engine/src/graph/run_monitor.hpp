@@ -23,6 +23,8 @@ class RunMonitor {
     std::function<void()> cancel;                        ///< cancel the graph
     std::function<void(double idle_s)> stalled;          ///< record a StallError: no progress for idle_s
     std::function<std::int64_t()> batches_done;
+    /// True while the graph waits for a pulling consumer: backpressure, not a stall (may be empty).
+    std::function<bool()> waiting_for_consumer;
   };
   struct Settings {
     double watchdog_s = 60;

@@ -98,11 +98,16 @@ class HostBackend final : public Backend {
     }
   }
 
-  void compute(int slot, ComputeStage& stage, DeviceBatchView batch, const DeviceTransform* transform) override {
-    compute_queue_.push(
-        HostOp{Op::compute, slot, nullptr, 0, &stage, batch, true, transform && transform->active() ? transform : nullptr});
+  void compute(int slot, ComputeStage& stage, DeviceBatchView batch, const DeviceTransform* transform,
+               bool verify) override {
+    compute_queue_.push(HostOp{Op::compute, slot, nullptr, 0, &stage, batch, true,
+                               transform && transform->active() ? transform : nullptr, verify});
   }
   CUstream_st* compute_stream() override { return nullptr; }
+  std::byte* slot_transformed(int slot) override { return slots_[static_cast<std::size_t>(slot)]->transformed.get(); }
+  // The consumer runs on the host, synchronously: a batch it was handed is ready, and one it released is done.
+  void ready_on(int, CUstream_st*) override {}
+  void release_on(int, CUstream_st*) override {}
 
   SlotTimes times(int slot) override { return slots_[static_cast<std::size_t>(slot)]->times; }
   std::uint64_t checksum(int slot) override { return slots_[static_cast<std::size_t>(slot)]->checksum; }
@@ -160,12 +165,13 @@ class HostBackend final : public Backend {
         s.checksum = batch_checksum({op.batch.data, op.batch.bytes}, op.batch.layout.bytes());
         apply_device_transform_host(*op.transform, op.batch.data, s.transformed.get(), op.batch.samples);
         std::uint64_t own = 0;
-        const DeviceBatchView view{s.transformed.get(),
-                                   static_cast<std::size_t>(op.batch.samples) * op.transform->out.bytes(),
-                                   op.batch.samples, op.transform->out, op.batch.labels};
-        op.stage->launch(ComputeLaunch{BackendKind::host, view, &own, nullptr});
+        DeviceBatchView view = op.batch;
+        view.data = s.transformed.get();
+        view.bytes = static_cast<std::size_t>(op.batch.samples) * op.transform->out.bytes();
+        view.layout = op.transform->out;
+        op.stage->launch(ComputeLaunch{BackendKind::host, view, &own, nullptr, false});
       } else {
-        op.stage->launch(ComputeLaunch{BackendKind::host, op.batch, &s.checksum, nullptr});
+        op.stage->launch(ComputeLaunch{BackendKind::host, op.batch, &s.checksum, nullptr, op.verify});
       }
     } catch (const std::exception& e) {
       s.status = 1;

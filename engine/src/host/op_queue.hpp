@@ -21,6 +21,7 @@ struct HostOp {
   DeviceBatchView batch;
   bool notify = true;  ///< report the completion from the stream thread (false: the caller waits for it)
   const DeviceTransform* transform = nullptr;  ///< compute: the device transform to run first, if any
+  bool verify = true;  ///< compute: whether the checksum will be compared
 };
 
 class OpQueue {

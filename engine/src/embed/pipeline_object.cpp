@@ -1,0 +1,165 @@
+// feedgraph::Pipeline: an assembled pipeline that a program runs, pulling its batches or pushed them.
+//
+// A pulling run is a GraphRun on a thread of its own: the consumer's thread sets it up (so that allocation
+// errors reach the caller of batches()), then takes batches from its PullChannel. The GraphRun outlives the
+// run's thread, since the batches the consumer still holds point into its buffers; it goes when the next
+// run starts or the Pipeline is destroyed.
+#include <optional>
+#include <thread>
+
+#include "embed/consumer_stages.hpp"
+#include "graph/graph_run_impl.hpp"
+
+namespace feedgraph {
+
+struct Pipeline::Impl {
+  std::unique_ptr<detail::Assembly> assembly;
+  RunOptions options;  // the current run's: GraphRun keeps a reference
+  std::unique_ptr<ComputeStage> stand_in;  // the compute stage a pull or push run uses instead of the file's
+  std::unique_ptr<detail::GraphRun> run;
+  std::thread thread;  // a pulling run's graph
+  std::optional<RunStats> stats;
+  std::exception_ptr error;
+  bool pulling = false;
+
+  explicit Impl(PipelineSpec spec) : assembly(detail::assemble(spec)) {}
+  ~Impl() { discard(); }
+
+  /// End the current run (stop it if batches remain) and wait for its threads; keeps its buffers.
+  void end() {
+    if (!run) return;
+    if (pulling && run->pull_channel()) {
+      // Batches left to pull: stop. None left: batches the consumer still holds (moved out of the loop) go
+      // back, so that the graph can finish; their memory stays until the run is discarded.
+      if (!run->pull_channel()->drained()) run->stop();
+      else run->pull_channel()->close();
+    }
+    if (thread.joinable()) thread.join();
+    pulling = false;
+  }
+  /// End the run and free its buffers.
+  void discard() {
+    end();
+    run.reset();
+    stand_in.reset();
+  }
+  void start(RunOptions o, std::unique_ptr<ComputeStage> stage, bool pull) {
+    discard();
+    stats.reset();
+    error = nullptr;
+    options = std::move(o);
+    stand_in = std::move(stage);
+    run = std::make_unique<detail::GraphRun>(*assembly, options, stand_in.get(), pull);
+  }
+};
+
+Pipeline Pipeline::from_file(const std::string& path, const std::vector<std::string>& overrides) {
+  return Pipeline(load_pipeline(path, overrides));
+}
+
+Pipeline Pipeline::from_yaml(std::string_view yaml, const std::string& origin, const std::vector<std::string>& overrides) {
+  return Pipeline(parse_pipeline(yaml, origin, overrides));
+}
+
+Pipeline::Pipeline(PipelineSpec spec) : impl_(std::make_unique<Impl>(std::move(spec))) {}
+Pipeline::Pipeline(Pipeline&&) noexcept = default;
+Pipeline& Pipeline::operator=(Pipeline&&) noexcept = default;
+Pipeline::~Pipeline() = default;
+
+const PipelineSpec& Pipeline::spec() const { return impl_->assembly->spec; }
+const Plan& Pipeline::plan() const { return impl_->assembly->plan; }
+
+Pipeline::BatchRange Pipeline::batches(CUstream_st* stream, RunOptions options) {
+  if (impl_->pulling && impl_->run && !impl_->run->pull_channel()->drained())
+    throw Error("Pipeline::batches: a pulling run is still in progress; pull it to its end or stop() it first");
+  impl_->start(std::move(options), std::make_unique<detail::PullCompute>(), true);
+  Impl& impl = *impl_;
+  impl.run->setup();
+  impl.pulling = true;
+  impl.thread = std::thread([&impl] {
+    try {
+      impl.stats = impl.run->run();
+    } catch (...) {
+      impl.error = std::current_exception();
+      // Errors from before the graph started have not reached the consumer through the channel yet.
+      impl.run->pull_channel()->fail(impl.error);
+    }
+  });
+  return BatchRange(impl_.get(), stream);
+}
+
+RunStats Pipeline::run(BatchFunction fn, const RunOptions& options) {
+  if (!fn) throw Error("Pipeline::run: the batch function is empty");
+  impl_->start(options, std::make_unique<detail::CallableCompute>(std::move(fn)), false);
+  try {
+    impl_->stats = impl_->run->run();
+  } catch (...) {
+    impl_->error = std::current_exception();
+    throw;
+  }
+  return *impl_->stats;
+}
+
+RunStats Pipeline::run(const RunOptions& options) {
+  impl_->start(options, nullptr, false);
+  try {
+    impl_->stats = impl_->run->run();
+  } catch (...) {
+    impl_->error = std::current_exception();
+    throw;
+  }
+  return *impl_->stats;
+}
+
+void Pipeline::stop() {
+  if (impl_ && impl_->pulling && impl_->run) {
+    impl_->run->stop();
+    impl_->end();
+  }
+}
+
+RunStats Pipeline::stats() {
+  Impl& impl = *impl_;
+  if (impl.pulling) {
+    if (!impl.run->pull_channel()->drained())
+      throw Error("Pipeline::stats: batches remain to be pulled; pull them to the end or stop() first");
+    impl.end();
+  }
+  if (impl.error) std::rethrow_exception(impl.error);
+  if (!impl.stats) throw Error("Pipeline::stats: the pipeline has not run yet");
+  return *impl.stats;
+}
+
+Progress Pipeline::progress() const {
+  if (!impl_ || !impl_->run) return Progress{0, impl_ ? impl_->assembly->plan.batches : 0, 0, 0, false};
+  return impl_->run->progress();
+}
+
+// ---- BatchRange ------------------------------------------------------------------------------------------
+
+Pipeline::BatchRange::BatchRange(BatchRange&& other) noexcept
+    : impl_(std::exchange(other.impl_, nullptr)), stream_(other.stream_), current_(std::move(other.current_)),
+      ended_(other.ended_) {}
+
+Pipeline::BatchRange::~BatchRange() { current_.release(); }
+
+Pipeline::BatchRange::iterator Pipeline::BatchRange::begin() {
+  advance();
+  return iterator(this);
+}
+
+void Pipeline::BatchRange::advance() {
+  current_.release(stream_);
+  if (ended_ || !impl_ || !impl_->run) {
+    ended_ = true;
+    return;
+  }
+  ended_ = !impl_->run->pull_channel()->take(current_, stream_);
+}
+
+Pipeline::BatchRange::iterator& Pipeline::BatchRange::iterator::operator++() {
+  range_->advance();
+  return *this;
+}
+
+}  // namespace feedgraph

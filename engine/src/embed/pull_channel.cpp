@@ -1,0 +1,179 @@
+#include "embed/pull_channel.hpp"
+
+#include "backend/backend.hpp"
+
+namespace feedgraph::detail {
+
+DeviceBatch DeviceBatchAccess::lend(const DeviceBatchView& v, std::span<const std::int64_t> shape) {
+  DeviceBatch b;
+  b.data_ = const_cast<std::byte*>(v.data);  // the consumer's to use as it likes while it holds the batch
+  b.bytes_ = v.bytes;
+  b.samples_ = v.samples;
+  b.dtype_ = v.layout.dtype;
+  b.layout_ = &v.layout;
+  b.shape_ = shape;
+  b.sample_ids_ = v.sample_ids;
+  b.host_labels_ = v.host_labels;
+  b.labels_ = v.labels;
+  b.epoch_ = v.epoch;
+  b.index_ = v.index;
+  b.ticket_ = v.ticket;
+  return b;
+}
+
+void DeviceBatchAccess::own(DeviceBatch& b, std::shared_ptr<PullChannel> channel, int slot, std::uint64_t generation,
+                            CUstream_st* stream) {
+  b.channel_ = std::move(channel);
+  b.slot_ = slot;
+  b.generation_ = generation;
+  b.stream_ = stream;
+}
+
+void batch_shape(std::int64_t samples, const SampleLayout& layout, std::vector<std::int64_t>& out) {
+  out.clear();
+  out.push_back(samples);
+  out.insert(out.end(), layout.shape.begin(), layout.shape.end());
+}
+
+PullChannel::PullChannel(Backend& backend, int slots, std::function<void(int)> give_back)
+    : backend_(backend), give_back_(std::move(give_back)), slots_(static_cast<std::size_t>(slots)),
+      queue_(static_cast<std::size_t>(slots)) {}
+
+void PullChannel::stage(int slot, const DeviceBatchView& view) {
+  // The slot is free (its token is the caller's), so nobody else touches its record: no lock.
+  Held& h = slots_[static_cast<std::size_t>(slot)];
+  h.ids.assign(view.sample_ids.begin(), view.sample_ids.end());
+  h.labels.assign(view.host_labels.begin(), view.host_labels.end());
+  batch_shape(view.samples, view.layout, h.shape);
+  h.view = view;
+  h.view.sample_ids = h.ids;
+  h.view.host_labels = h.labels;
+}
+
+bool PullChannel::publish(int slot) {
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_ || error_) return false;
+    Held& h = slots_[static_cast<std::size_t>(slot)];
+    ++h.generation;
+    h.state = Held::State::queued;
+    queue_[(queue_head_ + queued_) % queue_.size()] = slot;
+    ++queued_;
+  }
+  ready_.notify_one();
+  return true;
+}
+
+void PullChannel::finish() {
+  {
+    std::lock_guard lock(mutex_);
+    finished_ = true;
+  }
+  ready_.notify_all();
+}
+
+void PullChannel::fail(std::exception_ptr error) {
+  std::vector<int> back;
+  {
+    std::lock_guard lock(mutex_);
+    if (!error_) error_ = error;
+    back = give_back_all_locked(false);
+  }
+  ready_.notify_all();
+  for (int slot : back) give_back_(slot);
+}
+
+bool PullChannel::take(DeviceBatch& out, CUstream_st* stream) {
+  DeviceBatchAccess::clear(out);
+  int slot = -1;
+  std::uint64_t generation = 0;
+  {
+    std::unique_lock lock(mutex_);
+    ready_.wait(lock, [&] { return queued_ > 0 || finished_ || closed_ || error_; });
+    if (error_) {
+      drained_ = true;
+      std::rethrow_exception(error_);
+    }
+    if (queued_ == 0 || closed_) {
+      drained_ = true;
+      return false;
+    }
+    slot = queue_[queue_head_];
+    queue_head_ = (queue_head_ + 1) % queue_.size();
+    --queued_;
+    Held& h = slots_[static_cast<std::size_t>(slot)];
+    h.state = Held::State::held;
+    ++held_;
+    generation = h.generation;
+    out = DeviceBatchAccess::lend(h.view, h.shape);
+  }
+  DeviceBatchAccess::own(out, shared_from_this(), slot, generation, stream);
+  // The consumer's stream waits for the batch on the device. Should this fail, the batch goes back first.
+  try {
+    backend_.ready_on(slot, stream);
+  } catch (...) {
+    out.release(nullptr);
+    throw;
+  }
+  return true;
+}
+
+void PullChannel::release(int slot, std::uint64_t generation, CUstream_st* stream) noexcept {
+  {
+    std::lock_guard lock(mutex_);
+    Held& h = slots_[static_cast<std::size_t>(slot)];
+    if (closed_ || h.state != Held::State::held || h.generation != generation) return;
+    h.state = Held::State::free;
+    --held_;
+  }
+  // Recorded before the slot goes back: the copy that reuses it waits for this event.
+  try {
+    backend_.release_on(slot, stream);
+  } catch (...) {
+    // A broken context: the run fails on its own; the slot must still go back so that the graph can end.
+  }
+  give_back_(slot);  // a buffer_node put and a counter: does not throw
+}
+
+void PullChannel::close() {
+  std::vector<int> back;
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_) return;
+    closed_ = true;
+    back = give_back_all_locked(true);
+  }
+  ready_.notify_all();
+  for (int slot : back) give_back_(slot);
+}
+
+std::vector<int> PullChannel::give_back_all_locked(bool held_too) {
+  std::vector<int> back;
+  for (; queued_ > 0; --queued_) {
+    const int slot = queue_[queue_head_];
+    queue_head_ = (queue_head_ + 1) % queue_.size();
+    slots_[static_cast<std::size_t>(slot)].state = Held::State::free;
+    back.push_back(slot);
+  }
+  if (held_too) {
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+      if (slots_[i].state != Held::State::held) continue;
+      slots_[i].state = Held::State::free;
+      back.push_back(static_cast<int>(i));
+    }
+    held_ = 0;
+  }
+  return back;
+}
+
+bool PullChannel::waiting_for_consumer() {
+  std::lock_guard lock(mutex_);
+  return queued_ > 0 || held_ == static_cast<int>(slots_.size());
+}
+
+bool PullChannel::drained() {
+  std::lock_guard lock(mutex_);
+  return drained_;
+}
+
+}  // namespace feedgraph::detail

@@ -59,10 +59,11 @@ int main(int argc, char** argv) {
   app.add_option("--json", json_path, "Also write the results as JSON");
   CLI11_PARSE(app, argc, argv);
 
-  const std::vector<fb::Scenario> all = {fb::seed_scenario(),          fb::transfer_bound_scenario(),
-                                         fb::cpu_bound_scenario(),     fb::compute_bound_scenario(),
-                                         fb::overhead_scenario(),      fb::images_scenario(),
-                                         fb::jpeg_decode_scenario()};
+  std::vector<fb::Scenario> all = {fb::seed_scenario(),          fb::transfer_bound_scenario(),
+                                   fb::cpu_bound_scenario(),     fb::compute_bound_scenario(),
+                                   fb::overhead_scenario(),      fb::images_scenario(),
+                                   fb::jpeg_decode_scenario()};
+  for (auto& s : fb::pull_scenarios()) all.push_back(std::move(s));
   std::vector<fb::Scenario> chosen;
   for (const auto& s : all)
     if (names.empty() || std::find(names.begin(), names.end(), s.name) != names.end()) chosen.push_back(s);
@@ -79,7 +80,7 @@ int main(int argc, char** argv) {
       const std::string file = std::string(FEEDGRAPH_SOURCE_DIR) + "/graphs/" + sc.graph;
       auto spec = feedgraph::load_pipeline(file, sc.overrides);
       auto twin = feedgraph::serial_twin(spec);
-      if (!sc.baseline.empty()) {
+      if (!sc.baseline_name.empty()) {
         auto overrides = sc.overrides;
         overrides.insert(overrides.end(), sc.baseline.begin(), sc.baseline.end());
         twin = feedgraph::load_pipeline(file, overrides);
@@ -97,7 +98,7 @@ int main(int argc, char** argv) {
       // Interleaved, so that a drift of the machine (clocks, other load) touches both variants alike.
       for (int r = 0; r < reps; ++r) {
         if (sc.serial_twin) serial.runs.push_back(feedgraph::run(twin));
-        concurrent.runs.push_back(feedgraph::run(spec));
+        concurrent.runs.push_back(sc.run ? sc.run(spec) : feedgraph::run(spec));
       }
       const auto& ser = sc.serial_twin ? serial.median_run() : concurrent.median_run();
       const fb::Bound bound = sc.bound(fb::BoundInputs{spec, plan, ser, concurrent.median_run()});
@@ -105,7 +106,7 @@ int main(int argc, char** argv) {
       json j = {{"name", sc.name}, {"graph", "graphs/" + sc.graph}, {"shows", sc.shows}, {"backend", plan.backend},
                 {"device", plan.device_name}, {"concurrent", concurrent.to_json()}};
       if (sc.serial_twin) j["serial"] = serial.to_json(), j["speedup"] = speedup;
-      if (!sc.baseline.empty()) j["baseline"] = sc.baseline_name, j["baseline_overrides"] = sc.baseline;
+      if (!sc.baseline_name.empty()) j["baseline"] = sc.baseline_name, j["baseline_overrides"] = sc.baseline;
       if (bound.samples_per_s > 0)
         j["bound"] = {{"samples_per_s", bound.samples_per_s}, {"what", bound.what},
                       {"fraction", concurrent.median() / bound.samples_per_s}};
@@ -118,7 +119,7 @@ int main(int argc, char** argv) {
           bound.samples_per_s > 0 ? fmt::format("{:.0f}", bound.samples_per_s) : "-",
           bound.samples_per_s > 0 ? fmt::format("{:.0f}%", 100 * concurrent.median() / bound.samples_per_s) : "-",
           sc.name == "overhead"  ? fmt::format("{:.0f} batches/s", concurrent.median_run().batches_per_s)
-          : !sc.baseline.empty() ? "baseline: " + sc.baseline_name
+          : !sc.baseline_name.empty() ? "baseline: " + sc.baseline_name
                                  : bound.what));
     }
   } catch (const std::exception& e) {

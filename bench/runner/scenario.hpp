@@ -35,9 +35,14 @@ struct Scenario {
   /// When not empty, the baseline is the graph with these overrides instead of its serial twin: a
   /// comparison of one setting (float32 across the link against uint8, one decoder against two).
   std::vector<std::string> baseline = {};
-  std::string baseline_name = {};  ///< what the baseline column holds, for the table
+  /// What the baseline column holds, for the table. Set with empty `baseline`: the graph unchanged (run
+  /// by feedgraph::run, against `run` for the other column).
+  std::string baseline_name = {};
   /// Run once before anything is timed: writes the dataset the graph reads, when it is not there yet.
   std::function<void()> prepare = {};
+  /// When set, runs the graph instead of feedgraph::run (a training loop pulling its batches, say); the
+  /// baseline still runs as feedgraph::run does.
+  std::function<RunStats(const PipelineSpec&)> run = {};
 };
 
 /// 1 / (the slowest host stage's service time over its concurrency): what the graph could do if only its
@@ -55,6 +60,8 @@ Scenario compute_bound_scenario();
 Scenario overhead_scenario();
 Scenario images_scenario();
 Scenario jpeg_decode_scenario();
+/// pull-transfer-bound, pull-seed, pull-overhead: Pipeline::batches against the built-in compute node.
+std::vector<Scenario> pull_scenarios();
 
 /// Where bench datasets are written (made once, reused): $FEEDGRAPH_BENCH_DATA, else ./bench-data.
 std::string bench_data_dir();

@@ -1,5 +1,6 @@
-// A program built against the installed feedgraph package: run a small host pipeline and check that every
-// sample arrived exactly once per epoch. Exit status 0 when it did.
+// A program built against the installed feedgraph package, as a training loop would be: it pulls the
+// batches of a small host pipeline and checks that every sample arrived exactly once per epoch and that the
+// bytes are the ones the pipeline computed. Exit status 0 when they were.
 #include <feedgraph/feedgraph.hpp>
 
 #include <cstdint>
@@ -11,30 +12,30 @@
 int main() try {
   constexpr std::int64_t samples = 100, batch_size = 16;
   constexpr int epochs = 2;
-  const auto spec = feedgraph::parse_pipeline(R"(
+  auto pipeline = feedgraph::Pipeline::from_yaml(R"(
 name: consumer
 device: host
 batch_size: 16
 epochs: 2
-dataset: {source: synthetic, samples: 100, sample: {shape: [3, 8, 8], dtype: float32}}
+dataset: {source: synthetic, samples: 100, sample: {shape: [3, 8, 8], dtype: float32}, classes: 10}
 transforms: [{normalize: {mean: 0.5, std: 0.25}}]
-compute: {kernel: checksum}
 )", "consumer.yaml");
 
-  std::int64_t batches = 0, bad_checksums = 0;
+  std::int64_t batches = 0, bad_labels = 0;
   std::map<std::pair<std::int64_t, std::int64_t>, int> seen;  // (epoch, sample id) -> times delivered
-  feedgraph::RunOptions options;
-  options.on_batch = [&](const feedgraph::BatchRecord& batch) {
+  for (feedgraph::DeviceBatch& batch : pipeline.batches()) {
     ++batches;
-    if (batch.host_checksum != batch.device_checksum) ++bad_checksums;
-    for (auto id : batch.sample_ids) ++seen[{batch.epoch, id}];
-  };
-  const auto stats = feedgraph::run(spec, options);
+    for (std::size_t j = 0; j < batch.sample_ids().size(); ++j) {
+      ++seen[{batch.epoch(), batch.sample_ids()[j]}];
+      if (batch.host_labels()[j] != batch.sample_ids()[j] % 10) ++bad_labels;
+    }
+  }
+  const auto stats = pipeline.stats();  // verify: true, so every batch's checksum was compared
 
   bool once = seen.size() == static_cast<std::size_t>(epochs * samples);
   for (int epoch = 0; epoch < epochs; ++epoch)
     for (std::int64_t id = 0; id < samples; ++id) once = once && seen[{epoch, id}] == 1;
-  const bool ok = once && bad_checksums == 0 && batches == stats.batches &&
+  const bool ok = once && bad_labels == 0 && batches == stats.batches &&
                   batches == epochs * ((samples + batch_size - 1) / batch_size);
 
   std::cout << "consumer: feedgraph " << feedgraph::version() << ", " << stats.backend << " backend: " << batches

@@ -1,5 +1,7 @@
 #include "embed/pull_channel.hpp"
 
+#include <thread>
+
 #include "backend/backend.hpp"
 
 namespace feedgraph::detail {
@@ -59,6 +61,8 @@ bool PullChannel::publish(int slot) {
     h.state = Held::State::queued;
     queue_[(queue_head_ + queued_) % queue_.size()] = slot;
     ++queued_;
+    news_.store(true, std::memory_order_release);
+    if (waiting_ == 0) return true;  // the consumer is busy or spinning: no futex wake needed
   }
   ready_.notify_one();
   return true;
@@ -68,6 +72,7 @@ void PullChannel::finish() {
   {
     std::lock_guard lock(mutex_);
     finished_ = true;
+    news_.store(true);
   }
   ready_.notify_all();
 }
@@ -77,6 +82,7 @@ void PullChannel::fail(std::exception_ptr error) {
   {
     std::lock_guard lock(mutex_);
     if (!error_) error_ = error;
+    news_.store(true);
     back = give_back_all_locked(false);
   }
   ready_.notify_all();
@@ -87,9 +93,15 @@ bool PullChannel::take(DeviceBatch& out, CUstream_st* stream) {
   DeviceBatchAccess::clear(out);
   int slot = -1;
   std::uint64_t generation = 0;
+  // A batch usually arrives within microseconds of the last when the loop is the faster side: look again for
+  // a little while (yielding the core) before sleeping, since a futex sleep and wake costs more than a batch
+  // of a fast graph.
+  for (int i = 0; i < 200 && !news_.load(std::memory_order_acquire); ++i) std::this_thread::yield();
   {
     std::unique_lock lock(mutex_);
+    ++waiting_;
     ready_.wait(lock, [&] { return queued_ > 0 || finished_ || closed_ || error_; });
+    --waiting_;
     if (error_) {
       drained_ = true;
       std::rethrow_exception(error_);
@@ -101,6 +113,7 @@ bool PullChannel::take(DeviceBatch& out, CUstream_st* stream) {
     slot = queue_[queue_head_];
     queue_head_ = (queue_head_ + 1) % queue_.size();
     --queued_;
+    news_.store(queued_ > 0, std::memory_order_relaxed);
     Held& h = slots_[static_cast<std::size_t>(slot)];
     h.state = Held::State::held;
     ++held_;
@@ -141,6 +154,7 @@ void PullChannel::close() {
     std::lock_guard lock(mutex_);
     if (closed_) return;
     closed_ = true;
+    news_.store(true);
     back = give_back_all_locked(true);
   }
   ready_.notify_all();

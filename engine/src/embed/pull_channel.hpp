@@ -7,6 +7,7 @@
 // batches and needs no bound of its own: a consumer that stops pulling stops the graph through its pools.
 // Each delivered batch also holds the flow graph open (graph::reserve_wait), so that the graph does not
 // finish while the consumer still has batches; giving the buffer back releases both.
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -89,6 +90,8 @@ class PullChannel : public std::enable_shared_from_this<PullChannel> {
   std::vector<int> queue_;  // a ring of slots in delivery order; never more than slots_.size()
   std::size_t queue_head_ = 0, queued_ = 0;
   int held_ = 0;
+  int waiting_ = 0;  // consumers blocked in take(): publish signals only then
+  std::atomic<bool> news_{false};  // something changed since the consumer last looked: take() spins on it
   bool finished_ = false, closed_ = false, drained_ = false;
   std::exception_ptr error_;
 };

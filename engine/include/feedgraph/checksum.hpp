@@ -6,6 +6,10 @@
 // The checksum is the sum, modulo 2^64, of mix(word ^ (g * 0x9E3779B97F4A7C15)) over all words, where
 // mix is the splitmix64 finalizer. A sum is order-independent, so parallel threads (or GPU blocks) may add
 // parts in any order; the position term makes a swapped sample or word change the result.
+//
+//   // The sum the engine compares for a batch in host memory (DeviceBatch on the host backend):
+//   std::uint64_t sum = feedgraph::batch_checksum({batch.data(), batch.size_bytes()},
+//                                                 batch.sample_layout()->bytes());
 #include <cstddef>
 #include <cstdint>
 #include <span>

@@ -1,5 +1,12 @@
 #pragma once
 // The one header to include: every public part of feedgraph.
+//
+//   #include <feedgraph/feedgraph.hpp>
+//   auto pipeline = feedgraph::Pipeline::from_file("graphs/seed.yaml");
+//   for (feedgraph::DeviceBatch& batch : pipeline.batches(stream)) train_step(batch, stream);
+//
+// Start with pipeline.hpp (Pipeline, plan, run), device_batch.hpp (what a loop receives) and stage.hpp
+// (your own sources, transforms and compute stages).
 #include "feedgraph/ablate.hpp"
 #include "feedgraph/checksum.hpp"
 #include "feedgraph/device_checksum.hpp"

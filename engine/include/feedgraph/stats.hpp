@@ -1,5 +1,10 @@
 #pragma once
 // What a run measured (DESIGN §5). Times are seconds, rates per second, sizes bytes.
+//
+//   feedgraph::RunStats s = pipeline.stats();          // or feedgraph::run(spec)
+//   std::printf("%.0f samples/s, %.1f GB/s over the link, GPU idle %.1f%%: %s\n", s.samples_per_s,
+//               s.h2d_gbps, 100 * s.gpu_idle_fraction, s.verdict.c_str());
+//   for (const auto& n : s.nodes) std::printf("%s busy %.0f%%\n", n.name.c_str(), 100 * n.utilization);
 #include <cstdint>
 #include <string>
 #include <vector>

@@ -51,6 +51,16 @@ struct Pipeline::Impl {
     stand_in = std::move(stage);
     run = std::make_unique<detail::GraphRun>(*assembly, options, stand_in.get(), pull);
   }
+  /// A push run (or one with the file's compute), on the caller's thread; its outcome is kept for stats().
+  RunStats run_here() {
+    try {
+      stats = run->run();
+    } catch (...) {
+      error = std::current_exception();
+      throw;
+    }
+    return *stats;
+  }
 };
 
 Pipeline Pipeline::from_file(const std::string& path, const std::vector<std::string>& overrides) {
@@ -91,24 +101,12 @@ Pipeline::BatchRange Pipeline::batches(CUstream_st* stream, RunOptions options) 
 RunStats Pipeline::run(BatchFunction fn, const RunOptions& options) {
   if (!fn) throw Error("Pipeline::run: the batch function is empty");
   impl_->start(options, std::make_unique<detail::CallableCompute>(std::move(fn)), false);
-  try {
-    impl_->stats = impl_->run->run();
-  } catch (...) {
-    impl_->error = std::current_exception();
-    throw;
-  }
-  return *impl_->stats;
+  return impl_->run_here();
 }
 
 RunStats Pipeline::run(const RunOptions& options) {
   impl_->start(options, nullptr, false);
-  try {
-    impl_->stats = impl_->run->run();
-  } catch (...) {
-    impl_->error = std::current_exception();
-    throw;
-  }
-  return *impl_->stats;
+  return impl_->run_here();
 }
 
 void Pipeline::stop() {

@@ -33,12 +33,7 @@ class TrainStep {
   void operator()(const feedgraph::DeviceBatch& batch, cudaStream_t stream) {
     const auto at = static_cast<std::size_t>(batch.ticket());
     if (cuda_) {
-      feedgraph::DeviceBatchView view;
-      view.data = batch.data();
-      view.bytes = batch.size_bytes();
-      view.samples = batch.samples();
-      view.layout = *batch.sample_layout();
-      feedgraph::enqueue_device_checksum(view, device_sums_ + at, stream);
+      feedgraph::enqueue_device_checksum(batch.view(), device_sums_ + at, stream);
     } else {
       sums_[at] = feedgraph::batch_checksum({batch.data(), batch.size_bytes()}, batch.sample_layout()->bytes());
     }

@@ -9,7 +9,7 @@ namespace feedgraph::bench {
 Scenario images_scenario() {
   const std::string dir = bench_data_dir() + "/images-160x120";
   Scenario s{"images", "images.yaml", "uint8 across the link + normalize on the GPU, against float32 across the link",
-             false, true, [](const BoundInputs&) { return Bound{}; }};
+             false, true, no_bound};
   s.overrides = {"dataset.path=" + dir};
   s.baseline = {"device_transforms=[]",
                 "transforms=[decode_jpeg, {random_resized_crop: {size: 224}}, random_flip, to_chw, "

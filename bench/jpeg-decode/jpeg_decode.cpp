@@ -9,7 +9,7 @@ namespace feedgraph::bench {
 Scenario jpeg_decode_scenario() {
   const std::string dir = bench_data_dir() + "/images-320x240";
   Scenario s{"jpeg-decode", "images.yaml", "JPEG decode throughput: two transform workers against one", true, true,
-             [](const BoundInputs&) { return Bound{}; }};
+             no_bound};
   s.overrides = {"dataset.path=" + dir, "epochs=3", "batch_size=32", "transforms=[decode_jpeg, {center_crop: {size: 224}}]",
                  "device_transforms=[]", "concurrency.read=1", "concurrency.transform=2", "concurrency.pin=1",
                  "transfer.direct=true", "prefetch=4", "verify=false"};

@@ -6,7 +6,7 @@ namespace feedgraph::bench {
 
 Scenario overhead_scenario() {
   return {"overhead", "overhead.yaml", "the engine's own cost: batches/s through the full graph, empty stages",
-          true, false, [](const BoundInputs&) { return Bound{}; }};
+          true, false, no_bound};
 }
 
 }  // namespace feedgraph::bench

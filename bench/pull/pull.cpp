@@ -25,12 +25,7 @@ RunStats pull_loop(const PipelineSpec& spec) {
   std::uint64_t host_sum = 0;
   for (DeviceBatch& batch : pipeline.batches(stream)) {
     if (cuda) {
-      DeviceBatchView view;
-      view.data = batch.data();
-      view.bytes = batch.size_bytes();
-      view.samples = batch.samples();
-      view.layout = *batch.sample_layout();
-      enqueue_device_checksum(view, sums + batch.ticket(), stream);
+      enqueue_device_checksum(batch.view(), sums + batch.ticket(), stream);
     } else {
       host_sum += batch_checksum({batch.data(), batch.size_bytes()}, batch.sample_layout()->bytes());
     }
@@ -48,7 +43,7 @@ RunStats pull_loop(const PipelineSpec& spec) {
 
 Scenario pull_scenario(const std::string& name, const std::string& graph) {
   Scenario s{name, graph, "a training loop pulling " + graph + " against its built-in compute node", false, true,
-             [](const BoundInputs&) { return Bound{}; }};
+             no_bound};
   // Both sides do the same work per batch: the compute node runs the checksum the loop runs.
   s.overrides = {"compute={kernel: checksum}"};
   s.baseline_name = "built-in compute node";

@@ -79,12 +79,12 @@ int main(int argc, char** argv) {
       if (sc.prepare) sc.prepare();
       const std::string file = std::string(FEEDGRAPH_SOURCE_DIR) + "/graphs/" + sc.graph;
       auto spec = feedgraph::load_pipeline(file, sc.overrides);
-      auto twin = feedgraph::serial_twin(spec);
-      if (!sc.baseline_name.empty()) {
-        auto overrides = sc.overrides;
-        overrides.insert(overrides.end(), sc.baseline.begin(), sc.baseline.end());
-        twin = feedgraph::load_pipeline(file, overrides);
-      }
+      // The baseline: the serial twin, or the graph with the scenario's baseline overrides (none: the graph).
+      auto overrides = sc.overrides;
+      overrides.insert(overrides.end(), sc.baseline.begin(), sc.baseline.end());
+      auto twin = sc.baseline_name.empty() ? feedgraph::serial_twin(spec)
+                  : sc.baseline.empty()    ? spec
+                                           : feedgraph::load_pipeline(file, overrides);
       for (auto* s : {&spec, &twin}) {
         if (sc.host_only)
           s->device = feedgraph::parse_device("host");

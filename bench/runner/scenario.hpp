@@ -52,6 +52,8 @@ Bound stage_bound(const BoundInputs& in);
 Bound compute_bound(const BoundInputs& in);
 /// The raw pinned copy loop at the graph's batch size (cuda), or one thread's memcpy (host).
 Bound transfer_bound(const BoundInputs& in);
+/// No bound: for scenarios that compare with a baseline setting instead.
+inline Bound no_bound(const BoundInputs&) { return Bound{}; }
 
 Scenario seed_scenario();
 Scenario transfer_bound_scenario();

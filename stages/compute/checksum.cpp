@@ -1,6 +1,5 @@
 // `kernel: checksum` — reads every byte of the batch once and produces its checksum: the lightest compute
 // that still proves the batch arrived intact.
-#include "feedgraph/checksum.hpp"
 #include "feedgraph/device_checksum.hpp"
 #include "feedgraph/stage.hpp"
 
@@ -9,13 +8,7 @@ namespace {
 
 class ChecksumKernel final : public ComputeStage {
  public:
-  void launch(const ComputeLaunch& l) override {
-    if (l.backend == BackendKind::cuda) {
-      enqueue_device_checksum(l.batch, l.checksum, l.stream);
-      return;
-    }
-    *l.checksum = batch_checksum({l.batch.data, l.batch.bytes}, l.batch.layout.bytes());
-  }
+  void launch(const ComputeLaunch& l) override { launch_checksum(l); }
 };
 
 }  // namespace

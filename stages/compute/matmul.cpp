@@ -5,7 +5,6 @@
 #include <vector>
 
 #include "compute/matmul_plan.hpp"
-#include "feedgraph/checksum.hpp"
 #include "feedgraph/device_checksum.hpp"
 #include "feedgraph/errors.hpp"
 #include "feedgraph/stage.hpp"
@@ -83,15 +82,14 @@ class MatmulKernel final : public ComputeStage {
   void launch(const ComputeLaunch& l) override {
     const auto* a = reinterpret_cast<const float*>(l.batch.data);
     const auto plan = MatmulPlan::make(static_cast<std::int64_t>(l.batch.bytes / sizeof(float)), flops_);
+    launch_checksum(l);
     if (l.backend == BackendKind::cuda) {
-      enqueue_device_checksum(l.batch, l.checksum, l.stream);
 #if FEEDGRAPH_HAVE_CUDA
       check(cublasSetStream(handle_, l.stream), "cublasSetStream");
       plan.for_each_gemm([&](std::int64_t row, std::int64_t m) { gemm_cuda(a + row * plan.k, m, plan.k); });
 #endif
       return;
     }
-    *l.checksum = batch_checksum({l.batch.data, l.batch.bytes}, l.batch.layout.bytes());
     plan.for_each_gemm([&](std::int64_t row, std::int64_t m) { gemm_host(a + row * plan.k, m, plan.k); });
   }
 

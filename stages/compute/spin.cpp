@@ -3,7 +3,6 @@
 #include <chrono>
 
 #include "compute/spin.hpp"
-#include "feedgraph/checksum.hpp"
 #include "feedgraph/device_checksum.hpp"
 #include "feedgraph/errors.hpp"
 #include "feedgraph/stage.hpp"
@@ -16,16 +15,16 @@ class SpinKernel final : public ComputeStage {
   explicit SpinKernel(double us) : us_(us) {}
 
   void launch(const ComputeLaunch& l) override {
+    using namespace std::chrono;
+    // On the host backend the busy time counts from here, the checksum included.
+    const auto until = steady_clock::now() + duration_cast<steady_clock::duration>(duration<double, std::micro>(us_));
+    launch_checksum(l);
     if (l.backend == BackendKind::cuda) {
-      enqueue_device_checksum(l.batch, l.checksum, l.stream);
 #if FEEDGRAPH_HAVE_CUDA
       enqueue_spin(static_cast<std::uint64_t>(us_ * 1000.0), l.stream);
 #endif
       return;
     }
-    using namespace std::chrono;
-    const auto until = steady_clock::now() + duration_cast<steady_clock::duration>(duration<double, std::micro>(us_));
-    *l.checksum = batch_checksum({l.batch.data, l.batch.bytes}, l.batch.layout.bytes());
     while (steady_clock::now() < until) {
     }
   }

@@ -27,13 +27,12 @@
 
 #include "feedgraph/errors.hpp"
 #include "feedgraph/stage.hpp"
+#include "read/data_files.hpp"
 
 namespace feedgraph::stages {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string errno_text(int err) { return std::error_code(err, std::generic_category()).message(); }
 
 /// Closes a file descriptor on every path out of read().
 struct FileDescriptor {
@@ -142,9 +141,9 @@ class ImagesSource final : public Source {
     const std::string path = listing_.path(i);
     const std::uint64_t listed = listing_.sizes[i];
     const FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (file.fd < 0) throw DataError(path, "cannot open: " + errno_text(errno));
+    if (file.fd < 0) throw DataError(path, "cannot open: " + error_text(errno));
     struct stat st {};
-    if (::fstat(file.fd, &st) != 0) throw DataError(path, "cannot stat: " + errno_text(errno));
+    if (::fstat(file.fd, &st) != 0) throw DataError(path, "cannot stat: " + error_text(errno));
     // The memory plan and every other sample's place were sized from the listing: a file that changed since is
     // not the dataset that was planned.
     if (static_cast<std::uint64_t>(st.st_size) != listed) {
@@ -156,7 +155,7 @@ class ImagesSource final : public Source {
     while (done < dst.size()) {
       const ssize_t got = ::pread(file.fd, dst.data() + done, dst.size() - done, static_cast<off_t>(done));
       if (got < 0 && errno == EINTR) continue;
-      if (got < 0) throw DataError(path, "read failed at offset " + std::to_string(done) + ": " + errno_text(errno));
+      if (got < 0) throw DataError(path, "read failed at offset " + std::to_string(done) + ": " + error_text(errno));
       if (got == 0) {
         throw DataError(path, "shrank while being read: " + std::to_string(done) + " of its " + std::to_string(listed) +
                                   " bytes");

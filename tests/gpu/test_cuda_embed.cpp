@@ -13,20 +13,11 @@ using namespace feedgraph;
 
 namespace {
 
-std::string gpu_graph(const std::string& extra = "") {
+std::string gpu_graph() {
   return "name: pull\ndevice: cuda\nbatch_size: 8\nepochs: 2\n"
          "dataset: {source: synthetic, samples: 100, sample: {shape: [3, 32, 32], dtype: float32}, seed: 3, classes: 7}\n"
          "transforms: [{normalize: {mean: 0.5, std: 0.25}}]\nprefetch: 4\nbuffers: {device: 2}\n"
-         "verify: true\nwatchdog_s: 30\n" + extra;
-}
-
-DeviceBatchView view_of(const DeviceBatch& b) {
-  DeviceBatchView v;
-  v.data = b.data();
-  v.bytes = b.size_bytes();
-  v.samples = b.samples();
-  v.layout = *b.sample_layout();
-  return v;
+         "verify: true\nwatchdog_s: 30\n";
 }
 
 /// Device memory for one result per batch and one label per sample, read back at the end.
@@ -67,7 +58,7 @@ TEST_SUITE("gpu") {
       // Slow work first: with two device buffers, a copy that did not wait for this loop's release would
       // overwrite the batch before the checksum below reads it.
       fgtest::enqueue_sleep(stream, 300'000);
-      enqueue_device_checksum(view_of(batch), r.d_sums + batch.ticket(), stream);
+      enqueue_device_checksum(batch.view(), r.d_sums + batch.ticket(), stream);
       REQUIRE(cudaMemcpyAsync(r.d_labels + batch.ticket() * 8, batch.labels(), static_cast<std::size_t>(batch.samples()) * 8,
                               cudaMemcpyDeviceToDevice, stream) == cudaSuccess);
       ids.emplace_back(batch.sample_ids().begin(), batch.sample_ids().end());
@@ -120,7 +111,7 @@ TEST_SUITE("gpu") {
     const RunStats stats = pipeline.run([&](DeviceBatch& batch, CUstream_st* stream) {
       CHECK(stream != nullptr);
       fgtest::enqueue_sleep(stream, 100'000);
-      enqueue_device_checksum(view_of(batch), r.d_sums + batch.ticket(), stream);
+      enqueue_device_checksum(batch.view(), r.d_sums + batch.ticket(), stream);
       ids.emplace_back(batch.sample_ids().begin(), batch.sample_ids().end());
       epochs.push_back(batch.epoch());
     });

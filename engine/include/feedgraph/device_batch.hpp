@@ -25,10 +25,10 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <utility>
 
 #include "feedgraph/layout.hpp"
-
-struct CUstream_st;  // cudaStream_t without including the CUDA runtime (DESIGN §2)
+#include "feedgraph/stage.hpp"
 
 namespace feedgraph {
 
@@ -41,43 +41,47 @@ class DeviceBatch {
  public:
   /// An empty batch: `!batch`, every accessor 0 or empty.
   DeviceBatch() = default;
-  DeviceBatch(DeviceBatch&& other) noexcept;
+  DeviceBatch(DeviceBatch&& other) noexcept : f_(std::exchange(other.f_, {})) {}
   DeviceBatch& operator=(DeviceBatch&& other) noexcept;
   DeviceBatch(const DeviceBatch&) = delete;
   DeviceBatch& operator=(const DeviceBatch&) = delete;
   /// Releases a pulled batch on the stream it was pulled on.
   ~DeviceBatch();
 
-  explicit operator bool() const noexcept { return data_ != nullptr; }
+  explicit operator bool() const noexcept { return f_.data != nullptr; }
 
   /// The batch's bytes: `samples()` samples of `sample_layout()`, densely packed, in device memory on cuda
   /// (host memory on the host backend). After `device_transforms`, the transformed bytes.
-  std::byte* data() const noexcept { return data_; }
+  std::byte* data() const noexcept { return f_.data; }
   template <class T>
   T* data_as() const noexcept {
-    return reinterpret_cast<T*>(data_);
+    return reinterpret_cast<T*>(f_.data);
   }
-  std::size_t size_bytes() const noexcept { return bytes_; }
+  std::size_t size_bytes() const noexcept { return f_.bytes; }
   /// Samples in this batch: `batch_size`, fewer in an epoch's last batch or where samples were skipped.
-  std::int64_t samples() const noexcept { return samples_; }
+  std::int64_t samples() const noexcept { return f_.samples; }
   /// `{samples(), sample dims...}`, e.g. {256, 3, 224, 224}.
-  std::span<const std::int64_t> shape() const noexcept { return shape_; }
-  DType dtype() const noexcept { return dtype_; }
+  std::span<const std::int64_t> shape() const noexcept { return f_.shape; }
+  DType dtype() const noexcept { return f_.layout ? f_.layout->dtype : DType::u8; }
   /// One sample's layout (no batch dimension). Null for an empty batch.
-  const SampleLayout* sample_layout() const noexcept { return layout_; }
+  const SampleLayout* sample_layout() const noexcept { return f_.layout; }
 
   /// Each sample's id in the dataset, in batch order (host memory).
-  std::span<const std::int64_t> sample_ids() const noexcept { return sample_ids_; }
+  std::span<const std::int64_t> sample_ids() const noexcept { return f_.sample_ids; }
   /// One int64 label per sample, in the same memory as `data()` (device memory on cuda), ready with it.
-  const std::int64_t* labels() const noexcept { return labels_; }
+  const std::int64_t* labels() const noexcept { return f_.labels; }
   /// The same labels in host memory.
-  std::span<const std::int64_t> host_labels() const noexcept { return host_labels_; }
+  std::span<const std::int64_t> host_labels() const noexcept { return f_.host_labels; }
 
-  std::int64_t epoch() const noexcept { return epoch_; }
+  std::int64_t epoch() const noexcept { return f_.epoch; }
   /// The batch's place in its epoch, 0-based.
-  std::int64_t index() const noexcept { return index_; }
+  std::int64_t index() const noexcept { return f_.index; }
   /// The batch's place in the whole run, 0-based (epoch × batches per epoch + index when ordered).
-  std::int64_t ticket() const noexcept { return ticket_; }
+  std::int64_t ticket() const noexcept { return f_.ticket; }
+
+  /// The batch as a compute stage sees it, for the functions that take one (feedgraph::enqueue_device_checksum).
+  /// Empty for an empty batch.
+  DeviceBatchView view() const;
 
   /// Give the buffer back to the pipeline once the work queued on `stream` so far has run (an event the
   /// engine's copy stream waits for on the device). Leaves the batch empty. Does nothing on an empty batch.
@@ -89,19 +93,21 @@ class DeviceBatch {
  private:
   friend struct detail::DeviceBatchAccess;
 
-  std::byte* data_ = nullptr;
-  std::size_t bytes_ = 0;
-  std::int64_t samples_ = 0;
-  DType dtype_ = DType::u8;
-  const SampleLayout* layout_ = nullptr;
-  std::span<const std::int64_t> shape_, sample_ids_, host_labels_;
-  const std::int64_t* labels_ = nullptr;
-  std::int64_t epoch_ = 0, index_ = 0, ticket_ = 0;
-  // Pulled batches only: where to give the buffer back.
-  std::shared_ptr<detail::PullChannel> channel_;
-  int slot_ = -1;
-  std::uint64_t generation_ = 0;
-  CUstream_st* stream_ = nullptr;
+  struct Fields {
+    std::byte* data = nullptr;
+    std::size_t bytes = 0;
+    std::int64_t samples = 0;
+    const SampleLayout* layout = nullptr;
+    std::span<const std::int64_t> shape, sample_ids, host_labels;
+    const std::int64_t* labels = nullptr;
+    std::int64_t epoch = 0, index = 0, ticket = 0;
+    // Pulled batches only: where to give the buffer back.
+    std::shared_ptr<detail::PullChannel> channel;
+    int slot = -1;
+    std::uint64_t generation = 0;
+    CUstream_st* stream = nullptr;
+  };
+  Fields f_;
 };
 
 }  // namespace feedgraph

@@ -3,7 +3,7 @@
 // kernel calls it so that `verify` can compare what crossed the link with what the host sent.
 //
 //   void launch(const feedgraph::ComputeLaunch& l) override {
-//     feedgraph::enqueue_device_checksum(l.batch, l.checksum, l.stream);   // cuda: enqueue only
+//     feedgraph::launch_checksum(l);   // cuda: a kernel enqueued on l.stream; host: computed here
 //     my_kernel<<<grid, block, 0, l.stream>>>(...);
 //   }
 #include <cstdint>
@@ -15,5 +15,9 @@ namespace feedgraph {
 /// Enqueue on `stream` a kernel that adds the checksum of `batch` (device memory) into `*out` (device
 /// memory, zeroed by the engine). Never waits on the host. Throws Error in a build without CUDA.
 void enqueue_device_checksum(const DeviceBatchView& batch, std::uint64_t* out, CUstream_st* stream);
+
+/// The batch checksum into `launch.checksum`, where the engine reads it: enqueue_device_checksum on the
+/// launch's stream on cuda, batch_checksum on this thread on the host backend.
+void launch_checksum(const ComputeLaunch& launch);
 
 }  // namespace feedgraph

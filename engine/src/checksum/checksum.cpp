@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "checksum/mix.hpp"
+#include "feedgraph/device_checksum.hpp"
 
 namespace feedgraph {
 namespace {
@@ -41,6 +42,14 @@ std::uint64_t batch_checksum(std::span<const std::byte> batch, std::size_t sampl
   for (std::size_t j = 0; j < samples; ++j)
     sum += sample_checksum(batch.subspan(j * sample_bytes, sample_bytes), static_cast<std::int64_t>(j));
   return sum;
+}
+
+void launch_checksum(const ComputeLaunch& l) {
+  if (l.backend == BackendKind::cuda) {
+    enqueue_device_checksum(l.batch, l.checksum, l.stream);
+  } else {
+    *l.checksum = batch_checksum({l.batch.data, l.batch.bytes}, l.batch.layout.bytes());
+  }
 }
 
 }  // namespace feedgraph

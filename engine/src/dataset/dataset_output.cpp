@@ -12,27 +12,13 @@
 
 #include "feedgraph/errors.hpp"
 #include "feedgraph/spec.hpp"
+#include "samples/sample_buffer.hpp"
 #include "stages/registry.hpp"
 
 namespace feedgraph::detail {
 namespace {
 
 std::string error_text(int err) { return std::error_code(err, std::generic_category()).message(); }
-
-/// One sample's bytes, written where the writer wants them.
-class SpanOut final : public SampleOut {
- public:
-  explicit SpanOut(std::span<std::byte> dst) : dst_(dst) {}
-  std::span<std::byte> allocate(const SampleLayout& layout) override {
-    if (layout.bytes() != dst_.size())
-      throw Error(fmt::format("make-dataset: the generator made a sample of {} bytes, not {}", layout.bytes(),
-                              dst_.size()));
-    return dst_;
-  }
-
- private:
-  std::span<std::byte> dst_;
-};
 
 }  // namespace
 
@@ -45,7 +31,7 @@ SyntheticSamples::SyntheticSamples(const MakeDatasetOptions& o) : layout_(o.samp
 }
 
 void SyntheticSamples::fill(std::int64_t id, std::span<std::byte> dst) const {
-  SpanOut out(dst);
+  BatchSlotOut out(dst, layout_);
   source_->read(id, out);
 }
 

@@ -128,12 +128,7 @@ int digits(std::int64_t n) { return n < 10 ? 1 : 1 + digits(n / 10); }
 }  // namespace
 
 MadeDataset write_images_dataset(const MakeDatasetOptions& o) {
-  if (o.out.empty()) throw Error("make-dataset images: no output folder given");
-  if (o.samples < 1) throw Error("make-dataset images: samples must be >= 1");
-  if (o.classes < 1) throw Error("make-dataset images: classes must be >= 1");
-  if (o.width < 1 || o.height < 1 || o.width > 16384 || o.height > 16384)
-    throw Error("make-dataset images: width and height must be 1 to 16384 pixels");
-  if (o.quality < 1 || o.quality > 100) throw Error("make-dataset images: quality must be 1 to 100");
+  // Options were checked by make_dataset(), the one entry point.
 
   const fs::path root(o.out);
   const int class_digits = std::max(3, digits(o.classes - 1));

@@ -38,12 +38,10 @@ DeviceTransform plan_device_transform(const std::vector<StageSpec>& specs, const
   t.height = in.shape[t.channels_last ? 0 : 1];
   t.width = in.shape[t.channels_last ? 1 : 2];
   t.channels = in.shape[t.channels_last ? 2 : 0];
-  bool chw = !t.channels_last;
   for (const StageSpec& s : specs) {
     const StageOptions& o = s.options;
     if (s.name == "to_chw") {
-      if (chw) o.fail("", "the batch is already CHW (" + t.out.describe() + ")");
-      chw = true;
+      if (t.to_chw || !t.channels_last) o.fail("", "the batch is already CHW (" + t.out.describe() + ")");
       t.to_chw = true;
     } else if (s.name == "cast") {
       const std::string dtype = o.choice("dtype", "float32", {"float32"});
@@ -63,8 +61,7 @@ DeviceTransform plan_device_transform(const std::vector<StageSpec>& specs, const
     t.mean.assign(static_cast<std::size_t>(t.channels), 0.0f);
     t.inv_std.assign(static_cast<std::size_t>(t.channels), 1.0f);
   }
-  if (t.mean.empty() && !t.to_chw) return t;
-  if (chw) t.out.shape = {t.channels, t.height, t.width};
+  if (t.to_chw) t.out.shape = {t.channels, t.height, t.width};
   return t;
 }
 

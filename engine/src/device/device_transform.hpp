@@ -26,7 +26,6 @@ struct DeviceTransform {
   std::vector<float> mean, inv_std;  ///< per channel (size `channels`)
 
   bool active() const { return !(in == out) || to_chw || !mean.empty(); }
-  std::size_t out_bytes_per_sample() const { return out.bytes(); }
 };
 
 /// Reads the `device_transforms` list against the layout that crosses the link; ConfigError on anything it

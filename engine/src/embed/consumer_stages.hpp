@@ -6,19 +6,13 @@
 #include <vector>
 
 #include "embed/pull_channel.hpp"
-#include "feedgraph/checksum.hpp"
 #include "feedgraph/device_checksum.hpp"
 #include "feedgraph/pipeline.hpp"
 
 namespace feedgraph::detail {
 
 inline void consumer_checksum(const ComputeLaunch& l) {
-  if (!l.verify) return;
-  if (l.backend == BackendKind::cuda) {
-    enqueue_device_checksum(l.batch, l.checksum, l.stream);
-  } else {
-    *l.checksum = batch_checksum({l.batch.data, l.batch.bytes}, l.batch.layout.bytes());
-  }
+  if (l.verify) launch_checksum(l);
 }
 
 /// Pull: the compute node only checks the batch; the consumer's own work runs on its stream after delivery.

@@ -1,59 +1,41 @@
 #include "feedgraph/device_batch.hpp"
 
-#include <utility>
-
 #include "embed/pull_channel.hpp"
 
 namespace feedgraph {
 
-DeviceBatch::DeviceBatch(DeviceBatch&& other) noexcept
-    : data_(std::exchange(other.data_, nullptr)), bytes_(std::exchange(other.bytes_, 0)),
-      samples_(std::exchange(other.samples_, 0)), dtype_(other.dtype_), layout_(std::exchange(other.layout_, nullptr)),
-      shape_(std::exchange(other.shape_, {})), sample_ids_(std::exchange(other.sample_ids_, {})),
-      host_labels_(std::exchange(other.host_labels_, {})), labels_(std::exchange(other.labels_, nullptr)),
-      epoch_(other.epoch_), index_(other.index_), ticket_(other.ticket_), channel_(std::move(other.channel_)),
-      slot_(std::exchange(other.slot_, -1)), generation_(other.generation_), stream_(other.stream_) {}
-
 DeviceBatch& DeviceBatch::operator=(DeviceBatch&& other) noexcept {
   if (this != &other) {
     release();
-    data_ = std::exchange(other.data_, nullptr);
-    bytes_ = std::exchange(other.bytes_, 0);
-    samples_ = std::exchange(other.samples_, 0);
-    dtype_ = other.dtype_;
-    layout_ = std::exchange(other.layout_, nullptr);
-    shape_ = std::exchange(other.shape_, {});
-    sample_ids_ = std::exchange(other.sample_ids_, {});
-    host_labels_ = std::exchange(other.host_labels_, {});
-    labels_ = std::exchange(other.labels_, nullptr);
-    epoch_ = other.epoch_;
-    index_ = other.index_;
-    ticket_ = other.ticket_;
-    channel_ = std::move(other.channel_);
-    slot_ = std::exchange(other.slot_, -1);
-    generation_ = other.generation_;
-    stream_ = other.stream_;
+    f_ = std::exchange(other.f_, {});
   }
   return *this;
 }
 
 DeviceBatch::~DeviceBatch() { release(); }
 
-void DeviceBatch::release(CUstream_st* stream) noexcept {
-  if (channel_) {
-    // Moved out first: whatever happens below, this batch no longer owns the buffer.
-    const auto channel = std::move(channel_);
-    channel->release(slot_, generation_, stream);
-  }
-  data_ = nullptr;
-  bytes_ = 0;
-  samples_ = 0;
-  layout_ = nullptr;
-  shape_ = sample_ids_ = host_labels_ = {};
-  labels_ = nullptr;
-  slot_ = -1;
+DeviceBatchView DeviceBatch::view() const {
+  DeviceBatchView v;
+  if (!f_.layout) return v;
+  v.data = f_.data;
+  v.bytes = f_.bytes;
+  v.samples = f_.samples;
+  v.layout = *f_.layout;
+  v.labels = f_.labels;
+  v.host_labels = f_.host_labels;
+  v.sample_ids = f_.sample_ids;
+  v.epoch = f_.epoch;
+  v.index = f_.index;
+  v.ticket = f_.ticket;
+  return v;
 }
 
-void DeviceBatch::release() noexcept { release(stream_); }
+void DeviceBatch::release(CUstream_st* stream) noexcept {
+  // Whatever happens in the channel, this batch no longer owns the buffer.
+  const Fields f = std::exchange(f_, {});
+  if (f.channel) f.channel->release(f.slot, f.generation, stream);
+}
+
+void DeviceBatch::release() noexcept { release(f_.stream); }
 
 }  // namespace feedgraph

@@ -17,26 +17,23 @@ struct Pipeline::Impl {
   RunOptions options;  // the current run's: GraphRun keeps a reference
   std::unique_ptr<ComputeStage> stand_in;  // the compute stage a pull or push run uses instead of the file's
   std::unique_ptr<detail::GraphRun> run;
-  std::thread thread;  // a pulling run's graph
+  std::thread thread;  // a pulling run's graph: joinable while that run is in progress
   std::optional<RunStats> stats;
   std::exception_ptr error;
-  bool pulling = false;
 
   explicit Impl(PipelineSpec spec) : assembly(detail::assemble(spec)) {}
   ~Impl() { discard(); }
 
   /// End the current run (stop it if batches remain) and wait for its threads; keeps its buffers.
   void end() {
-    if (!run) return;
-    if (pulling && run->pull_channel()) {
-      // Batches left to pull: stop. None left: batches the consumer still holds (moved out of the loop) go
-      // back, so that the graph can finish; their memory stays until the run is discarded.
-      if (!run->pull_channel()->drained()) run->stop();
-      else run->pull_channel()->close();
-    }
-    if (thread.joinable()) thread.join();
-    pulling = false;
+    if (!pulling()) return;
+    // Batches left to pull: stop. None left: batches the consumer still holds (moved out of the loop) go
+    // back, so that the graph can finish; their memory stays until the run is discarded.
+    if (!run->pull_channel()->drained()) run->stop();
+    else run->pull_channel()->close();
+    thread.join();
   }
+  bool pulling() const { return thread.joinable(); }
   /// End the run and free its buffers.
   void discard() {
     end();
@@ -80,12 +77,11 @@ const PipelineSpec& Pipeline::spec() const { return impl_->assembly->spec; }
 const Plan& Pipeline::plan() const { return impl_->assembly->plan; }
 
 Pipeline::BatchRange Pipeline::batches(CUstream_st* stream, RunOptions options) {
-  if (impl_->pulling && impl_->run && !impl_->run->pull_channel()->drained())
+  if (impl_->pulling() && !impl_->run->pull_channel()->drained())
     throw Error("Pipeline::batches: a pulling run is still in progress; pull it to its end or stop() it first");
   impl_->start(std::move(options), std::make_unique<detail::PullCompute>(), true);
   Impl& impl = *impl_;
   impl.run->setup();
-  impl.pulling = true;
   impl.thread = std::thread([&impl] {
     try {
       impl.stats = impl.run->run();
@@ -110,7 +106,7 @@ RunStats Pipeline::run(const RunOptions& options) {
 }
 
 void Pipeline::stop() {
-  if (impl_ && impl_->pulling && impl_->run) {
+  if (impl_ && impl_->pulling()) {
     impl_->run->stop();
     impl_->end();
   }
@@ -118,7 +114,7 @@ void Pipeline::stop() {
 
 RunStats Pipeline::stats() {
   Impl& impl = *impl_;
-  if (impl.pulling) {
+  if (impl.pulling()) {
     if (!impl.run->pull_channel()->drained())
       throw Error("Pipeline::stats: batches remain to be pulled; pull them to the end or stop() first");
     impl.end();

@@ -8,27 +8,27 @@ namespace feedgraph::detail {
 
 DeviceBatch DeviceBatchAccess::lend(const DeviceBatchView& v, std::span<const std::int64_t> shape) {
   DeviceBatch b;
-  b.data_ = const_cast<std::byte*>(v.data);  // the consumer's to use as it likes while it holds the batch
-  b.bytes_ = v.bytes;
-  b.samples_ = v.samples;
-  b.dtype_ = v.layout.dtype;
-  b.layout_ = &v.layout;
-  b.shape_ = shape;
-  b.sample_ids_ = v.sample_ids;
-  b.host_labels_ = v.host_labels;
-  b.labels_ = v.labels;
-  b.epoch_ = v.epoch;
-  b.index_ = v.index;
-  b.ticket_ = v.ticket;
+  auto& f = b.f_;
+  f.data = const_cast<std::byte*>(v.data);  // the consumer's to use as it likes while it holds the batch
+  f.bytes = v.bytes;
+  f.samples = v.samples;
+  f.layout = &v.layout;
+  f.shape = shape;
+  f.sample_ids = v.sample_ids;
+  f.host_labels = v.host_labels;
+  f.labels = v.labels;
+  f.epoch = v.epoch;
+  f.index = v.index;
+  f.ticket = v.ticket;
   return b;
 }
 
 void DeviceBatchAccess::own(DeviceBatch& b, std::shared_ptr<PullChannel> channel, int slot, std::uint64_t generation,
                             CUstream_st* stream) {
-  b.channel_ = std::move(channel);
-  b.slot_ = slot;
-  b.generation_ = generation;
-  b.stream_ = stream;
+  b.f_.channel = std::move(channel);
+  b.f_.slot = slot;
+  b.f_.generation = generation;
+  b.f_.stream = stream;
 }
 
 void batch_shape(std::int64_t samples, const SampleLayout& layout, std::vector<std::int64_t>& out) {

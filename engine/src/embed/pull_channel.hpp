@@ -29,10 +29,6 @@ struct DeviceBatchAccess {
   static DeviceBatch lend(const DeviceBatchView& view, std::span<const std::int64_t> shape);
   static void own(DeviceBatch& batch, std::shared_ptr<PullChannel> channel, int slot, std::uint64_t generation,
                   CUstream_st* stream);
-  static std::shared_ptr<PullChannel> channel(const DeviceBatch& b) { return b.channel_; }
-  static int slot(const DeviceBatch& b) { return b.slot_; }
-  static std::uint64_t generation(const DeviceBatch& b) { return b.generation_; }
-  static CUstream_st* stream(const DeviceBatch& b) { return b.stream_; }
   static void clear(DeviceBatch& b) { b = DeviceBatch(); }
 };
 

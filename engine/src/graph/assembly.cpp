@@ -33,6 +33,7 @@ void plan_memory(Assembly& a, std::size_t staging_sample_bytes) {
     p.memory.cache_bytes = a.source->total_bytes();
     (spec.batches_from_cache() && spec.transfer.pinned ? p.memory.pinned_bytes : p.memory.host_bytes) +=
         p.memory.cache_bytes;
+    p.memory.host_bytes += static_cast<std::uint64_t>(p.dataset_samples) * sizeof(std::int64_t);  // its labels
   }
   p.memory.pinned_bytes += static_cast<std::uint64_t>(spec.pinned_slots()) * batch;
   const std::uint64_t labels = static_cast<std::uint64_t>(spec.batch_size) * sizeof(std::int64_t);

@@ -16,6 +16,8 @@ void GraphRun::fill_cache() {
   const bool fixed = plan_.source_layout.fixed();
   const std::size_t sample_bytes = fixed ? plan_.source_layout.bytes() : 0;
   std::vector<CachedSample> samples;  // varying layouts: one allocation per sample
+  std::vector<std::int64_t> labels(static_cast<std::size_t>(n));
+  memory_.add(labels.size() * sizeof(std::int64_t));
   if (!fixed) {
     samples.resize(static_cast<std::size_t>(n));
   } else if (spec_.batches_from_cache() && spec_.transfer.pinned) {
@@ -38,6 +40,7 @@ void GraphRun::fill_cache() {
         CachedSampleOut out(samples[static_cast<std::size_t>(id)]);
         a_.source->read(id, out);
       }
+      labels[static_cast<std::size_t>(id)] = a_.source->label(id);
     } catch (const DataError& e) {
       std::lock_guard lock(bad_mutex);
       if (spec_.data.on_error == DatasetPolicy::OnError::skip) {
@@ -59,12 +62,12 @@ void GraphRun::fill_cache() {
   }
   std::unique_ptr<CachedSource> cached;
   if (fixed) {
-    cached = std::make_unique<CachedSource>(*a_.source, cache_, std::move(bad));
+    cached = std::make_unique<CachedSource>(*a_.source, cache_, std::move(labels), std::move(bad));
   } else {
     std::uint64_t held = 0;
     for (const CachedSample& s : samples) held += s.bytes ? s.layout.bytes() : 0;
     memory_.add(held);
-    cached = std::make_unique<CachedSource>(*a_.source, std::move(samples), std::move(bad));
+    cached = std::make_unique<CachedSource>(*a_.source, std::move(samples), std::move(labels), std::move(bad));
   }
 
   if (spec_.batches_from_cache() && spec_.verify) {

@@ -4,7 +4,7 @@
 // Samples of one fixed layout are kept in one block, in id order, so that a run of ids is a contiguous batch
 // the copy can read straight out of it. Samples that vary (encoded files) are kept one allocation each, at
 // their own size and layout: the cache of a JPEG folder is the size of the files, not of the largest one
-// times their number. Reading from the cache is a memcpy (or, for batches that go to the link straight from
+// times their number. Labels are cached too: a source may read them from storage (records does). Reading from the cache is a memcpy (or, for batches that go to the link straight from
 // it, nothing at all). A sample that was bad when the cache was filled stays bad: reading it throws the same
 // DataError each time, so `on_error: skip` leaves it out of every epoch, as it would without the cache.
 #include <cstring>
@@ -42,17 +42,21 @@ class CachedSampleOut final : public SampleOut {
 class CachedSource final : public Source {
  public:
   /// Fixed layout: `memory` holds `source.size()` samples of `source.layout()`, in id order.
-  CachedSource(const Source& source, std::shared_ptr<std::byte> memory, std::map<std::int64_t, DataError> bad)
-      : source_(source), layout_(source.layout()), memory_(std::move(memory)), bad_(std::move(bad)) {}
+  CachedSource(const Source& source, std::shared_ptr<std::byte> memory, std::vector<std::int64_t> labels,
+               std::map<std::int64_t, DataError> bad)
+      : source_(source), layout_(source.layout()), memory_(std::move(memory)), labels_(std::move(labels)),
+        bad_(std::move(bad)) {}
   /// Varying layout: `samples[id]` is sample id (empty where it was bad).
-  CachedSource(const Source& source, std::vector<CachedSample> samples, std::map<std::int64_t, DataError> bad)
-      : source_(source), layout_(source.layout()), samples_(std::move(samples)), bad_(std::move(bad)) {}
+  CachedSource(const Source& source, std::vector<CachedSample> samples, std::vector<std::int64_t> labels,
+               std::map<std::int64_t, DataError> bad)
+      : source_(source), layout_(source.layout()), samples_(std::move(samples)), labels_(std::move(labels)),
+        bad_(std::move(bad)) {}
 
   SampleLayout layout() const override { return layout_; }
   std::int64_t size() const override { return source_.size(); }
   std::uint64_t seed() const override { return source_.seed(); }
   std::size_t largest_sample_bytes() const override { return source_.largest_sample_bytes(); }
-  std::int64_t label(std::int64_t id) const override { return source_.label(id); }
+  std::int64_t label(std::int64_t id) const override { return labels_[static_cast<std::size_t>(id)]; }
   std::string where(std::int64_t id) const override { return source_.where(id); }
   void read(std::int64_t id, SampleOut& out) const override {
     if (!bad_.empty()) {
@@ -70,13 +74,13 @@ class CachedSource final : public Source {
 
   /// Fixed layout only: sample `id`'s bytes inside the block.
   const std::byte* sample(std::int64_t id) const { return memory_.get() + static_cast<std::size_t>(id) * layout_.bytes(); }
-  bool bad(std::int64_t id) const { return bad_.count(id) > 0; }
 
  private:
   const Source& source_;
   SampleLayout layout_;
   std::shared_ptr<std::byte> memory_;
   std::vector<CachedSample> samples_;
+  std::vector<std::int64_t> labels_;  // every sample's, by id
   std::map<std::int64_t, DataError> bad_;
 };
 

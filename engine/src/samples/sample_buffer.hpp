@@ -29,7 +29,6 @@ class SampleBuffer final : public SampleOut {
   std::span<std::byte> bytes() { return {storage_.get(), size_}; }
   std::span<const std::byte> bytes() const { return {storage_.get(), size_}; }
   const SampleLayout& layout() const { return layout_; }
-  std::size_t capacity() const { return capacity_; }
 
  private:
   std::unique_ptr<std::byte[]> storage_;

@@ -32,8 +32,6 @@ class SampleOrder {
   std::int64_t size() const { return size_; }
   /// The dataset id at `position` (0 ≤ position < size()) of `epoch`.
   std::int64_t at(std::int64_t epoch, std::int64_t position) const;
-  /// True when positions map to consecutive ids (no shuffle, one shard): batches are contiguous ranges.
-  bool contiguous() const { return !shuffle_ && count_ == 1; }
 
  private:
   std::uint64_t permute(std::uint64_t x, std::uint64_t key) const;

@@ -40,10 +40,12 @@ bool SampleLayout::fixed() const noexcept {
 }
 
 std::int64_t SampleLayout::elements() const noexcept {
-  if (!fixed()) return 0;
   // An empty shape is a scalar: one element, as in NumPy.
   std::int64_t n = 1;
-  for (std::int64_t d : shape) n *= d;
+  for (std::int64_t d : shape) {
+    if (d < 0) return 0;  // varies
+    n *= d;
+  }
   return n;
 }
 

@@ -143,47 +143,35 @@ std::string to_choice(const ValueAt& value, const std::vector<std::string>& allo
   return text;
 }
 
-std::vector<std::int64_t> to_integers(const ValueAt& value, const Range& range) {
+namespace {
+/// A non-empty sequence, each element read by `one` at its own position (`key[i]` in messages).
+template <class One>
+auto to_sequence(const ValueAt& value, std::string_view expected, One one) {
   const YAML::Node& node = value.node;
-  if (!node.IsSequence() || node.size() == 0) {
-    value.fail(fmt::format("expected a non-empty sequence of integers, got {}", describe(node)));
-  }
-  std::vector<std::int64_t> out;
+  if (!node.IsSequence() || node.size() == 0) value.fail(fmt::format("expected {}, got {}", expected, describe(node)));
+  std::vector<decltype(one(value))> out;
   out.reserve(node.size());
   for (std::size_t i = 0; i < node.size(); ++i) {
     const YAML::Node element = node[i];
-    out.push_back(to_integer(ValueAt{value.origin, element, element.Mark(), index_key(value.path, i)}, range));
+    out.push_back(one(ValueAt{value.origin, element, element.Mark(), index_key(value.path, i)}));
   }
   return out;
+}
+}  // namespace
+
+std::vector<std::int64_t> to_integers(const ValueAt& value, const Range& range) {
+  return to_sequence(value, "a non-empty sequence of integers",
+                     [&](const ValueAt& v) { return to_integer(v, range); });
 }
 
 std::vector<double> to_numbers(const ValueAt& value, const Range& range) {
-  const YAML::Node& node = value.node;
-  if (node.IsScalar()) return {to_number(value, range)};
-  if (!node.IsSequence() || node.size() == 0) {
-    value.fail(fmt::format("expected a number or a non-empty sequence of numbers, got {}", describe(node)));
-  }
-  std::vector<double> out;
-  out.reserve(node.size());
-  for (std::size_t i = 0; i < node.size(); ++i) {
-    const YAML::Node element = node[i];
-    out.push_back(to_number(ValueAt{value.origin, element, element.Mark(), index_key(value.path, i)}, range));
-  }
-  return out;
+  if (value.node.IsScalar()) return {to_number(value, range)};
+  return to_sequence(value, "a number or a non-empty sequence of numbers",
+                     [&](const ValueAt& v) { return to_number(v, range); });
 }
 
 std::vector<std::string> to_texts(const ValueAt& value) {
-  const YAML::Node& node = value.node;
-  if (!node.IsSequence() || node.size() == 0) {
-    value.fail(fmt::format("expected a non-empty sequence of strings, got {}", describe(node)));
-  }
-  std::vector<std::string> out;
-  out.reserve(node.size());
-  for (std::size_t i = 0; i < node.size(); ++i) {
-    const YAML::Node element = node[i];
-    out.push_back(to_text(ValueAt{value.origin, element, element.Mark(), index_key(value.path, i)}));
-  }
-  return out;
+  return to_sequence(value, "a non-empty sequence of strings", [](const ValueAt& v) { return to_text(v); });
 }
 
 std::uint64_t to_byte_size(const ValueAt& value) {

@@ -49,6 +49,8 @@ void print(const std::string& text) {
 
 RunStats execute(const PipelineSpec& spec, const Plan& planned, bool quiet) {
   if (!quiet) print(plan_line(spec, planned));
+  // Said even with --quiet, on stderr: a file that fails on purpose must never pass for a real result.
+  for (const FaultSpec& f : spec.faults) std::fprintf(stderr, "feedgraph: %s: injecting a fault: %s\n", spec.name.c_str(), f.text().c_str());
   RunOptions options;
   // A progress line is for a person watching; in a pipe or a CI log it is noise.
   options.progress = !quiet && ::isatty(STDERR_FILENO) == 1;

@@ -158,12 +158,11 @@ TEST_CASE("stats are refused while batches remain and batches refuses a second r
 }
 
 TEST_CASE("an error in the graph reaches the pulling loop as the StageError the command reports") {
-  Pipeline pipeline(parse_pipeline(graph(200, 4, 1, "prefetch: 4\n"), "fault.yaml"));
-  RunOptions options;
-  options.fault = FaultInjection{"transform", 9, FaultInjection::Kind::throw_error};
+  Pipeline pipeline(parse_pipeline(graph(200, 4, 1, "prefetch: 4\nfaults: [{kind: throw, node: transform, batch: 9}]\n"),
+                                   "fault.yaml"));
   int taken = 0;
   try {
-    for (DeviceBatch& batch : pipeline.batches(nullptr, options)) {
+    for (DeviceBatch& batch : pipeline.batches()) {
       CHECK(batch.ticket() == taken);
       ++taken;
     }
@@ -177,13 +176,12 @@ TEST_CASE("an error in the graph reaches the pulling loop as the StageError the 
 }
 
 TEST_CASE("a stalled stage under a pulling loop ends in a StallError not a hang") {
-  Pipeline pipeline(parse_pipeline(graph(200, 4, 1, "prefetch: 2\n", "0.5"), "stall.yaml"));
-  RunOptions options;
-  options.fault = FaultInjection{"read", 5, FaultInjection::Kind::stall};
+  Pipeline pipeline(parse_pipeline(graph(200, 4, 1, "prefetch: 2\nfaults: [{kind: stall, node: read, batch: 5}]\n", "0.5"),
+                                   "stall.yaml"));
   int taken = 0;
   CHECK_THROWS_AS(
       [&] {
-        for (DeviceBatch& batch : pipeline.batches(nullptr, options)) {
+        for (DeviceBatch& batch : pipeline.batches()) {
           (void)batch;
           ++taken;
         }

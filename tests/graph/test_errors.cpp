@@ -11,12 +11,11 @@ TEST_CASE("a stage throwing at any node cancels the run and is reported with its
       CAPTURE(node);
       CAPTURE(ordered);
       auto spec = parse_pipeline(fgtest::small_graph(80, 4, 1, std::string("ordered: ") + (ordered ? "true" : "false") +
-                                                                   "\nconcurrency: {read: 3, transform: 2, pin: 2}\n"),
+                                                                   "\nconcurrency: {read: 3, transform: 2, pin: 2}\n"
+                                                                   "faults: [{kind: throw, node: " + node + ", batch: 5}]\n"),
                                  "fault.yaml");
-      RunOptions o;
-      o.fault = FaultInjection{node, 5, FaultInjection::Kind::throw_error};
       try {
-        run(spec, o);
+        run(spec);
         FAIL("expected a StageError");
       } catch (const StageError& e) {
         CHECK(e.node() == node);
@@ -82,13 +81,12 @@ TEST_CASE("verify: a device checksum that differs from the host's is an error na
 }
 
 TEST_CASE("the watchdog turns a stall into an error naming the stalled node") {
-  auto spec = parse_pipeline(fgtest::small_graph(40, 4, 1), "stall.yaml");
+  auto spec = parse_pipeline(fgtest::small_graph(40, 4, 1, "faults: [{kind: stall, node: transform, batch: 2}]\n"),
+                             "stall.yaml");
   spec.watchdog_s = 0.5;
-  RunOptions o;
-  o.fault = FaultInjection{"transform", 2, FaultInjection::Kind::stall};
   const auto start = std::chrono::steady_clock::now();
   try {
-    run(spec, o);
+    run(spec);
     FAIL("expected a StallError");
   } catch (const StallError& e) {
     const std::string what = e.what();

@@ -17,6 +17,7 @@
 #include "feedgraph/options.hpp"
 #include "feedgraph/pipeline.hpp"
 #include "feedgraph/probe.hpp"
+#include "feedgraph/resources.hpp"
 #include "feedgraph/spec.hpp"
 #include "feedgraph/stage.hpp"
 #include "feedgraph/stats.hpp"

@@ -65,19 +65,11 @@ struct BatchRecord {
   std::uint64_t device_checksum = 0;  ///< computed by the compute stage after the copy
 };
 
-/// Where a run injects a failure, for tests of error paths (DESIGN §6).
-struct FaultInjection {
-  std::string node;          ///< read | transform | pin | copy | compute | "" for none
-  std::int64_t batch = -1;   ///< the ticket to fail at
-  enum class Kind { throw_error, stall } kind = Kind::throw_error;
-};
-
 struct RunOptions {
   /// Called once per batch, serially, in the order batches completed (ticket order when `ordered`).
   std::function<void(const BatchRecord&)> on_batch;
   /// A progress line on stderr, refreshed a few times a second.
   bool progress = false;
-  FaultInjection fault;
 };
 
 /// Validate the stages and size the memory; throws ConfigError (bad stage options), Error (memory budget).

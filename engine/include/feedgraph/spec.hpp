@@ -85,6 +85,29 @@ struct DatasetPolicy {
   bool cache = false;
 };
 
+/// One entry of `faults:`, a failure the run injects on purpose, to show how the engine fails (tests,
+/// drills, a new machine). Off by default; `feedgraph run` says when a file injects any.
+///
+///   faults:
+///     - {kind: throw, node: transform, batch: 5}      # that node's body throws at batch 5
+///     - {kind: stall, node: read, batch: 3}           # stops there until the watchdog ends the run
+///     - {kind: stall, node: pin, batch: 3, seconds: 0.5}  # stops for half a second, then goes on
+///     - {kind: trap, batch: 2}                        # the compute stream traps (a device fault) at batch 2
+///     - {kind: slow_consumer, seconds: 0.01}          # compute takes 10 ms more per batch, from batch 0 on
+///     - {kind: refuse_alloc, memory: pinned}          # allocating the pinned slots fails (host|pinned|device)
+///     - {kind: vanish, batch: 4}                      # from batch 4 on, every sample's file is gone
+struct FaultSpec {
+  enum class Kind { throw_error, stall, trap, slow_consumer, refuse_alloc, vanish };
+  Kind kind = Kind::throw_error;
+  std::string node;        ///< throw, stall: read | transform | pin | copy | compute
+  std::int64_t batch = 0;  ///< the ticket it strikes at (slow_consumer, vanish: from this ticket on)
+  /// stall: how long (0: until the watchdog ends the run); slow_consumer: extra compute time per batch.
+  double seconds = 0;
+  std::string memory;      ///< refuse_alloc: host | pinned | device
+  /// "throw at transform batch 5", for logs and messages.
+  std::string text() const;
+};
+
 struct PipelineSpec {
   std::string name = "pipeline";
   std::string origin;  ///< the file it came from, for messages
@@ -111,6 +134,7 @@ struct PipelineSpec {
   /// Threads that run the graph's node bodies; 0 (`auto`): one per body that may run at once (read +
   /// transform + pin + 1), at least the core count. The copy engine and compute stream are not among them.
   int threads = 0;
+  std::vector<FaultSpec> faults;  ///< `faults:`: failures to inject on purpose; empty in production
 
   /// Pinned staging slots: `buffers.pinned`, else pin concurrency + 1 (one slot being copied while every
   /// pin worker fills another); 0 when transfer.pinned is off, transfer.direct is on, or batches come

@@ -80,6 +80,10 @@ class Backend {
   /// `verify`: whether the checksum will be compared (the stage may skip a checksum that is extra work).
   virtual void compute(int slot, ComputeStage& stage, DeviceBatchView batch, const DeviceTransform* transform,
                        bool verify) = 0;
+  /// `faults:` (trap, slow_consumer): ahead of the slot's next compute, keep the compute stream busy for
+  /// `delay_s`, and/or fault as a trapping kernel does (cuda: a real `__trap()`, after which the context is
+  /// unusable, as after any device fault; host: the compute completes with an error status).
+  virtual void inject_fault(int slot, bool trap, double delay_s) = 0;
   /// The CUstream_st* the compute stage runs on (null on host), for ComputeStage::prepare.
   virtual CUstream_st* compute_stream() = 0;
 

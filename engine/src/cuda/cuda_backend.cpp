@@ -21,6 +21,7 @@
 
 #include "backend/backend.hpp"
 #include "cuda/check.hpp"
+#include "cuda/fault_kernels.hpp"
 #include "feedgraph/device_checksum.hpp"
 #include "cuda/handles.hpp"
 
@@ -136,6 +137,11 @@ class CudaBackend final : public Backend {
     // A device-side wait: the compute stream holds back until the copy has landed; the host goes on.
     if (!s.copy_on_compute_stream) FG_CUDA(cudaStreamWaitEvent(stream, s.copy_end.get(), 0));
     FG_CUDA(cudaEventRecord(s.compute_begin.get(), stream));
+    // `faults:`: a slow consumer's extra time counts as compute time; a trap faults the stream here.
+    if (s.fault_delay_s > 0) enqueue_wait(stream, s.fault_delay_s);
+    if (s.fault_trap) enqueue_trap(stream);
+    s.fault_delay_s = 0;
+    s.fault_trap = false;
     auto* cell = static_cast<std::uint64_t*>(checksum_device_.get()) + 2 * slot;  // [compared, the stage's own]
     FG_CUDA(cudaMemsetAsync(cell, 0, 2 * sizeof(std::uint64_t), stream));
     if (transform && transform->active()) {
@@ -157,6 +163,11 @@ class CudaBackend final : public Backend {
     FG_CUDA(cudaEventRecord(s.compute_end.get(), stream));
     FG_CUDA(cudaStreamWaitEvent(compute_notify_.get(), s.compute_end.get(), 0));
     FG_CUDA(cudaStreamAddCallback(compute_notify_.get(), &on_stream_done, &s.on_compute, 0));
+  }
+  void inject_fault(int slot, bool trap, double delay_s) override {
+    auto& s = slot_at(slot);
+    s.fault_trap = trap;
+    s.fault_delay_s = delay_s;
   }
   CUstream_st* compute_stream() override { return compute_stream_.get(); }
   std::byte* slot_transformed(int slot) override { return static_cast<std::byte*>(slot_at(slot).transformed.get()); }
@@ -204,6 +215,8 @@ class CudaBackend final : public Backend {
     std::atomic<bool> wait_for_release{false};
     Callback on_copy, on_compute;
     bool copy_on_compute_stream = false;
+    bool fault_trap = false;    // `faults:` for the slot's next compute (set by the compute node, then used)
+    double fault_delay_s = 0;
   };
 
   static void CUDART_CB on_stream_done(cudaStream_t, cudaError_t status, void* user) {

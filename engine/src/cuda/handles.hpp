@@ -1,12 +1,14 @@
 #pragma once
 // Small move-only owners of CUDA handles (CCCL style). Destructors never throw: a failure while releasing
 // is reported and the program goes on, since the run's own error (if any) is the one worth rethrowing.
+// Each live handle is counted (feedgraph::live_resources()), which is how the tests show nothing leaks.
 #include <cuda_runtime_api.h>
 
 #include <cstddef>
 #include <utility>
 
 #include "cuda/check.hpp"
+#include "resources/live_counts.hpp"
 
 namespace feedgraph::detail {
 
@@ -14,7 +16,9 @@ template <class T, class Deleter>
 class Handle {
  public:
   Handle() = default;
-  explicit Handle(T h) : h_(h) {}
+  explicit Handle(T h) : h_(h) {
+    if (h_) count_up(Deleter::counted);
+  }
   Handle(Handle&& o) noexcept : h_(std::exchange(o.h_, T{})) {}
   Handle& operator=(Handle&& o) noexcept {
     if (this != &o) {
@@ -28,7 +32,10 @@ class Handle {
   ~Handle() { reset(); }
   T get() const noexcept { return h_; }
   void reset() noexcept {
-    if (h_) Deleter{}(h_);
+    if (h_) {
+      Deleter{}(h_);
+      count_down(Deleter::counted);
+    }
     h_ = T{};
   }
 
@@ -37,15 +44,19 @@ class Handle {
 };
 
 struct StreamDeleter {
+  static constexpr Counted counted = Counted::cuda_handle;
   void operator()(cudaStream_t s) const noexcept { FG_CUDA_NOTHROW(cudaStreamDestroy(s)); }
 };
 struct EventDeleter {
+  static constexpr Counted counted = Counted::cuda_handle;
   void operator()(cudaEvent_t e) const noexcept { FG_CUDA_NOTHROW(cudaEventDestroy(e)); }
 };
 struct PinnedDeleter {
+  static constexpr Counted counted = Counted::pinned;
   void operator()(void* p) const noexcept { FG_CUDA_NOTHROW(cudaFreeHost(p)); }
 };
 struct DeviceDeleter {
+  static constexpr Counted counted = Counted::device;
   void operator()(void* p) const noexcept { FG_CUDA_NOTHROW(cudaFree(p)); }
 };
 

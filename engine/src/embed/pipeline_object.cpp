@@ -17,7 +17,7 @@ struct Pipeline::Impl {
   RunOptions options;  // the current run's: GraphRun keeps a reference
   std::unique_ptr<ComputeStage> stand_in;  // the compute stage a pull or push run uses instead of the file's
   std::unique_ptr<detail::GraphRun> run;
-  std::thread thread;  // a pulling run's graph: joinable while that run is in progress
+  detail::CountedThread thread;  // a pulling run's graph: joinable while that run is in progress
   std::optional<RunStats> stats;
   std::exception_ptr error;
 
@@ -82,7 +82,7 @@ Pipeline::BatchRange Pipeline::batches(CUstream_st* stream, RunOptions options) 
   impl_->start(std::move(options), std::make_unique<detail::PullCompute>(), true);
   Impl& impl = *impl_;
   impl.run->setup();
-  impl.thread = std::thread([&impl] {
+  impl.thread = detail::CountedThread([&impl] {
     try {
       impl.stats = impl.run->run();
     } catch (...) {

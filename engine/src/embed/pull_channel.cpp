@@ -180,6 +180,11 @@ std::vector<int> PullChannel::give_back_all_locked(bool held_too) {
   return back;
 }
 
+int PullChannel::outstanding() {
+  std::lock_guard lock(mutex_);
+  return held_ + static_cast<int>(queued_);
+}
+
 bool PullChannel::waiting_for_consumer() {
   std::lock_guard lock(mutex_);
   return queued_ > 0 || held_ == static_cast<int>(slots_.size());

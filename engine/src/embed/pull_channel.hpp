@@ -66,6 +66,8 @@ class PullChannel : public std::enable_shared_from_this<PullChannel> {
   /// For the watchdog: the graph is waiting for the consumer (a batch is ready and not taken, or the
   /// consumer holds every buffer), which is backpressure, not a stall.
   bool waiting_for_consumer();
+  /// Batches delivered and not yet released: queued for the consumer or held by it (the watchdog's report).
+  int outstanding();
   /// True once take() has returned false or thrown.
   bool drained();
 

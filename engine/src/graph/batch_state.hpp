@@ -28,8 +28,10 @@ struct BatchState {
   int device_slot = -1;
   std::uint64_t host_checksum = 0;
   double ready_at = 0;  // when it left the previous node, for wait-for-input
-  // For the watchdog, which reads them from its own thread.
+  // For the watchdog, which reads them from its own thread: the node working on the batch (-1: none), else
+  // the node it waits in front of (-1: none, the state is free), and since when.
   std::atomic<int> in_node{-1};
+  std::atomic<int> waiting_for{-1};
   std::atomic<double> since{0};
 };
 
@@ -80,6 +82,7 @@ class BatchPool {
   }
   void release(BatchState* s) {
     s->in_node.store(-1);
+    s->waiting_for.store(-1);
     std::lock_guard lock(mutex_);
     free_.push_back(static_cast<int>(s - states_.data()));
   }
@@ -103,6 +106,8 @@ class TokenGauge {
   void take(double now) {
     if (free_.fetch_sub(1, std::memory_order_acq_rel) == 1) empty_since_.store(now, std::memory_order_release);
   }
+  /// Tokens in the pool now (the watchdog's view; racy by nature, exact once the graph is stalled).
+  int free() const { return free_.load(std::memory_order_relaxed); }
   void give(double now) {
     if (free_.fetch_add(1, std::memory_order_acq_rel) == 0) {
       const double since = empty_since_.load(std::memory_order_acquire);

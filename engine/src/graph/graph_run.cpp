@@ -17,6 +17,7 @@
 #include <tbb/task_arena.h>
 
 #include <cstring>
+#include <new>
 #include <thread>
 
 #include "graph/graph_run_impl.hpp"
@@ -94,6 +95,19 @@ void GraphRun::execute() {
   finished_.store(true);
 }
 
+std::string GraphRun::stall_report(double idle) {
+  StallScene scene;
+  scene.pools[static_cast<int>(Node::read)] = {"host buffer", host_gauge_.free(), spec_.prefetch};
+  scene.pools[static_cast<int>(Node::pin)] = {"pinned slot", slot_gauge_.free(), spec_.pinned_slots()};
+  scene.pools[static_cast<int>(Node::copy)] = {"device buffer", device_gauge_.free(), spec_.device_buffers()};
+  scene.has_pin = pin_node_;
+  scene.ordered = spec_.ordered;
+  // The input node's body is serial and stops at the last ticket; this read is only for a message.
+  scene.tickets_left = next_ticket_ < plan_.batches;
+  scene.consumer_holds = pull_ ? pull_->outstanding() : -1;
+  return describe_stall(idle, spec_.watchdog_s, pool_.states(), now(), scene);
+}
+
 void GraphRun::on_complete(Op op, int slot, int status, const char* message) noexcept {
   Msg m = in_slot_[static_cast<std::size_t>(slot)];
   auto* gateway = op == Op::copy ? copy_gateway_ : compute_gateway_;
@@ -107,6 +121,18 @@ void GraphRun::on_complete(Op op, int slot, int status, const char* message) noe
 }
 
 void GraphRun::allocate() {
+  try {
+    allocate_buffers();
+  } catch (const std::bad_alloc&) {
+    // operator new's answer carries no size; the plan's does, and says which part of it did not fit.
+    throw Error("out of host memory while allocating the run's buffers (planned: " + format_bytes(plan_.memory.host_bytes) +
+                " host, " + format_bytes(plan_.memory.pinned_bytes) + " pinned, " +
+                format_bytes(plan_.memory.device_bytes) + " device); lower prefetch, buffers or batch_size, or "
+                "set memory_budget to have the plan checked first");
+  }
+}
+
+void GraphRun::allocate_buffers() {
   const std::size_t batch = plan_.batch_bytes;
   if (spec_.data.cache) fill_cache();
   for (int i = 0; i < spec_.prefetch; ++i) {
@@ -115,9 +141,11 @@ void GraphRun::allocate() {
       continue;
     }
     if (direct_pinned(spec_)) {
+      refuse_if_injected("pinned", batch);
       host_buffers_.push_back(backend_->allocate_pinned(batch, memory_));
       continue;
     }
+    refuse_if_injected("host", batch);
     host_buffers_.emplace_back(new std::byte[batch], std::default_delete<std::byte[]>());
     // Touch every page now, so the first batch does not pay for page faults inside the timed run.
     std::memset(host_buffers_.back().get(), 0, batch);
@@ -129,14 +157,19 @@ void GraphRun::allocate() {
     const std::size_t largest = a_.source->largest_sample_bytes();
     staging_.resize(static_cast<std::size_t>(spec_.prefetch));
     for (auto& per_buffer : staging_) {
+      refuse_if_injected("host", largest);
       per_buffer.resize(static_cast<std::size_t>(spec_.batch_size));
       for (auto& sample : per_buffer) (void)sample.allocate(SampleLayout{{static_cast<std::int64_t>(largest)}, DType::u8});
       memory_.add(largest * per_buffer.size());
     }
   }
-  for (int i = 0; i < spec_.pinned_slots(); ++i) pinned_.push_back(backend_->allocate_pinned(batch, memory_));
+  for (int i = 0; i < spec_.pinned_slots(); ++i) {
+    refuse_if_injected("pinned", batch);
+    pinned_.push_back(backend_->allocate_pinned(batch, memory_));
+  }
   const std::size_t transformed =
       a_.device_transform.active() ? static_cast<std::size_t>(spec_.batch_size) * a_.device_transform.out.bytes() : 0;
+  refuse_if_injected("device", batch);
   backend_->allocate_slots(spec_.device_buffers(), batch, static_cast<std::size_t>(spec_.batch_size), transformed,
                            memory_);
   in_slot_.assign(static_cast<std::size_t>(spec_.device_buffers()), nullptr);

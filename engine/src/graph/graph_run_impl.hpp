@@ -68,7 +68,9 @@ class GraphRun final : public CompletionSink {
 
  private:
   // ---- set-up ------------------------------------------------------------------------------------------
+  /// Every buffer of the run, before the graph starts; a refused allocation is an Error naming the plan.
   void allocate();
+  void allocate_buffers();
   void build(flow::graph& g);
 
   // ---- node bodies ---------------------------------------------------------------------------------------
@@ -92,7 +94,17 @@ class GraphRun final : public CompletionSink {
   // ---- helpers -------------------------------------------------------------------------------------------
   template <class Fn>
   void guarded(Node node, Msg m, Fn&& fn);
+
+  // ---- `faults:` (fault_injection.cpp) -----------------------------------------------------------------
+  /// A `throw` or `stall` fault aimed at this node and batch.
   void inject(Node node, Msg m);
+  /// `trap` and `slow_consumer`: queued on the compute stream ahead of the batch's compute.
+  void inject_device_faults(int slot, Msg m);
+  /// `refuse_alloc` for `memory` (host | pinned | device): throws what a refused allocation of `bytes` throws.
+  void refuse_if_injected(const char* memory, std::size_t bytes) const;
+  /// `vanish`: from its batch on, every sample's file is gone.
+  bool vanished(Msg m) const;
+  DataError vanished_error(std::int64_t id) const;
 
   void release_host_buffer(Msg m) {
     host_gauge_.give(now());
@@ -114,8 +126,19 @@ class GraphRun final : public CompletionSink {
 
   void enter(Msg m, Node node, double at) {
     m->since.store(at);
+    m->waiting_for.store(-1);
     m->in_node.store(static_cast<int>(node));
   }
+  /// The batch left `node` and now waits in front of the next one.
+  void left(Msg m, Node node, double at) {
+    const Node next = node == Node::transform ? (pin_node_ ? Node::pin : Node::copy)
+                                              : static_cast<Node>(static_cast<int>(node) + 1);
+    m->since.store(at);
+    m->in_node.store(-1);
+    m->waiting_for.store(static_cast<int>(next));
+  }
+  /// What the watchdog says when it gives up: each node's state, from the batches in flight and the pools.
+  std::string stall_report(double idle);
 
   void fail(Node node, Msg m, std::exception_ptr e);
   void fail_status(Op op, Msg m, int status, const char* message) noexcept;
@@ -131,6 +154,7 @@ class GraphRun final : public CompletionSink {
   static std::int64_t ns(double s) { return static_cast<std::int64_t>(s * 1e9); }
   NodeCounters& counters(Node n) { return counters_[static_cast<int>(n)]; }
 
+  CountedScope alive_{Counted::run};  // first: counted until everything below is gone
   Assembly& a_;
   const PipelineSpec& spec_;
   const Plan& plan_;
@@ -183,7 +207,8 @@ class GraphRun final : public CompletionSink {
 
   Clock::time_point t0_;
   double wall_ = 0;
-  std::int64_t next_ticket_ = 0;  // only the input node's body touches it, and that body is serial
+  // Written only by the input node's body, which is serial; atomic because the watchdog reads it.
+  std::atomic<std::int64_t> next_ticket_{0};
   std::atomic<std::int64_t> done_count_{0};
   // The sample a read or transform worker is on, for the error message if it throws.
   static thread_local std::int64_t current_sample_;
@@ -196,7 +221,7 @@ class GraphRun final : public CompletionSink {
           [this] { return now(); }, [this] { return failed_.load(); }, [this] { graph_->cancel(); },
           [this](double idle) {
             record(std::make_exception_ptr(
-                StallError(describe_stall(idle, spec_.watchdog_s, pool_.states(), now()))));
+                StallError(stall_report(idle))));
           },
           [this] { return done_count_.load(); },
           [this] { return pull_ && pull_->waiting_for_consumer(); }}};

@@ -1,5 +1,5 @@
 // What each node of the flow graph does to a batch (the wiring is in graph_run.cpp). Every host node body
-// runs inside guarded(), which times it, gives it a timeline lane, injects test faults and turns whatever it
+// runs inside guarded(), which times it, gives it a timeline lane, injects `faults:` and turns whatever it
 // throws into the run's first error; copy and compute only enqueue, and finish in on_complete().
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
@@ -47,7 +47,7 @@ void GraphRun::guarded(Node node, Msg m, Fn&& fn) {
   c.busy_ns += ns(end - start);
   c.batches++;
   m->ready_at = end;
-  m->in_node.store(-1);
+  left(m, node, end);
   auto& t = times_[static_cast<std::size_t>(m->ticket)];
   if (node == Node::read) (t.read_end = end, t.read_lane = lane);
   if (node == Node::transform) (t.transform_begin = start, t.transform_end = end, t.transform_lane = lane);
@@ -95,6 +95,7 @@ Msg GraphRun::read(std::int64_t ticket, Token host_buffer) {
       const std::int64_t id = a_.order.at(m->epoch, first + j);
       current_sample_ = id;
       try {
+        if (vanished(m)) throw vanished_error(id);
         if (direct) {
           const std::span<std::byte> slot{base + static_cast<std::size_t>(k) * sample_bytes, sample_bytes};
           BatchSlotOut out(slot, plan_.transfer_layout);
@@ -214,6 +215,7 @@ Msg GraphRun::copied(Msg m) {
     release_host_buffer(m);
   }
   m->ready_at = now();
+  left(m, Node::copy, m->ready_at);
   return m;
 }
 
@@ -226,6 +228,7 @@ void GraphRun::compute(Msg m, ComputeNode::gateway_type& gw) {
   try {
     inject(Node::compute, m);
     const std::int64_t slot = m->device_slot;
+    inject_device_faults(static_cast<int>(slot), m);
     FG_RANGE_PUSH("compute");
     const DeviceBatchView view = batch_view(m, backend_->slot_memory(static_cast<int>(slot)), plan_.transfer_layout);
     backend_->compute(static_cast<int>(slot), *stage_, view, &a_.device_transform, spec_.verify);
@@ -321,15 +324,6 @@ void GraphRun::give_back_slot(int slot) {
   graph_->release_wait();
 }
 
-
-void GraphRun::inject(Node node, Msg m) {
-  const auto& f = options_.fault;
-  if (f.node != node_name(node) || f.batch != m->ticket) return;
-  if (f.kind == FaultInjection::Kind::throw_error)
-    throw std::runtime_error("injected fault in " + f.node + " at batch " + std::to_string(f.batch));
-  // A stall: no progress until the watchdog gives up on the run.
-  while (!failed_.load()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-}
 
 void GraphRun::fail(Node node, Msg m, std::exception_ptr e) {
   std::exception_ptr wrapped;

@@ -3,12 +3,14 @@
 #include <chrono>
 #include <cstdio>
 
+#include <fmt/format.h>
+
 namespace feedgraph::detail {
 
 void RunMonitor::start() {
   touch(hooks_.now());
-  watchdog_ = std::thread([this] { watch(); });
-  if (settings_.progress) progress_ = std::thread([this] { show_progress(); });
+  watchdog_ = CountedThread([this] { watch(); });
+  if (settings_.progress) progress_ = CountedThread([this] { show_progress(); });
 }
 
 void RunMonitor::finish() {
@@ -58,28 +60,56 @@ void RunMonitor::show_progress() {
   if (shown) std::fprintf(stderr, "\r\033[K");
 }
 
-std::string describe_stall(double idle_s, double watchdog_s, std::vector<BatchState>& states, double now) {
-  char head[96];
-  std::snprintf(head, sizeof head, "no progress for %.1f s (watchdog_s: %g): ", idle_s, watchdog_s);
-  std::string out = head;
+std::string describe_stall(double idle_s, double watchdog_s, std::vector<BatchState>& states, double now,
+                           const StallScene& scene) {
+  std::string out = fmt::format("no progress for {:.1f} s (watchdog_s: {:g}): ", idle_s, watchdog_s);
+  bool first = true;
   for (int n = 0; n < static_cast<int>(Node::count); ++n) {
-    std::int64_t oldest = -1, count = 0;
-    double since = 0;
-    for (auto& s : states)
+    const Node node = static_cast<Node>(n);
+    if (node == Node::pin && !scene.has_pin) continue;
+    std::int64_t busy = 0, oldest = -1, queued = 0, oldest_queued = -1;
+    double since = 0, queued_since = 0;
+    for (auto& s : states) {
       if (s.in_node.load() == n) {
-        ++count;
-        if (oldest < 0 || s.since.load() < since) oldest = s.ticket, since = s.since.load();
+        if (busy++ == 0 || s.since.load() < since) oldest = s.ticket, since = s.since.load();
+      } else if (s.waiting_for.load() == n) {
+        if (queued++ == 0 || s.ticket < oldest_queued) oldest_queued = s.ticket, queued_since = s.since.load();
       }
-    char part[160];
-    const bool gpu = n == static_cast<int>(Node::copy) || n == static_cast<int>(Node::compute);
-    if (count == 0)
-      std::snprintf(part, sizeof part, "%s idle", node_name(static_cast<Node>(n)));
-    else
-      std::snprintf(part, sizeof part, "%s %s %lld batch(es), oldest batch %lld for %.1f s",
-                    node_name(static_cast<Node>(n)), gpu ? "waiting on the device for" : "busy with",
-                    static_cast<long long>(count), static_cast<long long>(oldest), now - since);
-    out += (n ? "; " : "") + std::string(part);
+    }
+    const auto& pool = scene.pools[n];
+    const bool out_of_tokens = pool.token && pool.free <= 0;
+    const bool gpu = node == Node::copy || node == Node::compute;
+    std::string state;
+    if (busy > 0) {
+      state = fmt::format("{} {} batch(es), oldest batch {} for {:.1f} s", gpu ? "waiting on the device for" : "busy with",
+                          busy, oldest, now - since);
+    }
+    if (node == Node::read) {
+      // Read's input is the tickets, always there until the last one is started.
+      if (!scene.tickets_left) {
+        if (busy == 0) state = "done: every batch started";
+      } else if (out_of_tokens) {
+        state += fmt::format("{}waiting for a {} (0 of {} free)", state.empty() ? "" : "; and ", pool.token, pool.total);
+      } else if (busy == 0) {
+        state = "waiting for a thread";
+      }
+    } else if (queued > 0) {
+      // Why the queue does not move: no token for it, the order it must keep, or the node's own workers.
+      std::string why;
+      if (out_of_tokens)
+        why = fmt::format(", waiting for a {} (0 of {} free)", pool.token, pool.total);
+      else if (scene.ordered && busy == 0)
+        why = ", held back for ticket order";
+      state += fmt::format("{}{} batch(es) queued, oldest batch {} for {:.1f} s{}", state.empty() ? "" : "; ", queued,
+                           oldest_queued, now - queued_since, why);
+    } else if (busy == 0) {
+      state = "waiting for input";
+    }
+    out += fmt::format("{}{} {}", first ? "" : "; ", node_name(node), state);
+    first = false;
   }
+  if (scene.consumer_holds >= 0)
+    out += fmt::format("; the pulling consumer holds {} batch(es)", scene.consumer_holds);
   return out;
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "graph/batch_state.hpp"
+#include "resources/live_counts.hpp"
 
 namespace feedgraph::detail {
 
@@ -53,11 +54,29 @@ class RunMonitor {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool finished_ = false;
-  std::thread watchdog_, progress_;
+  CountedThread watchdog_, progress_;
 };
 
-/// "no progress for 61.0 s (watchdog_s: 60): read idle; transform busy with 1 batch(es), oldest batch 2 for
-/// 61.0 s; ...", from the states of the batches in flight.
-std::string describe_stall(double idle_s, double watchdog_s, std::vector<BatchState>& states, double now);
+/// What the watchdog knows of the graph besides the batches in flight.
+struct StallScene {
+  /// The token each node takes before it runs (read: a host buffer, pin: a pinned slot, copy: a device
+  /// buffer); null where a node takes none.
+  struct Pool {
+    const char* token = nullptr;
+    int free = 0;
+    int total = 0;
+  };
+  Pool pools[static_cast<int>(Node::count)];
+  bool has_pin = true;        ///< false: no pin node (transfer.pinned off, direct, or batches from the cache)
+  bool ordered = true;        ///< batches wait in ticket order in front of pin, copy and compute
+  bool tickets_left = true;   ///< the read node has batches still to start
+  std::int64_t consumer_holds = -1;  ///< batches a pulling consumer holds (-1: no pulling consumer)
+};
+
+/// "no progress for 61.0 s (watchdog_s: 60): read waiting for a host buffer (0 of 4 free); transform busy
+/// with 1 batch(es), oldest batch 2 for 61.0 s; pin waiting for input; copy ...; compute ...", from the
+/// batches in flight (which node holds each, or which it waits in front of) and the token pools.
+std::string describe_stall(double idle_s, double watchdog_s, std::vector<BatchState>& states, double now,
+                           const StallScene& scene);
 
 }  // namespace feedgraph::detail

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <new>
 #include <thread>
 #include <vector>
 
@@ -16,26 +17,42 @@
 #include "feedgraph/checksum.hpp"
 #include "feedgraph/errors.hpp"
 #include "host/op_queue.hpp"
+#include "resources/live_counts.hpp"
 
 namespace feedgraph::detail {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-struct AlignedFree {
-  void operator()(std::byte* p) const noexcept { std::free(p); }
+// The stand-ins for page-locked and device memory are counted as what they stand in for, so that the
+// resource tests (nothing left after a run) hold on the host backend too.
+template <Counted kind>
+struct CountedFree {
+  void operator()(std::byte* p) const noexcept {
+    std::free(p);
+    count_down(kind);
+  }
 };
+using PinnedStandIn = CountedFree<Counted::pinned>;
+using DeviceStandIn = CountedFree<Counted::device>;
 
 std::byte* aligned_bytes(std::size_t bytes) {
   // 4 KiB alignment: whole pages, like cudaMalloc's and cudaHostAlloc's, so stages see the same alignment.
   constexpr std::size_t kAlign = 4096;
   const std::size_t rounded = std::max<std::size_t>(kAlign, (bytes + kAlign - 1) / kAlign * kAlign);
   auto* p = static_cast<std::byte*>(std::aligned_alloc(kAlign, rounded));
-  if (!p) throw Error("out of host memory allocating " + std::to_string(bytes) + " bytes");
+  if (!p) throw std::bad_alloc();  // as operator new: the run's allocate() names what did not fit
   // Touched now, as cudaMalloc'd and cudaHostAlloc'd memory effectively is: otherwise the first copy into
   // each buffer pays its page faults inside the timed run.
   std::memset(p, 0, rounded);
   return p;
+}
+
+template <Counted kind>
+std::unique_ptr<std::byte, CountedFree<kind>> counted_bytes(std::size_t bytes) {
+  std::unique_ptr<std::byte, CountedFree<kind>> owner(aligned_bytes(bytes));
+  count_up(kind);
+  return owner;
 }
 
 class HostBackend final : public Backend {
@@ -49,9 +66,9 @@ class HostBackend final : public Backend {
                       MemoryCounter& counter) override {
     for (int i = 0; i < slots; ++i) {
       auto& s = *slots_.emplace_back(std::make_unique<Slot>());
-      s.memory.reset(aligned_bytes(bytes));
+      s.memory = counted_bytes<Counted::device>(bytes);
       if (transformed > 0) {
-        s.transformed.reset(aligned_bytes(transformed));
+        s.transformed = counted_bytes<Counted::device>(transformed);
         counter.add(transformed);
       }
       s.labels.assign(std::max<std::size_t>(1, labels), 0);
@@ -66,13 +83,14 @@ class HostBackend final : public Backend {
 
   std::shared_ptr<std::byte> allocate_pinned(std::size_t bytes, MemoryCounter& counter) override {
     counter.add(bytes);
-    return std::shared_ptr<std::byte>(aligned_bytes(bytes), AlignedFree{});
+    auto owner = counted_bytes<Counted::pinned>(bytes);
+    return std::shared_ptr<std::byte>(std::move(owner));
   }
 
   void start(CompletionSink& sink) override {
     sink_ = &sink;
-    copy_thread_ = std::thread([this] { copy_queue_.serve([this](const HostOp& op) { execute(op); }); });
-    compute_thread_ = std::thread([this] { compute_queue_.serve([this](const HostOp& op) { execute(op); }); });
+    copy_thread_ = CountedThread([this] { copy_queue_.serve([this](const HostOp& op) { execute(op); }); });
+    compute_thread_ = CountedThread([this] { compute_queue_.serve([this](const HostOp& op) { execute(op); }); });
     // Last, so that the graph's clock (started when this returns) and this one agree to a microsecond; no op
     // can run before the graph starts, so none reads it early.
     origin_ = Clock::now();
@@ -100,8 +118,17 @@ class HostBackend final : public Backend {
 
   void compute(int slot, ComputeStage& stage, DeviceBatchView batch, const DeviceTransform* transform,
                bool verify) override {
+    auto& s = *slots_[static_cast<std::size_t>(slot)];
     compute_queue_.push(HostOp{Op::compute, slot, nullptr, 0, &stage, batch, true,
-                               transform && transform->active() ? transform : nullptr, verify});
+                               transform && transform->active() ? transform : nullptr, verify, s.fault_trap,
+                               s.fault_delay_s});
+    s.fault_trap = false;
+    s.fault_delay_s = 0;
+  }
+  void inject_fault(int slot, bool trap, double delay_s) override {
+    auto& s = *slots_[static_cast<std::size_t>(slot)];
+    s.fault_trap = trap;
+    s.fault_delay_s = delay_s;
   }
   CUstream_st* compute_stream() override { return nullptr; }
   std::byte* slot_transformed(int slot) override { return slots_[static_cast<std::size_t>(slot)]->transformed.get(); }
@@ -123,7 +150,7 @@ class HostBackend final : public Backend {
 
  private:
   struct Slot {
-    std::unique_ptr<std::byte, AlignedFree> memory, transformed;
+    std::unique_ptr<std::byte, DeviceStandIn> memory, transformed;
     std::vector<std::int64_t> labels;
     SlotTimes times;
     std::uint64_t checksum = 0;
@@ -132,6 +159,8 @@ class HostBackend final : public Backend {
     std::mutex mutex;
     std::condition_variable changed;
     bool copied = false;  // the host stand-in for the slot's copy-end event
+    bool fault_trap = false;  // `faults:` for the slot's next compute
+    double fault_delay_s = 0;
   };
 
   double now() const { return std::chrono::duration<double>(Clock::now() - origin_).count(); }
@@ -160,6 +189,10 @@ class HostBackend final : public Backend {
     s.status = 0;
     try {
       s.checksum = 0;
+      if (op.delay_s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(op.delay_s));
+      if (op.trap)
+        throw std::runtime_error("device fault: an injected trap [faults: trap] (on cuda: cudaErrorLaunchFailure, "
+                                 "after which the context is unusable)");
       if (op.transform) {
         // As on the GPU: the checksum of the bytes that crossed, then the transform, then the stage.
         s.checksum = batch_checksum({op.batch.data, op.batch.bytes}, op.batch.layout.bytes());
@@ -186,8 +219,8 @@ class HostBackend final : public Backend {
   Clock::time_point origin_;
   OpQueue copy_queue_;
   OpQueue compute_queue_;
-  std::thread copy_thread_;
-  std::thread compute_thread_;
+  CountedThread copy_thread_;
+  CountedThread compute_thread_;
 };
 
 }  // namespace

@@ -22,6 +22,8 @@ struct HostOp {
   bool notify = true;  ///< report the completion from the stream thread (false: the caller waits for it)
   const DeviceTransform* transform = nullptr;  ///< compute: the device transform to run first, if any
   bool verify = true;  ///< compute: whether the checksum will be compared
+  bool trap = false;   ///< compute, `faults: trap`: fail as a device fault would
+  double delay_s = 0;  ///< compute, `faults: slow_consumer`: extra time before the stage runs
 };
 
 class OpQueue {

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "spec/fault_schema.hpp"
 #include "spec/stage_options_impl.hpp"
 #include "spec/yaml_values.hpp"
 
@@ -19,7 +20,7 @@ namespace {
 const std::vector<std::string> kTopLevelKeys{
     "name",     "device",   "batch_size", "epochs",  "drop_last", "seed",    "dataset",       "transforms",
     "device_transforms",    "concurrency", "prefetch", "transfer", "buffers", "compute",      "ordered",
-    "verify",   "memory_budget", "watchdog_s", "threads"};
+    "verify",   "memory_budget", "watchdog_s", "threads", "faults"};
 
 // The dataset keys the engine reads itself; the source never sees them.
 const std::vector<std::string> kDatasetPolicyKeys{"shuffle", "shard", "on_error", "max_skipped", "cache"};
@@ -230,6 +231,7 @@ PipelineSpec read_pipeline(const YAML::Node& root, const std::shared_ptr<const Y
   if (auto v = top.find("threads")) {
     spec.threads = v->node.IsScalar() && v->node.Scalar() == "auto" ? 0 : static_cast<int>(to_integer(*v, {.min = 1, .max = 4096}));
   }
+  if (auto v = top.find("faults")) spec.faults = read_faults(*v);
   return spec;
 }
 

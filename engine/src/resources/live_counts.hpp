@@ -1,0 +1,56 @@
+#pragma once
+// The counters behind feedgraph::live_resources(), and the owners that keep them: a resource is counted by
+// the object that owns it, so no path (error, stop, destructor) can free one without counting it.
+#include <atomic>
+#include <cstdint>
+#include <thread>
+#include <utility>
+
+namespace feedgraph::detail {
+
+enum class Counted : int { run, thread, pinned, device, cuda_handle, count };
+
+void count_up(Counted what) noexcept;
+void count_down(Counted what) noexcept;
+
+/// A std::thread that is counted while joinable. Join before destroying it, as with std::thread.
+class CountedThread {
+ public:
+  CountedThread() = default;
+  template <class Fn>
+  explicit CountedThread(Fn&& fn) : t_(std::forward<Fn>(fn)) {
+    count_up(Counted::thread);
+  }
+  CountedThread(CountedThread&& o) noexcept : t_(std::move(o.t_)) {}
+  CountedThread& operator=(CountedThread&& o) noexcept {
+    if (t_.joinable()) std::terminate();  // as std::thread does: a running thread must not be dropped
+    t_ = std::move(o.t_);
+    return *this;
+  }
+  ~CountedThread() {
+    if (t_.joinable()) std::terminate();
+  }
+  bool joinable() const noexcept { return t_.joinable(); }
+  std::thread::id get_id() const noexcept { return t_.get_id(); }
+  void join() {
+    t_.join();
+    count_down(Counted::thread);
+  }
+
+ private:
+  std::thread t_;
+};
+
+/// Counts one `what` for as long as it lives: a member of whatever owns the resource.
+class CountedScope {
+ public:
+  explicit CountedScope(Counted what) noexcept : what_(what) { count_up(what_); }
+  CountedScope(const CountedScope&) = delete;
+  CountedScope& operator=(const CountedScope&) = delete;
+  ~CountedScope() { count_down(what_); }
+
+ private:
+  Counted what_;
+};
+
+}  // namespace feedgraph::detail

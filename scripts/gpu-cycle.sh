@@ -10,7 +10,7 @@ mkdir -p "$out"
 eval "$(.gpu-deps/unpack.sh .gpu-deps)"
 nvidia-smi --query-gpu=name,driver_version,memory.total,pcie.link.gen.current,pcie.link.width.current --format=csv \
   | tee "$out/device.txt"
-echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)  date: $(date -u +%F)" | tee -a "$out/device.txt"
+echo "commit: ${FEEDGRAPH_COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}  date: $(date -u +%F)" | tee -a "$out/device.txt"
 cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release >"$out/configure.log" 2>&1 || { tail -30 "$out/configure.log"; exit 1; }
 cmake --build build-gpu -j"$(nproc)" >"$out/build.log" 2>&1 || { grep -E "error|warning" "$out/build.log" | head -40; exit 1; }
 grep -E "warning" "$out/build.log" | head -20 || true

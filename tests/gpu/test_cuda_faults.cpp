@@ -17,7 +17,7 @@ void check_nothing_left() {
 }  // namespace
 
 TEST_SUITE("gpu") {
-  TEST_CASE("cuda: nothing is left after runs that succeed: streams, events, pinned and device memory") {
+  TEST_CASE("cuda: nothing is left after runs that succeed / no stream or event or pinned or device memory") {
     for (const char* transfer : {"{pinned: true}", "{pinned: true, direct: true}", "{pinned: false}"}) {
       CAPTURE(transfer);
       fgtest::Deliveries d;
@@ -27,7 +27,7 @@ TEST_SUITE("gpu") {
     }
   }
 
-  TEST_CASE("cuda: a refused cudaHostAlloc or cudaMalloc is a CudaError, and what was allocated is freed") {
+  TEST_CASE("cuda: a refused cudaHostAlloc or cudaMalloc is a CudaError and what was allocated is freed") {
     for (const char* memory : {"pinned", "device"}) {
       CAPTURE(memory);
       auto spec = parse_pipeline(gpu_graph(std::string("faults: [{kind: refuse_alloc, memory: ") + memory + "}]\n"),
@@ -53,7 +53,7 @@ TEST_SUITE("gpu") {
   }
 
   // Last in this file: after a trap the process's CUDA context is unusable (ctest runs each case alone).
-  TEST_CASE("cuda: faults: trap at batch 5 ends the run with a CudaError naming the compute, never a hang") {
+  TEST_CASE("cuda: faults: trap at batch 5 ends the run with a CudaError naming the compute / never a hang") {
     auto spec = parse_pipeline(gpu_graph("faults: [{kind: trap, batch: 5}]\n"), "trap.yaml");
     try {
       run(spec);

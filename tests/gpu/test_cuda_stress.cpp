@@ -2,7 +2,7 @@
 #include "../stress/random_graph.hpp"
 
 TEST_SUITE("gpu") {
-  TEST_CASE("cuda: random graphs, every sample once, in order when ordered, checksums and memory within the plan") {
+  TEST_CASE("cuda: random graphs deliver every sample once in order when ordered with checksums and memory within the plan") {
     const auto b = stress::stress_batch(1001, 150);
     std::int64_t samples = 0;
     for (int i = 0; i < b.count; ++i) samples += stress::check_random_graph(stress::random_graph(b.first + i, "cuda"));

@@ -1,5 +1,7 @@
 #include "embed/pull_channel.hpp"
 
+#include "sync/spin_briefly.hpp"
+
 #include <thread>
 
 #include "backend/backend.hpp"
@@ -94,9 +96,8 @@ bool PullChannel::take(DeviceBatch& out, CUstream_st* stream) {
   int slot = -1;
   std::uint64_t generation = 0;
   // A batch usually arrives within microseconds of the last when the loop is the faster side: look again for
-  // a little while (yielding the core) before sleeping, since a futex sleep and wake costs more than a batch
-  // of a fast graph.
-  for (int i = 0; i < 200 && !news_.load(std::memory_order_acquire); ++i) std::this_thread::yield();
+  // a little while before sleeping, since a futex sleep and wake costs more than a batch of a fast graph.
+  spin_briefly([&] { return news_.load(std::memory_order_acquire); }, std::chrono::microseconds(50));
   {
     std::unique_lock lock(mutex_);
     ++waiting_;

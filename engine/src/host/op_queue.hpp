@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "backend/backend.hpp"
+#include "sync/spin_briefly.hpp"
 
 namespace feedgraph::detail {
 
@@ -47,9 +48,9 @@ class OpQueue {
   void serve(Fn&& fn) {
     for (;;) {
       HostOp op;
-      // A short yield-spin before sleeping: the next op usually arrives within microseconds, and a futex
-      // sleep and wake per op costs more than the op itself on a small machine.
-      for (int i = 0; i < kSpins && pending_.load(std::memory_order_acquire) == 0; ++i) std::this_thread::yield();
+      // A short spin before sleeping: the next op usually arrives within microseconds, and a futex sleep
+      // and wake per op costs more than the op itself on a small machine (sync/spin_briefly.hpp).
+      spin_briefly([&] { return pending_.load(std::memory_order_acquire) != 0; });
       {
         std::unique_lock lock(mutex_);
         ready_.wait(lock, [&] { return count_ > 0 || closed_; });
@@ -73,7 +74,6 @@ class OpQueue {
   }
 
  private:
-  static constexpr int kSpins = 64;
   std::vector<HostOp> ring_;
   std::atomic<std::size_t> pending_{0};  // count_, readable without the lock, for the spin
   std::size_t head_ = 0, count_ = 0;

@@ -183,4 +183,30 @@ inline DecodedHeader decode_header(std::span<const std::byte> start) {
   return d;
 }
 
+/// Why a file of `file_size` bytes does not hold exactly what `h` says (a sentence without the file name), or
+/// "" when it does. A shorter file is truncated; a longer one has a wrong count or was appended to.
+inline std::string size_error(const RecordHeader& h, std::uint64_t file_size) {
+  const std::uint64_t expected = h.data_offset + h.count * h.record_bytes();
+  if (file_size < expected) {
+    const std::uint64_t whole = file_size < h.data_offset ? 0 : (file_size - h.data_offset) / h.record_bytes();
+    return "the header says " + std::to_string(h.count) + " records of " + std::to_string(h.record_bytes()) +
+           " bytes from offset " + std::to_string(h.data_offset) + ", the file holds " + std::to_string(whole) +
+           " whole records (" + std::to_string(file_size) + " bytes): truncated";
+  }
+  if (file_size > expected) {
+    return std::to_string(file_size - expected) + " bytes after the last of the header's " + std::to_string(h.count) +
+           " records of " + std::to_string(h.record_bytes()) + " bytes: the record count is wrong or the file was "
+           "appended to";
+  }
+  return {};
+}
+
+/// Decode the header from the file's first bytes (`start`, as for decode_header) and check it against the
+/// file's size: what the records source accepts of a file, or why not (`error`).
+inline DecodedHeader decode_file(std::span<const std::byte> start, std::uint64_t file_size) {
+  DecodedHeader d = decode_header(start);
+  if (d.error.empty()) d.error = size_error(d.header, file_size);
+  return d;
+}
+
 }  // namespace feedgraph::detail::records

@@ -150,18 +150,6 @@ class LiteralParser {
   throw Error(fmt::format("{}: not a valid .npy header: {}", file, why));
 }
 
-/// The data bytes of `samples` samples of `layout`, or an Error naming the file when they overflow.
-std::uint64_t array_bytes(std::string_view file, const SampleLayout& layout, std::int64_t samples) {
-  std::uint64_t bytes = dtype_size(layout.dtype);
-  for (std::int64_t d : layout.shape) {
-    if (__builtin_mul_overflow(bytes, static_cast<std::uint64_t>(d), &bytes)) bytes = ~std::uint64_t{0};
-  }
-  std::uint64_t total = 0;
-  if (__builtin_mul_overflow(bytes, static_cast<std::uint64_t>(samples), &total) || total > (std::uint64_t{1} << 62))
-    throw Error(fmt::format("{}: the array's shape makes it impossibly large", file));
-  return total;
-}
-
 /// The fixed part before the header's text: magic, version, the header's length.
 struct Prefix {
   std::uint64_t prefix_len = 10;  ///< 10 in format 1.0 (a u16 length), 12 in 2.0 (a u32 length)
@@ -254,9 +242,15 @@ SampleArray sample_array(const Header& h, std::uint64_t file_size, std::string_v
   a.layout = SampleLayout{std::vector<std::int64_t>(h.shape.begin() + 1, h.shape.end()), *dtype};
   a.samples = h.shape[0];
   a.data_offset = h.data_offset;
-  if (a.layout.elements() == 0 && a.samples > 0)
+  // Sized before anything else reads the shape: a product of entries from a file may not fit in 64 bits.
+  const std::optional<std::uint64_t> sample_bytes = a.layout.checked_bytes();
+  if (!sample_bytes || *sample_bytes > kMaxSampleBytes)
+    throw Error(fmt::format("{}: samples of {} are larger than 1 TiB", file, a.layout.describe()));
+  if (*sample_bytes == 0 && a.samples > 0)
     throw Error(fmt::format("{}: samples of {} hold no element", file, a.layout.describe()));
-  a.data_bytes = array_bytes(file, a.layout, a.samples);
+  if (__builtin_mul_overflow(*sample_bytes, static_cast<std::uint64_t>(a.samples), &a.data_bytes) ||
+      a.data_bytes > (std::uint64_t{1} << 62))
+    throw Error(fmt::format("{}: the array's shape makes it impossibly large", file));
   check_data_length(h, a.data_bytes, file_size, file);
   return a;
 }

@@ -46,6 +46,8 @@ inline constexpr std::uint64_t kWriterDataOffset = 4096;
 inline constexpr std::uint64_t kDataAlignment = 64;
 inline constexpr std::uint64_t kMaxDims = 32;
 inline constexpr std::size_t kFixedHeaderBytes = 48;
+/// The largest file the header may describe (4 EiB): sizes below it never wrap around when added.
+inline constexpr std::uint64_t kMaxFileBytes = std::uint64_t{1} << 62;
 /// Enough of the file's start to decode any valid header.
 inline constexpr std::size_t kMaxHeaderBytes = kFixedHeaderBytes + 8 * kMaxDims;
 
@@ -175,8 +177,14 @@ inline DecodedHeader decode_header(std::span<const std::byte> start) {
               std::to_string(kDataAlignment);
     return d;
   }
+  // The file's end, data offset + count * record bytes, is bounded too: it is compared with the file's size,
+  // and a sum that wrapped around would match a short file.
+  if (h.data_offset > kMaxFileBytes) {
+    d.error = "data offset " + std::to_string(h.data_offset) + " is impossibly large";
+    return d;
+  }
   std::uint64_t total = 0;
-  if (__builtin_mul_overflow(h.count, h.record_bytes(), &total) || total > (std::uint64_t{1} << 62)) {
+  if (__builtin_mul_overflow(h.count, h.record_bytes(), &total) || total > kMaxFileBytes - h.data_offset) {
     d.error = "record count " + std::to_string(h.count) + " is impossibly large";
     return d;
   }

@@ -1,5 +1,7 @@
 #include "graph/assembly.hpp"
 
+#include <optional>
+
 #include "feedgraph/errors.hpp"
 #include "stages/registry.hpp"
 
@@ -15,6 +17,14 @@ ShardSpec resolve_shard(const ShardSpec& shard, const LauncherRank& rank, std::s
   resolved.count = rank.world;
   from = rank.from ? rank.from : "no launcher variables: one shard";
   return resolved;
+}
+
+// A shape comes from the pipeline file (synthetic's `sample.shape`) or a source's files, and a transform may
+// grow it: it is sized here, where it enters the graph, before anything multiplies it out (an oversized one
+// overflowed int64 in SampleLayout::elements()).
+void check_sample_size(const SampleLayout& layout, const StageOptions& where) {
+  const std::optional<std::uint64_t> bytes = layout.checked_bytes();
+  if (!bytes || *bytes > kMaxSampleBytes) where.fail("", "samples of " + layout.describe() + " are larger than 1 TiB");
 }
 
 void plan_memory(Assembly& a, std::size_t staging_sample_bytes) {
@@ -64,12 +74,14 @@ std::unique_ptr<Assembly> assemble(const PipelineSpec& spec_in) {
 
   a.source = build_source(spec.dataset, StageContext{});
   const SampleLayout source_layout = a.source->layout();
+  check_sample_size(source_layout, spec.dataset.options);
   if (source_layout.fixed() && source_layout.bytes() == 0) spec.dataset.options.fail("", "the source's samples have no bytes");
   // Each transform is built for the layout the one before it leaves.
   SampleLayout layout = source_layout;
   for (const auto& t : spec.transforms) {
     a.transforms.push_back(build_transform(t, StageContext{layout, spec.batch_size}));
     layout = a.transforms.back()->output(layout);
+    check_sample_size(layout, t.options);
   }
   if (!layout.fixed()) {
     const StageOptions& where = spec.transforms.empty() ? spec.dataset.options : spec.transforms.back().options;

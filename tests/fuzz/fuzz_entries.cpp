@@ -113,6 +113,11 @@ void check_plan(const PipelineSpec& spec, const Plan& p) {
   expect(sample.has_value() && *sample > 0, "a sample's bytes fit in 64 bits and are not 0");
   const auto batch = checked_mul(*sample, static_cast<std::uint64_t>(std::min(spec.batch_size, p.samples)));
   expect(batch && *batch == p.batch_bytes, "batch_bytes == sample bytes * samples in a full batch, without wrapping");
+  if (spec.data.cache) {
+    const auto source = sample_bytes(p.source_layout);
+    const auto cache = source ? checked_mul(*source, static_cast<std::uint64_t>(p.dataset_samples)) : std::nullopt;
+    expect(cache && *cache == p.memory.cache_bytes, "the cache holds every sample of a synthetic source, unwrapped");
+  }
   const auto host_pinned = checked_add(p.memory.host_bytes, p.memory.pinned_bytes);
   const auto total = host_pinned ? checked_add(*host_pinned, p.memory.device_bytes) : std::nullopt;
   expect(total.has_value(), "the planned memory's total fits in 64 bits");

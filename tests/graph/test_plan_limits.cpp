@@ -1,10 +1,12 @@
 // Sizes a pipeline file can name but no machine holds are errors at plan(), before anything is allocated, and
 // never numbers that wrapped around: every input here once overflowed somewhere in planning (UBSan in
 // fuzz_pipeline) or planned a wrapped byte count.
+#include <cstdint>
 #include <optional>
 #include <string>
 
 #include "graph_test_util.hpp"
+#include "samples/sample_order.hpp"
 
 using namespace feedgraph;
 
@@ -35,4 +37,35 @@ TEST_CASE("a sample shape over 1 TiB is an error at the stage that makes it, bef
   REQUIRE(transform);
   CHECK(transform->key_path() == "transforms[0].cast");
   CHECK(transform->message() == "samples of 549755813888 float32 are larger than 1 TiB");
+}
+
+TEST_CASE("a dataset over 4 EiB is an error at the dataset: its cache's size wrapped to nothing") {
+  const auto cached = plan_error(
+      "dataset: {source: synthetic, samples: 4611686018427387904, sample: {shape: [1], dtype: float32}, cache: true}\n");
+  REQUIRE(cached);
+  CHECK(cached->key_path() == "dataset");
+  CHECK(cached->message() == "4611686018427387904 samples of 1 float32 make a dataset larger than 4 EiB");
+  const auto largest = plan_error("dataset: {source: synthetic, samples: 9223372036854775807, sample: {shape: [1], "
+                                  "dtype: uint8}}\n");
+  REQUIRE(largest);
+  CHECK(largest->message() == "9223372036854775807 samples of 1 uint8 make a dataset larger than 4 EiB");
+  // Under the bound, the cache's plan is what the samples hold.
+  const auto spec = parse_pipeline(
+      "dataset: {source: synthetic, samples: 1099511627776, sample: {shape: [1048576], dtype: uint8}, cache: true}\n",
+      "limits.yaml");
+  CHECK(plan(spec).memory.cache_bytes == std::uint64_t{1} << 60);
+}
+
+TEST_CASE("the sample order takes any dataset size up to 2^63 - 1, shuffled, without shifting past 64 bits") {
+  for (const std::int64_t n : {std::int64_t{1} << 62, (std::int64_t{1} << 62) + 1, INT64_MAX}) {
+    CAPTURE(n);
+    const detail::SampleOrder order(n, true, 7, ShardSpec{});
+    CHECK(order.size() == n);
+    for (const std::int64_t position : {std::int64_t{0}, std::int64_t{1}, n - 1}) {
+      const std::int64_t id = order.at(0, position);
+      CHECK(id >= 0);
+      CHECK(id < n);
+    }
+    CHECK(order.at(0, 0) != order.at(0, 1));  // a permutation: two positions, two samples
+  }
 }

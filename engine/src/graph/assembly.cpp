@@ -1,6 +1,8 @@
 #include "graph/assembly.hpp"
 
+#include <algorithm>
 #include <optional>
+#include <string>
 
 #include "feedgraph/errors.hpp"
 #include "stages/registry.hpp"
@@ -25,6 +27,20 @@ ShardSpec resolve_shard(const ShardSpec& shard, const LauncherRank& rank, std::s
 void check_sample_size(const SampleLayout& layout, const StageOptions& where) {
   const std::optional<std::uint64_t> bytes = layout.checked_bytes();
   if (!bytes || *bytes > kMaxSampleBytes) where.fail("", "samples of " + layout.describe() + " are larger than 1 TiB");
+}
+
+// The dataset's bytes together are bounded too: a count the file names (synthetic's `samples`) may be anything,
+// and samples x their size is taken for `cache` (Source::total_bytes) and the sample order, where a wrapped
+// product planned an empty cache and a count over 2^62 shifted a 64-bit value by 64.
+void check_dataset_size(const Source& source, const StageOptions& where) {
+  constexpr std::uint64_t kMaxDatasetBytes = std::uint64_t{1} << 62;  // 4 EiB
+  const auto samples = static_cast<std::uint64_t>(std::max<std::int64_t>(source.size(), 0));
+  std::uint64_t total = 0;
+  if (__builtin_mul_overflow(samples, std::max<std::uint64_t>(source.largest_sample_bytes(), 1), &total) ||
+      total > kMaxDatasetBytes) {
+    where.fail("", std::to_string(source.size()) + " samples of " + source.layout().describe() +
+                       " make a dataset larger than 4 EiB");
+  }
 }
 
 void plan_memory(Assembly& a, std::size_t staging_sample_bytes) {
@@ -75,6 +91,7 @@ std::unique_ptr<Assembly> assemble(const PipelineSpec& spec_in) {
   a.source = build_source(spec.dataset, StageContext{});
   const SampleLayout source_layout = a.source->layout();
   check_sample_size(source_layout, spec.dataset.options);
+  check_dataset_size(*a.source, spec.dataset.options);
   if (source_layout.fixed() && source_layout.bytes() == 0) spec.dataset.options.fail("", "the source's samples have no bytes");
   // Each transform is built for the layout the one before it leaves.
   SampleLayout layout = source_layout;

@@ -69,3 +69,21 @@ TEST_CASE("the sample order takes any dataset size up to 2^63 - 1, shuffled, wit
     CHECK(order.at(0, 0) != order.at(0, 1));  // a permutation: two positions, two samples
   }
 }
+
+TEST_CASE("batch counts are taken without overflow: a batch_size near 2^63, and more batches than 2^63") {
+  // (samples + batch_size - 1) / batch_size overflowed; now one partial batch, or none with drop_last.
+  const auto whole = plan(parse_pipeline(
+      "dataset: {source: synthetic, samples: 10, sample: {shape: [1]}}\nbatch_size: 9223372036854775807\n", "b.yaml"));
+  CHECK(whole.batches_per_epoch == 1);
+  CHECK(whole.batch_bytes == 10 * 4);
+  const auto none = plan_error("dataset: {source: synthetic, samples: 10, sample: {shape: [1]}}\n"
+                               "batch_size: 9223372036854775807\ndrop_last: true\n");
+  REQUIRE(none);
+  CHECK(none->key_path() == "drop_last");
+  // 2^40 batches an epoch for 2^31 - 1 epochs: more than a ticket counts.
+  const auto many = plan_error("dataset: {source: synthetic, samples: 1099511627776, sample: {shape: [1], dtype: uint8}}\n"
+                               "batch_size: 1\nepochs: 2147483647\n");
+  REQUIRE(many);
+  CHECK(many->key_path() == "epochs");
+  CHECK(many->message() == "2147483647 epochs of 1099511627776 batches are more batches than a run can count (2^63)");
+}

@@ -124,12 +124,16 @@ std::unique_ptr<Assembly> assemble(const PipelineSpec& spec_in) {
   if (p.dataset_samples < 1) spec.dataset.options.fail("", "the dataset has no samples");
   a.order = SampleOrder(p.dataset_samples, spec.data.shuffle, spec.seed, spec.data.shard);
   p.samples = a.order.size();
-  p.batches_per_epoch = spec.drop_last ? p.samples / spec.batch_size : (p.samples + spec.batch_size - 1) / spec.batch_size;
+  // Rounded up without samples + batch_size - 1, which overflows for a batch_size near 2^63.
+  p.batches_per_epoch = p.samples / spec.batch_size + (!spec.drop_last && p.samples % spec.batch_size != 0 ? 1 : 0);
   if (p.batches_per_epoch == 0)
     throw ConfigError(spec.origin, 0, 0, "drop_last",
                       "the dataset's " + std::to_string(p.samples) + " samples make no full batch of " +
                           std::to_string(spec.batch_size) + ": nothing would run");
-  p.batches = p.batches_per_epoch * spec.epochs;
+  if (__builtin_mul_overflow(p.batches_per_epoch, static_cast<std::int64_t>(spec.epochs), &p.batches))
+    throw ConfigError(spec.origin, 0, 0, "epochs",
+                      std::to_string(spec.epochs) + " epochs of " + std::to_string(p.batches_per_epoch) +
+                          " batches are more batches than a run can count (2^63)");
   p.batch_bytes = layout.bytes() * static_cast<std::size_t>(std::min<std::int64_t>(spec.batch_size, p.samples));
   plan_memory(a, a.chain.direct() ? 0 : a.source->largest_sample_bytes());
   return owner;

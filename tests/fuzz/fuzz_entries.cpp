@@ -121,6 +121,10 @@ void check_plan(const PipelineSpec& spec, const Plan& p) {
   const auto host_pinned = checked_add(p.memory.host_bytes, p.memory.pinned_bytes);
   const auto total = host_pinned ? checked_add(*host_pinned, p.memory.device_bytes) : std::nullopt;
   expect(total.has_value(), "the planned memory's total fits in 64 bits");
+  // Each part alone must not have wrapped either: a device buffer holds a whole batch and its labels.
+  const auto labels = checked_mul(static_cast<std::uint64_t>(spec.batch_size), sizeof(std::int64_t));
+  expect(labels && p.memory.device_bytes >= *labels && p.memory.device_bytes >= p.batch_bytes,
+         "device bytes >= a batch's bytes and batch_size labels of 8 bytes, unwrapped");
   expect(spec.memory_budget == 0 || *total <= spec.memory_budget, "a plan that passed its memory_budget is within it");
 }
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "graph_test_util.hpp"
 #include "samples/sample_order.hpp"
@@ -71,11 +72,8 @@ TEST_CASE("the sample order takes any dataset size up to 2^63 - 1, shuffled, wit
 }
 
 TEST_CASE("batch counts are taken without overflow: a batch_size near 2^63, and more batches than 2^63") {
-  // (samples + batch_size - 1) / batch_size overflowed; now one partial batch, or none with drop_last.
-  const auto whole = plan(parse_pipeline(
-      "dataset: {source: synthetic, samples: 10, sample: {shape: [1]}}\nbatch_size: 9223372036854775807\n", "b.yaml"));
-  CHECK(whole.batches_per_epoch == 1);
-  CHECK(whole.batch_bytes == 10 * 4);
+  // (samples + batch_size - 1) / batch_size overflowed. Without drop_last the memory plan refuses such a batch
+  // size (see below); with it, no batch is whole.
   const auto none = plan_error("dataset: {source: synthetic, samples: 10, sample: {shape: [1]}}\n"
                                "batch_size: 9223372036854775807\ndrop_last: true\n");
   REQUIRE(none);
@@ -86,4 +84,29 @@ TEST_CASE("batch counts are taken without overflow: a batch_size near 2^63, and 
   REQUIRE(many);
   CHECK(many->key_path() == "epochs");
   CHECK(many->message() == "2147483647 epochs of 1099511627776 batches are more batches than a run can count (2^63)");
+}
+
+TEST_CASE("a memory plan past 2^64 bytes is an error naming what to lower, not a wrapped small number") {
+  const std::string message =
+      "memory: the graph's buffers would need more than 2^64 bytes: lower batch_size, prefetch, buffers.pinned or "
+      "buffers.device";
+  const std::vector<std::string> files{
+      // 2^63 - 1 labels of 8 bytes in each device buffer: the labels' size wrapped.
+      "dataset: {source: synthetic, samples: 10, sample: {shape: [1]}}\nbatch_size: 9223372036854775807\n",
+      // 2^31 - 1 host buffers of 64 GiB batches.
+      "dataset: {source: synthetic, samples: 16, sample: {shape: [1073741824]}}\nbatch_size: 16\n"
+      "prefetch: 2147483647\n",
+      // A 2^40-byte batch in 2^31 - 1 pinned slots.
+      "dataset: {source: synthetic, samples: 1024, sample: {shape: [1073741824], dtype: uint8}}\nbatch_size: 1024\n"
+      "buffers: {pinned: 2147483647}\n",
+  };
+  for (const std::string& file : files) {
+    CAPTURE(file);
+    try {
+      plan(parse_pipeline(file, "memory.yaml"));
+      FAIL_CHECK("plan() accepted it");
+    } catch (const Error& e) {
+      CHECK(std::string(e.what()) == message);
+    }
+  }
 }

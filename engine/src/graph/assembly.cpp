@@ -43,31 +43,48 @@ void check_dataset_size(const Source& source, const StageOptions& where) {
   }
 }
 
+// The plan's sizes are products of counts from the file (batch_size, prefetch, buffers) and sample sizes: a
+// product past 2^64 bytes is no graph any machine allocates, and wrapped around it planned a small number.
+[[noreturn]] void beyond_any_memory() {
+  throw Error("memory: the graph's buffers would need more than 2^64 bytes: lower batch_size, prefetch, "
+              "buffers.pinned or buffers.device");
+}
+std::uint64_t mul(std::uint64_t a, std::uint64_t b) {
+  std::uint64_t r = 0;
+  if (__builtin_mul_overflow(a, b, &r)) beyond_any_memory();
+  return r;
+}
+std::uint64_t add(std::uint64_t a, std::uint64_t b) {
+  std::uint64_t r = 0;
+  if (__builtin_add_overflow(a, b, &r)) beyond_any_memory();
+  return r;
+}
+void add_to(std::uint64_t& to, std::uint64_t bytes) { to = add(to, bytes); }
+
 void plan_memory(Assembly& a, std::size_t staging_sample_bytes) {
   const PipelineSpec& spec = a.spec;
   Plan& p = a.plan;
+  MemoryPlan& m = p.memory;
   // Every byte the run will hold, counted before anything is allocated (DESIGN §1).
   const auto batch = static_cast<std::uint64_t>(p.batch_bytes);
+  const auto batch_size = static_cast<std::uint64_t>(spec.batch_size);
   const auto prefetch = static_cast<std::uint64_t>(spec.prefetch);
   const auto slots = static_cast<std::uint64_t>(spec.device_buffers());
-  if (!spec.batches_from_cache()) (direct_pinned(spec) ? p.memory.pinned_bytes : p.memory.host_bytes) += prefetch * batch;
+  if (!spec.batches_from_cache()) add_to(direct_pinned(spec) ? m.pinned_bytes : m.host_bytes, mul(prefetch, batch));
   // Samples that change layout on their way to the batch wait in staging buffers, one per sample of each
   // batch in flight between read and transform.
-  if (!a.chain.direct())
-    p.memory.host_bytes += prefetch * static_cast<std::uint64_t>(spec.batch_size) * staging_sample_bytes;
+  if (!a.chain.direct()) add_to(m.host_bytes, mul(mul(prefetch, batch_size), staging_sample_bytes));
   if (spec.data.cache) {
-    p.memory.cache_bytes = a.source->total_bytes();
-    (spec.batches_from_cache() && spec.transfer.pinned ? p.memory.pinned_bytes : p.memory.host_bytes) +=
-        p.memory.cache_bytes;
-    p.memory.host_bytes += static_cast<std::uint64_t>(p.dataset_samples) * sizeof(std::int64_t);  // its labels
+    m.cache_bytes = a.source->total_bytes();
+    add_to(spec.batches_from_cache() && spec.transfer.pinned ? m.pinned_bytes : m.host_bytes, m.cache_bytes);
+    add_to(m.host_bytes, mul(static_cast<std::uint64_t>(p.dataset_samples), sizeof(std::int64_t)));  // its labels
   }
-  p.memory.pinned_bytes += static_cast<std::uint64_t>(spec.pinned_slots()) * batch;
-  const std::uint64_t labels = static_cast<std::uint64_t>(spec.batch_size) * sizeof(std::int64_t);
-  const std::uint64_t transformed = a.device_transform.active()
-                                        ? static_cast<std::uint64_t>(spec.batch_size) * a.device_transform.out.bytes()
-                                        : 0;
-  p.memory.device_bytes = slots * (batch + labels + transformed) + a.compute->scratch_bytes(a.device.kind);
-  if (a.device.kind == BackendKind::cuda) p.memory.pinned_bytes += slots * (2 * sizeof(std::uint64_t) + labels);
+  add_to(m.pinned_bytes, mul(static_cast<std::uint64_t>(spec.pinned_slots()), batch));
+  const std::uint64_t labels = mul(batch_size, sizeof(std::int64_t));
+  const std::uint64_t transformed = a.device_transform.active() ? mul(batch_size, a.device_transform.out.bytes()) : 0;
+  m.device_bytes = add(mul(slots, add(add(batch, labels), transformed)), a.compute->scratch_bytes(a.device.kind));
+  if (a.device.kind == BackendKind::cuda) add_to(m.pinned_bytes, mul(slots, add(2 * sizeof(std::uint64_t), labels)));
+  add(add(m.host_bytes, m.pinned_bytes), m.device_bytes);  // total() must not wrap either
 
   if (spec.memory_budget > 0 && p.memory.total() > spec.memory_budget)
     throw Error("memory: the graph needs " + format_bytes(p.memory.total()) + " (host " +
@@ -134,7 +151,7 @@ std::unique_ptr<Assembly> assemble(const PipelineSpec& spec_in) {
     throw ConfigError(spec.origin, 0, 0, "epochs",
                       std::to_string(spec.epochs) + " epochs of " + std::to_string(p.batches_per_epoch) +
                           " batches are more batches than a run can count (2^63)");
-  p.batch_bytes = layout.bytes() * static_cast<std::size_t>(std::min<std::int64_t>(spec.batch_size, p.samples));
+  p.batch_bytes = mul(layout.bytes(), static_cast<std::uint64_t>(std::min<std::int64_t>(spec.batch_size, p.samples)));
   plan_memory(a, a.chain.direct() ? 0 : a.source->largest_sample_bytes());
   return owner;
 }

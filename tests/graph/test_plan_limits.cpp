@@ -110,3 +110,14 @@ TEST_CASE("a memory plan past 2^64 bytes is an error naming what to lower, not a
     }
   }
 }
+
+TEST_CASE("matmul sizes its scratch for a batch_size far past the samples without overflowing the product") {
+  // 2^20 floats a sample times a batch_size of 2^50 overflowed int64 in make_matmul.
+  const auto p = plan(parse_pipeline("dataset: {source: synthetic, samples: 10, sample: {shape: [1048576]}}\n"
+                                     "batch_size: 1125899906842624\ncompute: {kernel: matmul}\n",
+                                     "matmul.yaml"));
+  CHECK(p.batch_bytes == 10 * 4194304ull);
+  // Two device buffers (a batch, batch_size labels), and on the host the GEMM's 1024 x 1024 weights and its
+  // 4 x 1024 rows of C, float32, as for any batch of at least 1024 floats.
+  CHECK(p.memory.device_bytes == 2 * (p.batch_bytes + 8 * 1125899906842624ull) + (1024 + 4) * 1024 * 4);
+}

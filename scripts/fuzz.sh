@@ -54,8 +54,10 @@ for entry in "${targets[@]}"; do
   if [[ -d tests/fuzz/regressions/$target ]]; then
     find tests/fuzz/regressions/"$target" -maxdepth 1 -type f -exec cp {} "$run/corpus/" \;
   fi
+  # -use_value_profile: how close a comparison came counts as progress too (a header's size against the
+  # file's, a shape's product against a bound), which is most of what these parsers check.
   options=(-max_total_time="$seconds" -timeout="${FEEDGRAPH_FUZZ_TIMEOUT:-10}" -max_len="$max_len"
-           -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$run/crashes/")
+           -rss_limit_mb=2048 -use_value_profile=1 -print_final_stats=1 -artifact_prefix="$run/crashes/")
   [[ -f tests/fuzz/$target.dict ]] && options+=(-dict="tests/fuzz/$target.dict")
   echo "fuzz: $target for ${seconds}s (log: $run/log)"
   status=0

@@ -93,6 +93,9 @@ void check_spec(const PipelineSpec& spec) {
   expect(shard.automatic || (shard.count >= 1 && shard.index >= 0 && shard.index < shard.count),
          "shard: auto, or 0 <= index < count");
   for (const StageSpec& t : spec.transforms) expect(!t.name.empty(), "every transform is named");
+  for (const FaultSpec& f : spec.faults) {
+    expect(f.batch >= 0 && std::isfinite(f.seconds) && f.seconds >= 0, "a fault's batch and seconds are >= 0");
+  }
 
   const PipelineSpec twin = serial_twin(spec);
   expect(twin.variant() == "serial", "the serial twin is serial");

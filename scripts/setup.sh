@@ -9,35 +9,10 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# The build dependencies (Debian 12 names); scripts/fuzz.sh adds clang to them.
 packages=(libtbb-dev libyaml-cpp-dev doctest-dev libcli11-dev nlohmann-json3-dev libfmt-dev libturbojpeg0-dev openmpi-bin
           cmake g++)
-
-missing=()
-[[ ${FEEDGRAPH_SKIP_APT:-0} == 1 ]] && packages=()
-for package in "${packages[@]}"; do
-  # dpkg-query fails for a package it has never heard of; treat that as missing too.
-  status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
-  [[ $status == "install ok installed" ]] || missing+=("$package")
-done
-
-if ((${#missing[@]} > 0)); then
-  echo "setup: installing missing packages: ${missing[*]}"
-  as_root=()
-  if [[ $(id -u) -ne 0 ]]; then
-    if ! command -v sudo >/dev/null 2>&1; then
-      echo "setup: not root and no sudo: install these as root, then run this again: ${missing[*]}" >&2
-      exit 1
-    fi
-    as_root=(sudo)
-  fi
-  # `update` only when something is missing: it is the slow part, and it needs the network.
-  "${as_root[@]}" apt-get update
-  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
-elif [[ ${FEEDGRAPH_SKIP_APT:-0} == 1 ]]; then
-  echo "setup: FEEDGRAPH_SKIP_APT=1: installing nothing"
-else
-  echo "setup: every build dependency is installed"
-fi
+scripts/apt-install.sh "${packages[@]}"
 
 build_dir=${FEEDGRAPH_BUILD_DIR:-build}
 jobs=${FEEDGRAPH_JOBS:-$(nproc)}

@@ -1,6 +1,7 @@
 // `kernel: matmul` with `flops_per_batch` — a TF32 GEMM workload over the batch data (cuBLAS on cuda, a
 // cache-blocked loop on host), standing in for a model's forward pass of known cost. The seed lab's
 // ConvNet costs 4.78e11 FLOP per batch of 256 × 3×256×256.
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -147,7 +148,11 @@ std::unique_ptr<ComputeStage> make_matmul(const StageOptions& o, const StageCont
   const double flops = o.number("flops_per_batch", 1e9, {.max = 1e16, .greater_than = 0});
   if (ctx.layout.dtype != DType::f32)
     o.fail("", "matmul needs float32 samples, the compute node gets " + std::string(dtype_name(ctx.layout.dtype)));
-  const auto floats = ctx.layout.elements() * ctx.batch_size;
+  // The plan needs only whether a batch fills 1024 columns and how many rows its scratch holds (at most
+  // kChunkRows), so a product past int64 saturates rather than overflowing (batch_size may be far over the
+  // samples there are; each launch plans again from the batch's real size).
+  std::int64_t floats = 0;
+  if (__builtin_mul_overflow(ctx.layout.elements(), ctx.batch_size, &floats)) floats = INT64_MAX;
   return std::make_unique<MatmulKernel>(flops, floats);
 }
 

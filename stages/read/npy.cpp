@@ -32,13 +32,15 @@
 #include <fmt/format.h>
 
 #include "dataset/npy_format.hpp"
+#include "dataset/npy_header.hpp"
 #include "feedgraph/errors.hpp"
 #include "feedgraph/stage.hpp"
 #include "read/data_files.hpp"
-#include "read/npy_header.hpp"
 
 namespace feedgraph::stages {
 namespace {
+
+namespace npy = detail::npy;
 
 /// A read-only mapping of a whole file, unmapped on destruction.
 class Mapping {
@@ -73,56 +75,28 @@ struct NpyFile {
   std::int64_t first_id = 0;
 };
 
-/// The byte count of `samples` samples of `layout`, or an Error naming the file when it overflows.
-std::uint64_t data_bytes(const std::string& path, const SampleLayout& layout, std::int64_t samples) {
-  std::uint64_t bytes = dtype_size(layout.dtype);
-  for (std::int64_t d : layout.shape) {
-    if (__builtin_mul_overflow(bytes, static_cast<std::uint64_t>(d), &bytes)) bytes = ~std::uint64_t{0};
-  }
-  std::uint64_t total = 0;
-  if (__builtin_mul_overflow(bytes, static_cast<std::uint64_t>(samples), &total) || total > (std::uint64_t{1} << 62))
-    throw Error(fmt::format("{}: the array's shape makes it impossibly large", path));
-  return total;
-}
-
-/// Checks the file's size against its header: neither short (truncated) nor long.
-void check_length(const DataFile& file, const NpyHeader& h, std::uint64_t bytes) {
-  const std::uint64_t have = file.size() - std::min(file.size(), h.data_offset);
-  if (have < bytes) {
-    throw Error(fmt::format("{}: the header says {} bytes of data from offset {}, the file holds {}: truncated",
-                            file.path(), bytes, h.data_offset, have));
-  }
-  if (have > bytes) {
-    throw Error(fmt::format("{}: {} bytes after the array's data (several arrays saved to one file?)", file.path(),
-                            have - bytes));
-  }
+/// Reads and parses the header at the start of `file` (npy_header.hpp).
+npy::Header read_header(const DataFile& file) {
+  std::byte prefix[npy::kPrefixBytes]{};
+  const std::int64_t got = file.read_at(prefix, 0);
+  if (got < 0) throw Error(fmt::format("{}: cannot read: {}", file.path(), error_text(static_cast<int>(-got))));
+  const std::uint64_t offset = npy::data_offset({prefix, static_cast<std::size_t>(got)}, file.size(), file.path());
+  std::vector<std::byte> start(offset);
+  file.read_exactly(start, 0);
+  return npy::parse_header(start, file.size(), file.path());
 }
 
 NpyFile open_npy(std::string path) {
   DataFile file(std::move(path));
-  const NpyHeader h = read_npy_header(file);
-  if (h.fortran_order)
-    throw Error(fmt::format("{}: fortran_order is True: only C-ordered arrays are read (save np.ascontiguousarray(a))",
-                            file.path()));
-  const auto dtype = detail::npy::dtype_of_descr(h.descr);
-  if (!dtype) {
-    throw Error(fmt::format("{}: unsupported descr '{}' (|u1, <i4, <f2 and <f4 are read: uint8, int32, float16, "
-                            "float32, little-endian)",
-                            file.path(), h.descr));
-  }
-  if (h.shape.empty()) throw Error(fmt::format("{}: a 0-d array has no sample axis", file.path()));
-  SampleLayout layout{std::vector<std::int64_t>(h.shape.begin() + 1, h.shape.end()), *dtype};
-  if (layout.elements() == 0 && h.shape[0] > 0)
-    throw Error(fmt::format("{}: samples of {} hold no element", file.path(), layout.describe()));
-  check_length(file, h, data_bytes(file.path(), layout, h.shape[0]));
+  npy::SampleArray a = npy::sample_array(read_header(file), file.size(), file.path());
   Mapping mapping(file);  // the mapping keeps the file's pages; the descriptor may close
-  return NpyFile{file.path(), std::move(layout), h.shape[0], h.data_offset, std::move(mapping), 0};
+  return NpyFile{file.path(), std::move(a.layout), a.samples, a.data_offset, std::move(mapping), 0};
 }
 
 /// The labels file: a 1-D array of <i8 or <i4, `samples` long.
 std::vector<std::int64_t> read_labels(const StageOptions& o, const std::string& path, std::int64_t samples) {
   DataFile file(path);
-  const NpyHeader h = read_npy_header(file);
+  const npy::Header h = read_header(file);
   const bool i8 = h.descr == "<i8", i4 = h.descr == "<i4";
   if (!i8 && !i4) throw Error(fmt::format("{}: labels must be <i8 or <i4, not descr '{}'", path, h.descr));
   if (h.shape.size() != 1) throw Error(fmt::format("{}: labels must be a 1-D array, not {}-D", path, h.shape.size()));
@@ -130,7 +104,7 @@ std::vector<std::int64_t> read_labels(const StageOptions& o, const std::string& 
     o.fail("labels",
            fmt::format("{} holds {} labels for {} samples: one per sample is needed", path, h.shape[0], samples));
   const std::uint64_t item = i8 ? 8 : 4;
-  check_length(file, h, item * static_cast<std::uint64_t>(samples));
+  npy::check_data_length(h, item * static_cast<std::uint64_t>(samples), file.size(), path);
   std::vector<std::int64_t> labels(static_cast<std::size_t>(samples));
   if (i8) {
     file.read_exactly(std::as_writable_bytes(std::span(labels)), h.data_offset);

@@ -48,22 +48,9 @@ Shard open_shard(std::string path) {
   std::array<std::byte, rf::kMaxHeaderBytes> start{};
   const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(file.size(), start.size()));
   file.read_exactly({start.data(), want}, 0);
-  const rf::DecodedHeader decoded = rf::decode_header({start.data(), want});
+  const rf::DecodedHeader decoded = rf::decode_file({start.data(), want}, file.size());
   if (!decoded.error.empty()) throw Error(fmt::format("{}: {}", file.path(), decoded.error));
-  const rf::RecordHeader& h = decoded.header;
-  const std::uint64_t expected = h.data_offset + h.count * h.record_bytes();
-  if (file.size() < expected) {
-    const std::uint64_t whole = file.size() < h.data_offset ? 0 : (file.size() - h.data_offset) / h.record_bytes();
-    throw Error(fmt::format("{}: the header says {} records of {} bytes from offset {}, the file holds {} whole "
-                            "records ({} bytes): truncated",
-                            file.path(), h.count, h.record_bytes(), h.data_offset, whole, file.size()));
-  }
-  if (file.size() > expected) {
-    throw Error(fmt::format("{}: {} bytes after the last of the header's {} records of {} bytes: the record count "
-                            "is wrong or the file was appended to",
-                            file.path(), file.size() - expected, h.count, h.record_bytes()));
-  }
-  return Shard{std::move(file), h, 0};
+  return Shard{std::move(file), decoded.header, 0};
 }
 
 class RecordsSource final : public Source {

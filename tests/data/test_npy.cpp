@@ -175,6 +175,25 @@ TEST_CASE("an unsupported npy descr is an error naming the file and the descr") 
   CHECK(contains(error_of([&] { npy_at(dir / "r.npy"); }), "unsupported descr '[('a', '<f4')]'"));
 }
 
+TEST_CASE("an npy shape whose samples would be over 1 TiB is an error naming the file, even with no sample") {
+  // Found by fuzz_npy_header: the shape's product overflowed int64 in SampleLayout::elements().
+  datatest::TempDir dir;
+  for (const std::string shape : {"3, 36294967297, 41099511627776, 4", "1, 4294967296, 4294967296",
+                                  "0, 4294967296, 4294967296", "0, 1099511627776, 2"}) {
+    CAPTURE(shape);
+    datatest::write_file(dir / "big.npy", npy_bytes("{'descr': '|u1', 'fortran_order': False, 'shape': (" + shape +
+                                                        "), }",
+                                                    ""));
+    const auto what = error_of([&] { npy_at(dir / "big.npy"); });
+    CHECK(contains(what, dir / "big.npy"));
+    CHECK(contains(what, "are larger than 1 TiB"));
+  }
+  // 1 TiB itself is a sample size the header may name; this file is just too short to hold one.
+  datatest::write_file(dir / "tib.npy",
+                       npy_bytes("{'descr': '|u1', 'fortran_order': False, 'shape': (1, 1099511627776), }", ""));
+  CHECK(contains(error_of([&] { npy_at(dir / "tib.npy"); }), "truncated"));
+}
+
 TEST_CASE("a truncated npy file is an error naming the file") {
   datatest::TempDir dir;
   const auto path = make_npy(dir, "t.npy", 10, {{3, 4}, DType::f32}, 0);

@@ -6,6 +6,7 @@
 
 #include "../graph/graph_test_util.hpp"
 #include "data_test_util.hpp"
+#include "dataset/record_format.hpp"
 
 using namespace feedgraph;
 using datatest::contains;
@@ -120,6 +121,34 @@ TEST_CASE("a record file with bytes after its last record is an error naming the
   const auto what = error_of([&] { records_at(path); });
   CHECK(contains(what, path));
   CHECK(contains(what, "5 bytes after the last"));
+}
+
+TEST_CASE("a record header whose end wraps around 2^64 onto the file's size is an error, not a short file accepted") {
+  // 2^62 one-byte records from offset 2^64 - 2^62 + 64 end, modulo 2^64, at byte 64: the file's size. The size
+  // check used to wrap too and take it (found by fuzz_record_header's invariant).
+  datatest::TempDir dir;
+  const auto path = dir / "wrap.rec";
+  namespace rf = detail::records;
+  std::string bytes(64, '\0');
+  auto put = [&](std::size_t at, std::uint64_t v, int n) {
+    for (int i = 0; i < n; ++i) bytes[at + i] = static_cast<char>(v >> (8 * i));
+  };
+  bytes.replace(0, 8, "FGRECORD");
+  put(8, rf::kVersion, 4);
+  put(12, 0, 4);                                                  // uint8
+  put(16, std::uint64_t{1} << 62, 8);                             // count
+  put(32, ~std::uint64_t{0} - (std::uint64_t{1} << 62) + 65, 8);  // data offset: 2^64 - 2^62 + 64
+  put(40, 1, 8);                                                  // ndim
+  put(48, 1, 8);                                                  // shape [1]
+  datatest::write_file(path, bytes);
+  const auto what = error_of([&] { records_at(path); });
+  CHECK(contains(what, path));
+  CHECK(contains(what, "data offset 13835058055282163776 is impossibly large"));
+  // An offset that fits, with a count that would carry the end past 2^62, names the count.
+  put(32, 64, 8);
+  put(16, (std::uint64_t{1} << 62) - 63, 8);
+  datatest::write_file(path, bytes);
+  CHECK(contains(error_of([&] { records_at(path); }), "record count 4611686018427387841 is impossibly large"));
 }
 
 TEST_CASE("a record file with bad magic or an unknown version or dtype is an error naming the file") {

@@ -305,6 +305,29 @@ TEST_CASE("a YAML syntax error carries yaml-cpp's position and message") {
   CHECK(std::string(e.what()) == "test.yaml:2:8: illegal map value");
 }
 
+TEST_CASE("a token no YAML value starts with is a syntax error at it, not a parser that never returns") {
+  // yaml-cpp 0.7's LoadAll loops forever, allocating, on these (found by fuzz_pipeline: jbeder/yaml-cpp#1040).
+  struct Case {
+    const char* text;
+    Where where;
+    const char* message;
+  };
+  const Case cases[] = {
+      {",", {"test.yaml", 1, 1, ""}, "unexpected ',': no YAML value starts with it"},
+      {", {dataset: {}}\n", {"test.yaml", 1, 1, ""}, "unexpected ',': no YAML value starts with it"},
+      {"- dataset\n,\n", {"test.yaml", 2, 1, ""}, "unexpected ',': no YAML value starts with it"},
+      // Past the first document the file is wrong anyway, and says so.
+      {"dataset: {}\n---\n,\n", {"test.yaml", 3, 1, ""},
+       "a pipeline file holds one YAML document; a second one starts here"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.text);
+    ConfigError e = pipeline_error(c.text);
+    CHECK(where(e) == c.where);
+    CHECK(e.message() == c.message);
+  }
+}
+
 TEST_CASE("a file that is not a pipeline at all is an error about the whole file") {
   struct Case {
     const char* text;

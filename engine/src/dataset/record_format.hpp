@@ -46,6 +46,8 @@ inline constexpr std::uint64_t kWriterDataOffset = 4096;
 inline constexpr std::uint64_t kDataAlignment = 64;
 inline constexpr std::uint64_t kMaxDims = 32;
 inline constexpr std::size_t kFixedHeaderBytes = 48;
+/// The largest file the header may describe (4 EiB): sizes below it never wrap around when added.
+inline constexpr std::uint64_t kMaxFileBytes = std::uint64_t{1} << 62;
 /// Enough of the file's start to decode any valid header.
 inline constexpr std::size_t kMaxHeaderBytes = kFixedHeaderBytes + 8 * kMaxDims;
 
@@ -175,11 +177,43 @@ inline DecodedHeader decode_header(std::span<const std::byte> start) {
               std::to_string(kDataAlignment);
     return d;
   }
+  // The file's end, data offset + count * record bytes, is bounded too: it is compared with the file's size,
+  // and a sum that wrapped around would match a short file.
+  if (h.data_offset > kMaxFileBytes) {
+    d.error = "data offset " + std::to_string(h.data_offset) + " is impossibly large";
+    return d;
+  }
   std::uint64_t total = 0;
-  if (__builtin_mul_overflow(h.count, h.record_bytes(), &total) || total > (std::uint64_t{1} << 62)) {
+  if (__builtin_mul_overflow(h.count, h.record_bytes(), &total) || total > kMaxFileBytes - h.data_offset) {
     d.error = "record count " + std::to_string(h.count) + " is impossibly large";
     return d;
   }
+  return d;
+}
+
+/// Why a file of `file_size` bytes does not hold exactly what `h` says (a sentence without the file name), or
+/// "" when it does. A shorter file is truncated; a longer one has a wrong count or was appended to.
+inline std::string size_error(const RecordHeader& h, std::uint64_t file_size) {
+  const std::uint64_t expected = h.data_offset + h.count * h.record_bytes();
+  if (file_size < expected) {
+    const std::uint64_t whole = file_size < h.data_offset ? 0 : (file_size - h.data_offset) / h.record_bytes();
+    return "the header says " + std::to_string(h.count) + " records of " + std::to_string(h.record_bytes()) +
+           " bytes from offset " + std::to_string(h.data_offset) + ", the file holds " + std::to_string(whole) +
+           " whole records (" + std::to_string(file_size) + " bytes): truncated";
+  }
+  if (file_size > expected) {
+    return std::to_string(file_size - expected) + " bytes after the last of the header's " + std::to_string(h.count) +
+           " records of " + std::to_string(h.record_bytes()) + " bytes: the record count is wrong or the file was "
+           "appended to";
+  }
+  return {};
+}
+
+/// Decode the header from the file's first bytes (`start`, as for decode_header) and check it against the
+/// file's size: what the records source accepts of a file, or why not (`error`).
+inline DecodedHeader decode_file(std::span<const std::byte> start, std::uint64_t file_size) {
+  DecodedHeader d = decode_header(start);
+  if (d.error.empty()) d.error = size_error(d.header, file_size);
   return d;
 }
 

@@ -1,5 +1,9 @@
 #include "graph/assembly.hpp"
 
+#include <algorithm>
+#include <optional>
+#include <string>
+
 #include "feedgraph/errors.hpp"
 #include "stages/registry.hpp"
 
@@ -17,31 +21,70 @@ ShardSpec resolve_shard(const ShardSpec& shard, const LauncherRank& rank, std::s
   return resolved;
 }
 
+// A shape comes from the pipeline file (synthetic's `sample.shape`) or a source's files, and a transform may
+// grow it: it is sized here, where it enters the graph, before anything multiplies it out (an oversized one
+// overflowed int64 in SampleLayout::elements()).
+void check_sample_size(const SampleLayout& layout, const StageOptions& where) {
+  const std::optional<std::uint64_t> bytes = layout.checked_bytes();
+  if (!bytes || *bytes > kMaxSampleBytes) where.fail("", "samples of " + layout.describe() + " are larger than 1 TiB");
+}
+
+// The dataset's bytes together are bounded too: a count the file names (synthetic's `samples`) may be anything,
+// and samples x their size is taken for `cache` (Source::total_bytes) and the sample order, where a wrapped
+// product planned an empty cache and a count over 2^62 shifted a 64-bit value by 64.
+void check_dataset_size(const Source& source, const StageOptions& where) {
+  constexpr std::uint64_t kMaxDatasetBytes = std::uint64_t{1} << 62;  // 4 EiB
+  const auto samples = static_cast<std::uint64_t>(std::max<std::int64_t>(source.size(), 0));
+  std::uint64_t total = 0;
+  if (__builtin_mul_overflow(samples, std::max<std::uint64_t>(source.largest_sample_bytes(), 1), &total) ||
+      total > kMaxDatasetBytes) {
+    where.fail("", std::to_string(source.size()) + " samples of " + source.layout().describe() +
+                       " make a dataset larger than 4 EiB");
+  }
+}
+
+// The plan's sizes are products of counts from the file (batch_size, prefetch, buffers) and sample sizes: a
+// product past 2^64 bytes is no graph any machine allocates, and wrapped around it planned a small number.
+[[noreturn]] void beyond_any_memory() {
+  throw Error("memory: the graph's buffers would need more than 2^64 bytes: lower batch_size, prefetch, "
+              "buffers.pinned or buffers.device");
+}
+std::uint64_t mul(std::uint64_t a, std::uint64_t b) {
+  std::uint64_t r = 0;
+  if (__builtin_mul_overflow(a, b, &r)) beyond_any_memory();
+  return r;
+}
+std::uint64_t add(std::uint64_t a, std::uint64_t b) {
+  std::uint64_t r = 0;
+  if (__builtin_add_overflow(a, b, &r)) beyond_any_memory();
+  return r;
+}
+void add_to(std::uint64_t& to, std::uint64_t bytes) { to = add(to, bytes); }
+
 void plan_memory(Assembly& a, std::size_t staging_sample_bytes) {
   const PipelineSpec& spec = a.spec;
   Plan& p = a.plan;
+  MemoryPlan& m = p.memory;
   // Every byte the run will hold, counted before anything is allocated (DESIGN §1).
   const auto batch = static_cast<std::uint64_t>(p.batch_bytes);
+  const auto batch_size = static_cast<std::uint64_t>(spec.batch_size);
   const auto prefetch = static_cast<std::uint64_t>(spec.prefetch);
   const auto slots = static_cast<std::uint64_t>(spec.device_buffers());
-  if (!spec.batches_from_cache()) (direct_pinned(spec) ? p.memory.pinned_bytes : p.memory.host_bytes) += prefetch * batch;
+  if (!spec.batches_from_cache()) add_to(direct_pinned(spec) ? m.pinned_bytes : m.host_bytes, mul(prefetch, batch));
   // Samples that change layout on their way to the batch wait in staging buffers, one per sample of each
   // batch in flight between read and transform.
-  if (!a.chain.direct())
-    p.memory.host_bytes += prefetch * static_cast<std::uint64_t>(spec.batch_size) * staging_sample_bytes;
+  if (!a.chain.direct()) add_to(m.host_bytes, mul(mul(prefetch, batch_size), staging_sample_bytes));
   if (spec.data.cache) {
-    p.memory.cache_bytes = a.source->total_bytes();
-    (spec.batches_from_cache() && spec.transfer.pinned ? p.memory.pinned_bytes : p.memory.host_bytes) +=
-        p.memory.cache_bytes;
-    p.memory.host_bytes += static_cast<std::uint64_t>(p.dataset_samples) * sizeof(std::int64_t);  // its labels
+    m.cache_bytes = a.source->total_bytes();
+    add_to(spec.batches_from_cache() && spec.transfer.pinned ? m.pinned_bytes : m.host_bytes, m.cache_bytes);
+    add_to(m.host_bytes, mul(static_cast<std::uint64_t>(p.dataset_samples), sizeof(std::int64_t)));  // its labels
   }
-  p.memory.pinned_bytes += static_cast<std::uint64_t>(spec.pinned_slots()) * batch;
-  const std::uint64_t labels = static_cast<std::uint64_t>(spec.batch_size) * sizeof(std::int64_t);
-  const std::uint64_t transformed = a.device_transform.active()
-                                        ? static_cast<std::uint64_t>(spec.batch_size) * a.device_transform.out.bytes()
-                                        : 0;
-  p.memory.device_bytes = slots * (batch + labels + transformed) + a.compute->scratch_bytes(a.device.kind);
-  if (a.device.kind == BackendKind::cuda) p.memory.pinned_bytes += slots * (2 * sizeof(std::uint64_t) + labels);
+  add_to(m.pinned_bytes, mul(static_cast<std::uint64_t>(spec.pinned_slots()), batch));
+  const std::uint64_t labels = mul(batch_size, sizeof(std::int64_t));
+  const std::uint64_t transformed = a.device_transform.active() ? mul(batch_size, a.device_transform.out.bytes()) : 0;
+  m.device_bytes = add(mul(slots, add(add(batch, labels), transformed)), a.compute->scratch_bytes(a.device.kind));
+  if (a.device.kind == BackendKind::cuda) add_to(m.pinned_bytes, mul(slots, add(2 * sizeof(std::uint64_t), labels)));
+  add(add(m.host_bytes, m.pinned_bytes), m.device_bytes);  // total() must not wrap either
 
   if (spec.memory_budget > 0 && p.memory.total() > spec.memory_budget)
     throw Error("memory: the graph needs " + format_bytes(p.memory.total()) + " (host " +
@@ -64,12 +107,15 @@ std::unique_ptr<Assembly> assemble(const PipelineSpec& spec_in) {
 
   a.source = build_source(spec.dataset, StageContext{});
   const SampleLayout source_layout = a.source->layout();
+  check_sample_size(source_layout, spec.dataset.options);
+  check_dataset_size(*a.source, spec.dataset.options);
   if (source_layout.fixed() && source_layout.bytes() == 0) spec.dataset.options.fail("", "the source's samples have no bytes");
   // Each transform is built for the layout the one before it leaves.
   SampleLayout layout = source_layout;
   for (const auto& t : spec.transforms) {
     a.transforms.push_back(build_transform(t, StageContext{layout, spec.batch_size}));
     layout = a.transforms.back()->output(layout);
+    check_sample_size(layout, t.options);
   }
   if (!layout.fixed()) {
     const StageOptions& where = spec.transforms.empty() ? spec.dataset.options : spec.transforms.back().options;
@@ -95,13 +141,17 @@ std::unique_ptr<Assembly> assemble(const PipelineSpec& spec_in) {
   if (p.dataset_samples < 1) spec.dataset.options.fail("", "the dataset has no samples");
   a.order = SampleOrder(p.dataset_samples, spec.data.shuffle, spec.seed, spec.data.shard);
   p.samples = a.order.size();
-  p.batches_per_epoch = spec.drop_last ? p.samples / spec.batch_size : (p.samples + spec.batch_size - 1) / spec.batch_size;
+  // Rounded up without samples + batch_size - 1, which overflows for a batch_size near 2^63.
+  p.batches_per_epoch = p.samples / spec.batch_size + (!spec.drop_last && p.samples % spec.batch_size != 0 ? 1 : 0);
   if (p.batches_per_epoch == 0)
     throw ConfigError(spec.origin, 0, 0, "drop_last",
                       "the dataset's " + std::to_string(p.samples) + " samples make no full batch of " +
                           std::to_string(spec.batch_size) + ": nothing would run");
-  p.batches = p.batches_per_epoch * spec.epochs;
-  p.batch_bytes = layout.bytes() * static_cast<std::size_t>(std::min<std::int64_t>(spec.batch_size, p.samples));
+  if (__builtin_mul_overflow(p.batches_per_epoch, static_cast<std::int64_t>(spec.epochs), &p.batches))
+    throw ConfigError(spec.origin, 0, 0, "epochs",
+                      std::to_string(spec.epochs) + " epochs of " + std::to_string(p.batches_per_epoch) +
+                          " batches are more batches than a run can count (2^63)");
+  p.batch_bytes = mul(layout.bytes(), static_cast<std::uint64_t>(std::min<std::int64_t>(spec.batch_size, p.samples)));
   plan_memory(a, a.chain.direct() ? 0 : a.source->largest_sample_bytes());
   return owner;
 }

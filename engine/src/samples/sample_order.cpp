@@ -58,8 +58,9 @@ SampleOrder::SampleOrder(std::int64_t dataset_size, bool shuffle, std::uint64_t 
   }
   // The permutation's domain: the smallest power of four ≥ N, so that cycle-walking takes < 4 steps on
   // average and both Feistel halves have the same width.
+  // Past 2^62 the domain is all of 2^64, which no shift of 1 can name.
   int bits = 2;
-  while ((std::uint64_t{1} << bits) < static_cast<std::uint64_t>(dataset_size)) bits += 2;
+  while (bits < 64 && (std::uint64_t{1} << bits) < static_cast<std::uint64_t>(dataset_size)) bits += 2;
   half_bits_ = bits / 2;
 }
 

@@ -49,6 +49,15 @@ std::int64_t SampleLayout::elements() const noexcept {
   return n;
 }
 
+std::optional<std::uint64_t> SampleLayout::checked_bytes() const noexcept {
+  if (!fixed()) return 0;
+  std::uint64_t bytes = dtype_size(dtype);
+  for (std::int64_t d : shape) {
+    if (__builtin_mul_overflow(bytes, static_cast<std::uint64_t>(d), &bytes)) return std::nullopt;
+  }
+  return bytes;
+}
+
 std::string SampleLayout::describe() const {
   if (shape.empty()) return fmt::format("scalar {}", dtype_name(dtype));
   std::string dims;

@@ -2,10 +2,13 @@
 #include <cerrno>
 #include <cstdio>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "feedgraph/errors.hpp"
@@ -31,23 +34,77 @@ std::string read_file(const std::string& path) {
   return text;
 }
 
+/// Where each document of a YAML stream starts, from yaml-cpp's parser events, without building a node.
+class DocumentMarks final : public YAML::EventHandler {
+ public:
+  struct Document {
+    YAML::Mark start;  ///< its first token
+    YAML::Mark root;   ///< its root node's
+    bool has_root = false;
+  };
+  std::vector<Document> documents;
+
+  void OnDocumentStart(const YAML::Mark& mark) override { documents.push_back({mark, mark, false}); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string&) override {
+    node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void node(const YAML::Mark& mark) {
+    if (documents.empty() || documents.back().has_root) return;
+    documents.back().root = mark;
+    documents.back().has_root = true;
+  }
+};
+
 // The one document of the file, which must be a mapping; anything else is not a pipeline at all.
+//
+// Documents are counted from parser events before the first is built, rather than with YAML::LoadAll: on a
+// token that cannot start a node (a stray `,` or `]`), yaml-cpp 0.7 reports an empty document there without
+// consuming the token, and LoadAll asks again forever, allocating as it goes (jbeder/yaml-cpp#1040, found
+// by fuzz_pipeline; fixed after 0.8). A document that starts where the one before it started is that token.
 YAML::Node load_document(std::string_view yaml, const std::string& file) {
-  std::vector<YAML::Node> documents;
+  const std::string text(yaml);
+  DocumentMarks marks;
+  YAML::Node root;
   try {
-    documents = YAML::LoadAll(std::string(yaml));
+    std::istringstream stream(text);
+    YAML::Parser parser(stream);
+    // Three at most: a second document is an error, and a third shows whether the second consumed anything.
+    while (marks.documents.size() < 3 && parser.HandleNextDocument(marks)) {
+      const auto& d = marks.documents;
+      if (d.size() >= 2 && d[d.size() - 1].start.pos == d[d.size() - 2].start.pos) {
+        const YAML::Mark& at = d.back().start;
+        const auto pos = static_cast<std::size_t>(at.pos);
+        const bool printable = pos < text.size() && text[pos] > ' ' && text[pos] < 0x7F;
+        throw ConfigError(file, at.line + 1, at.column + 1, "",
+                          printable ? fmt::format("unexpected '{}': no YAML value starts with it", text[pos])
+                                    : std::string("unexpected text: no YAML value starts here"));
+      }
+    }
+    if (marks.documents.size() <= 1) root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     throw ConfigError(file, e.mark.line + 1, e.mark.column + 1, "", e.msg);
   }
-  if (documents.empty() || (documents.size() == 1 && documents[0].IsNull())) {
+  if (marks.documents.empty() || (marks.documents.size() == 1 && root.IsNull())) {
     throw ConfigError(file, "empty pipeline file");
   }
-  if (documents.size() > 1) {
-    const YAML::Mark mark = documents[1].Mark();
+  if (marks.documents.size() > 1) {
+    const YAML::Mark mark = marks.documents[1].root;
     throw ConfigError(file, mark.line + 1, mark.column + 1, "",
                       "a pipeline file holds one YAML document; a second one starts here");
   }
-  YAML::Node root = documents[0];
   if (!root.IsMap()) {
     throw ConfigError(file, fmt::format("not a pipeline: the top level must be a mapping of keys, not {}",
                                         root.IsSequence() ? "a sequence" : "plain text"));

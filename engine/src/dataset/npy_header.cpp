@@ -1,18 +1,19 @@
 // The .npy header reader (npy_header.hpp): the fixed prefix, then the dict as a small Python literal parser.
-#include "read/npy_header.hpp"
+#include "dataset/npy_header.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <optional>
+#include <stdexcept>
 #include <utility>
 
 #include <fmt/format.h>
 
 #include "dataset/npy_format.hpp"
 #include "feedgraph/errors.hpp"
-#include "read/data_files.hpp"
 
-namespace feedgraph::stages {
+namespace feedgraph::detail::npy {
 namespace {
 
 /// A Python literal of the kinds a .npy header holds: str, int, bool, None, tuple, list, dict.
@@ -21,8 +22,9 @@ struct PyValue {
   std::string text;          ///< string: its value; every kind: the literal as written, for messages
   std::int64_t integer = 0;
   bool boolean = false;
-  std::vector<PyValue> items;                           ///< tuple, list
-  std::vector<std::pair<std::string, PyValue>> entries;  ///< dict, string keys only
+  // Not a vector of (key, value) pairs: std::pair needs PyValue complete, and clang's libstdc++ says so.
+  std::vector<PyValue> items;     ///< tuple, list: the items; dict: the values
+  std::vector<std::string> keys;  ///< dict: the keys (string keys only), one per value
 };
 
 /// Recursive descent over the header text. Throws std::runtime_error with the reason; the caller adds the
@@ -75,7 +77,8 @@ class LiteralParser {
         PyValue key = value(depth + 1);
         if (key.kind != PyValue::Kind::string) fail("a dict key that is not a string");
         if (!take(':')) fail("expected ':'");
-        v.entries.emplace_back(key.text, value(depth + 1));
+        v.keys.push_back(key.text);
+        v.items.push_back(value(depth + 1));
         if (!take(',')) {
           if (!take('}')) fail("expected ',' or '}'");
           break;
@@ -143,36 +146,51 @@ class LiteralParser {
   std::size_t pos_ = 0;
 };
 
-[[noreturn]] void bad_header(const DataFile& file, const std::string& why) {
-  throw Error(fmt::format("{}: not a valid .npy header: {}", file.path(), why));
+[[noreturn]] void bad_header(std::string_view file, const std::string& why) {
+  throw Error(fmt::format("{}: not a valid .npy header: {}", file, why));
+}
+
+/// The fixed part before the header's text: magic, version, the header's length.
+struct Prefix {
+  std::uint64_t prefix_len = 10;  ///< 10 in format 1.0 (a u16 length), 12 in 2.0 (a u32 length)
+  std::uint64_t header_len = 0;
+};
+
+Prefix read_prefix(std::span<const std::byte> start, std::uint64_t file_size, std::string_view file) {
+  if (start.size() < 10 || std::memcmp(start.data(), kMagic, sizeof kMagic) != 0)
+    throw Error(fmt::format("{}: not a .npy file (it does not start with \"\\x93NUMPY\")", file));
+  const int major = static_cast<int>(start[6]);
+  const int minor = static_cast<int>(start[7]);
+  if ((major != 1 && major != 2) || minor != 0)
+    throw Error(fmt::format("{}: unsupported .npy format version {}.{} (1.0 and 2.0 are read)", file, major, minor));
+  Prefix p;
+  p.header_len = static_cast<std::uint64_t>(start[8]) | static_cast<std::uint64_t>(start[9]) << 8;
+  if (major == 2) {
+    if (start.size() < 12) bad_header(file, "the file ends inside its header length: truncated");
+    p.header_len |= static_cast<std::uint64_t>(start[10]) << 16 | static_cast<std::uint64_t>(start[11]) << 24;
+    p.prefix_len = 12;
+  }
+  if (p.header_len > kMaxHeaderBytes) bad_header(file, fmt::format("a header of {} bytes", p.header_len));
+  if (p.prefix_len + p.header_len > file_size)
+    bad_header(file, fmt::format("the header says it is {} bytes but the file holds {}: truncated", p.header_len,
+                                 file_size));
+  return p;
 }
 
 }  // namespace
 
-NpyHeader read_npy_header(const DataFile& file) {
-  std::byte prefix[12]{};
-  const std::int64_t got = file.read_at(prefix, 0);
-  if (got < 0) throw Error(fmt::format("{}: cannot read: {}", file.path(), error_text(static_cast<int>(-got))));
-  if (got < 10 || std::memcmp(prefix, detail::npy::kMagic, sizeof detail::npy::kMagic) != 0)
-    throw Error(fmt::format("{}: not a .npy file (it does not start with \"\\x93NUMPY\")", file.path()));
-  const int major = static_cast<int>(prefix[6]);
-  const int minor = static_cast<int>(prefix[7]);
-  if ((major != 1 && major != 2) || minor != 0)
-    throw Error(
-        fmt::format("{}: unsupported .npy format version {}.{} (1.0 and 2.0 are read)", file.path(), major, minor));
-  std::uint64_t header_len = static_cast<std::uint64_t>(prefix[8]) | static_cast<std::uint64_t>(prefix[9]) << 8;
-  std::uint64_t prefix_len = 10;
-  if (major == 2) {
-    if (got < 12) bad_header(file, "the file ends inside its header length: truncated");
-    header_len |= static_cast<std::uint64_t>(prefix[10]) << 16 | static_cast<std::uint64_t>(prefix[11]) << 24;
-    prefix_len = 12;
-  }
-  if (header_len > (std::uint64_t{1} << 20)) bad_header(file, fmt::format("a header of {} bytes", header_len));
-  if (prefix_len + header_len > file.size())
-    bad_header(file, fmt::format("the header says it is {} bytes but the file holds {}: truncated", header_len,
-                                 file.size()));
-  std::string text(header_len, '\0');
-  file.read_exactly(std::as_writable_bytes(std::span<char>(text)), prefix_len);
+std::uint64_t data_offset(std::span<const std::byte> start, std::uint64_t file_size, std::string_view file) {
+  const Prefix p = read_prefix(start, file_size, file);
+  return p.prefix_len + p.header_len;
+}
+
+Header parse_header(std::span<const std::byte> start, std::uint64_t file_size, std::string_view file) {
+  const Prefix p = read_prefix(start, file_size, file);
+  Header h;
+  h.data_offset = p.prefix_len + p.header_len;
+  if (start.size() < h.data_offset)
+    bad_header(file, fmt::format("the header ends at byte {}, after the {} bytes given", h.data_offset, start.size()));
+  const std::string_view text(reinterpret_cast<const char*>(start.data()) + p.prefix_len, p.header_len);
 
   PyValue dict;
   try {
@@ -181,10 +199,10 @@ NpyHeader read_npy_header(const DataFile& file) {
     bad_header(file, e.what());
   }
   if (dict.kind != PyValue::Kind::dict) bad_header(file, "the header is not a dict");
-  NpyHeader h;
-  h.data_offset = prefix_len + header_len;
   bool seen[3] = {false, false, false};
-  for (const auto& [key, value] : dict.entries) {
+  for (std::size_t i = 0; i < dict.keys.size(); ++i) {
+    const std::string& key = dict.keys[i];
+    const PyValue& value = dict.items[i];
     if (key == "descr") {
       // A record dtype has a list here; keep its text for the "unsupported descr" message.
       h.descr = value.text;
@@ -209,4 +227,44 @@ NpyHeader read_npy_header(const DataFile& file) {
   return h;
 }
 
-}  // namespace feedgraph::stages
+SampleArray sample_array(const Header& h, std::uint64_t file_size, std::string_view file) {
+  if (h.fortran_order)
+    throw Error(
+        fmt::format("{}: fortran_order is True: only C-ordered arrays are read (save np.ascontiguousarray(a))", file));
+  const auto dtype = dtype_of_descr(h.descr);
+  if (!dtype) {
+    throw Error(fmt::format("{}: unsupported descr '{}' (|u1, <i4, <f2 and <f4 are read: uint8, int32, float16, "
+                            "float32, little-endian)",
+                            file, h.descr));
+  }
+  if (h.shape.empty()) throw Error(fmt::format("{}: a 0-d array has no sample axis", file));
+  SampleArray a;
+  a.layout = SampleLayout{std::vector<std::int64_t>(h.shape.begin() + 1, h.shape.end()), *dtype};
+  a.samples = h.shape[0];
+  a.data_offset = h.data_offset;
+  // Sized before anything else reads the shape: a product of entries from a file may not fit in 64 bits.
+  const std::optional<std::uint64_t> sample_bytes = a.layout.checked_bytes();
+  if (!sample_bytes || *sample_bytes > kMaxSampleBytes)
+    throw Error(fmt::format("{}: samples of {} are larger than 1 TiB", file, a.layout.describe()));
+  if (*sample_bytes == 0 && a.samples > 0)
+    throw Error(fmt::format("{}: samples of {} hold no element", file, a.layout.describe()));
+  if (__builtin_mul_overflow(*sample_bytes, static_cast<std::uint64_t>(a.samples), &a.data_bytes) ||
+      a.data_bytes > (std::uint64_t{1} << 62))
+    throw Error(fmt::format("{}: the array's shape makes it impossibly large", file));
+  check_data_length(h, a.data_bytes, file_size, file);
+  return a;
+}
+
+void check_data_length(const Header& h, std::uint64_t bytes, std::uint64_t file_size, std::string_view file) {
+  const std::uint64_t have = file_size - std::min(file_size, h.data_offset);
+  if (have < bytes) {
+    throw Error(fmt::format("{}: the header says {} bytes of data from offset {}, the file holds {}: truncated", file,
+                            bytes, h.data_offset, have));
+  }
+  if (have > bytes) {
+    throw Error(
+        fmt::format("{}: {} bytes after the array's data (several arrays saved to one file?)", file, have - bytes));
+  }
+}
+
+}  // namespace feedgraph::detail::npy

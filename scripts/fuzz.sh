@@ -13,7 +13,7 @@
 #
 # Environment: FEEDGRAPH_JOBS          parallel build jobs (default: the number of cores)
 #              FEEDGRAPH_SKIP_APT      1: install nothing
-#              FEEDGRAPH_FUZZ_OUT      where the runs go (default build-fuzz/runs); emptied first
+#              FEEDGRAPH_FUZZ_OUT      where the runs go (default build-fuzz/runs): <target>/ each, replaced
 #              FEEDGRAPH_FUZZ_TIMEOUT  seconds one input may take before it counts as a hang (default 10)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -35,8 +35,6 @@ cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz --parallel "$jobs"
 
 out=${FEEDGRAPH_FUZZ_OUT:-build-fuzz/runs}
-rm -rf "$out"
-mkdir -p "$out"
 
 # target  max_len: a record file's header alone is 4096 bytes, so its inputs may be longer than the others'.
 targets=(pipeline:4096 record_header:8192 npy_header:4096)
@@ -49,6 +47,7 @@ for entry in "${targets[@]}"; do
   target=${entry%%:*}
   max_len=${entry##*:}
   run="$out/$target"
+  rm -rf "$run"  # the last run's corpus, crashes and log
   mkdir -p "$run/corpus" "$run/crashes"
   cp tests/fuzz/corpus/"$target"/* "$run/corpus/"
   if [[ -d tests/fuzz/regressions/$target ]]; then

@@ -38,3 +38,33 @@ add_compile_options("$<$<COMPILE_LANGUAGE:CXX>:${feedgraph_sanitize_flags}>")
 # where it is linked.
 add_link_options(-fsanitize=${FEEDGRAPH_SANITIZE})
 message(STATUS "feedgraph: sanitizers: ${FEEDGRAPH_SANITIZE}")
+
+# TSan needs every synchronization it is to see compiled with it, TBB's task pool included: against the
+# system's uninstrumented libtbb each hand-off between nodes is reported as a race (3098 reports in the
+# host tests). scripts/tbb-tsan.sh builds an instrumented oneTBB; the tsan preset finds it first.
+if(FEEDGRAPH_SANITIZE STREQUAL "thread")
+  get_target_property(feedgraph_tbb_configs TBB::tbb IMPORTED_CONFIGURATIONS)
+  set(feedgraph_tbb_library "")
+  foreach(config IN LISTS feedgraph_tbb_configs ITEMS "")
+    if(config)
+      get_target_property(location TBB::tbb IMPORTED_LOCATION_${config})
+    else()
+      get_target_property(location TBB::tbb IMPORTED_LOCATION)
+    endif()
+    if(location)
+      set(feedgraph_tbb_library ${location})
+      break()
+    endif()
+  endforeach()
+  set(feedgraph_tbb_tsan "")
+  if(EXISTS "${feedgraph_tbb_library}")
+    file(STRINGS "${feedgraph_tbb_library}" feedgraph_tbb_tsan REGEX "__tsan_func_entry" LIMIT_COUNT 1)
+  endif()
+  if(NOT feedgraph_tbb_tsan)
+    message(FATAL_ERROR "FEEDGRAPH_SANITIZE=thread needs a oneTBB built with -fsanitize=thread, and TBB::tbb is "
+                        "${feedgraph_tbb_library}, which is not: its uninstrumented task pool would make every "
+                        "hand-off between nodes a reported race. Run scripts/tbb-tsan.sh (the tsan preset looks "
+                        "in build-tsan-tbb/prefix) or put an instrumented oneTBB on CMAKE_PREFIX_PATH.")
+  endif()
+  message(STATUS "feedgraph: TSan with the instrumented oneTBB ${feedgraph_tbb_library}")
+endif()

@@ -3,6 +3,10 @@
 # configure and build feedgraph (Release) into $FEEDGRAPH_BUILD_DIR (default: build). Safe to run again:
 # nothing is installed twice, and an up-to-date build does nothing.
 #
+# Usage: scripts/setup.sh [--deps-only [PACKAGE...]]
+#        --deps-only: install the missing packages, and the PACKAGEs named after it, then stop (sanitize.sh
+#        builds a preset of its own)
+#
 # Environment: FEEDGRAPH_BUILD_DIR  build folder, relative to the repository root or absolute (default build)
 #              FEEDGRAPH_JOBS       parallel build jobs (default: the number of cores)
 #              FEEDGRAPH_SKIP_APT   1: install nothing (dependencies come from elsewhere, e.g. CMAKE_PREFIX_PATH)
@@ -11,6 +15,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 packages=(libtbb-dev libyaml-cpp-dev doctest-dev libcli11-dev nlohmann-json3-dev libfmt-dev libturbojpeg0-dev openmpi-bin
           cmake g++)
+deps_only=0
+if [[ ${1:-} == --deps-only ]]; then
+  deps_only=1
+  packages+=("${@:2}")
+fi
 
 missing=()
 [[ ${FEEDGRAPH_SKIP_APT:-0} == 1 ]] && packages=()
@@ -38,6 +47,8 @@ elif [[ ${FEEDGRAPH_SKIP_APT:-0} == 1 ]]; then
 else
   echo "setup: every build dependency is installed"
 fi
+
+((deps_only)) && exit 0
 
 build_dir=${FEEDGRAPH_BUILD_DIR:-build}
 jobs=${FEEDGRAPH_JOBS:-$(nproc)}

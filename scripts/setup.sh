@@ -3,6 +3,10 @@
 # configure and build feedgraph (Release) into $FEEDGRAPH_BUILD_DIR (default: build). Safe to run again:
 # nothing is installed twice, and an up-to-date build does nothing.
 #
+# Usage: scripts/setup.sh [--deps-only [PACKAGE...]]
+#        --deps-only: install the missing packages, and the PACKAGEs named after it, then stop (sanitize.sh
+#        builds a preset of its own)
+#
 # Environment: FEEDGRAPH_BUILD_DIR  build folder, relative to the repository root or absolute (default build)
 #              FEEDGRAPH_JOBS       parallel build jobs (default: the number of cores)
 #              FEEDGRAPH_SKIP_APT   1: install nothing (dependencies come from elsewhere, e.g. CMAKE_PREFIX_PATH)
@@ -12,6 +16,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # The build dependencies (Debian 12 names); scripts/fuzz.sh adds clang to them.
 packages=(libtbb-dev libyaml-cpp-dev doctest-dev libcli11-dev nlohmann-json3-dev libfmt-dev libturbojpeg0-dev openmpi-bin
           cmake g++)
+if [[ ${1:-} == --deps-only ]]; then
+  scripts/apt-install.sh "${packages[@]}" "${@:2}"
+  exit 0
+fi
 scripts/apt-install.sh "${packages[@]}"
 
 build_dir=${FEEDGRAPH_BUILD_DIR:-build}

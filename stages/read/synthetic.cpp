@@ -9,6 +9,7 @@
 
 #include "feedgraph/splitmix.hpp"
 #include "feedgraph/stage.hpp"
+#include "simd/vector_clones.hpp"
 
 namespace feedgraph::stages {
 namespace {
@@ -23,10 +24,10 @@ inline std::uint32_t word_hash(std::uint32_t key, std::uint32_t i) {
 
 // The fill loops are free functions over raw pointers, cloned for AVX-512 and AVX2: inside the member
 // function gcc kept them scalar (1.7 GB/s); here they vectorize (about 10x that on one core).
-#define FG_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 
 /// Uniform float32 in [0, 1): a random mantissa under the exponent of 1.0, minus 1.
-FG_VECTOR_CLONES void fill_f32(std::uint32_t key, float* __restrict dst, std::size_t n) {
+FEEDGRAPH_VECTOR_CLONES
+void fill_f32(std::uint32_t key, float* __restrict dst, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) {
     const std::uint32_t bits = 0x3F800000u | (word_hash(key, static_cast<std::uint32_t>(i)) >> 9);
     float v;
@@ -36,8 +37,9 @@ FG_VECTOR_CLONES void fill_f32(std::uint32_t key, float* __restrict dst, std::si
 }
 
 /// Random 32-bit words; `mask`/`bits` shape them (two float16 halves in [1, 2), or raw bits).
-FG_VECTOR_CLONES void fill_u32(std::uint32_t key, std::uint32_t* __restrict dst, std::size_t n, std::uint32_t mask,
-                               std::uint32_t bits) {
+FEEDGRAPH_VECTOR_CLONES
+void fill_u32(std::uint32_t key, std::uint32_t* __restrict dst, std::size_t n, std::uint32_t mask,
+              std::uint32_t bits) {
   for (std::size_t i = 0; i < n; ++i) dst[i] = bits | (word_hash(key, static_cast<std::uint32_t>(i)) & mask);
 }
 

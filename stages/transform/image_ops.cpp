@@ -7,6 +7,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "simd/vector_clones.hpp"
+
 namespace feedgraph::stages::image {
 
 void require_hwc(const StageOptions& o, std::string_view stage, const SampleLayout& layout,
@@ -49,7 +51,6 @@ constexpr int kShift = 11;  // uint8 weights in 1/2048: a blend of blends stays 
 constexpr std::uint32_t kOne = 1u << kShift;
 
 // Cloned for AVX-512 and AVX2: the vertical blend is a plain loop over a row, memory-bound once vectorized.
-#define FG_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 
 /// Per output index of one axis: the two inputs it blends (as element offsets along that axis) and the
 /// second one's weight.
@@ -113,15 +114,17 @@ void horizontal(const float* __restrict row, const Taps& tx, std::int64_t channe
   }
 }
 
-FG_VECTOR_CLONES void vertical(const std::uint32_t* __restrict top, const std::uint32_t* __restrict bottom, std::uint32_t wy,
-                               std::size_t n, std::uint8_t* __restrict out) {
+FEEDGRAPH_VECTOR_CLONES
+void vertical(const std::uint32_t* __restrict top, const std::uint32_t* __restrict bottom, std::uint32_t wy,
+              std::size_t n, std::uint8_t* __restrict out) {
   const std::uint32_t wt = kOne - wy;
   for (std::size_t i = 0; i < n; ++i)
     out[i] = static_cast<std::uint8_t>((top[i] * wt + bottom[i] * wy + (1u << (2 * kShift - 1))) >> (2 * kShift));
 }
 
-FG_VECTOR_CLONES void vertical(const float* __restrict top, const float* __restrict bottom, float wy, std::size_t n,
-                               float* __restrict out) {
+FEEDGRAPH_VECTOR_CLONES
+void vertical(const float* __restrict top, const float* __restrict bottom, float wy, std::size_t n,
+              float* __restrict out) {
   for (std::size_t i = 0; i < n; ++i) out[i] = top[i] + (bottom[i] - top[i]) * wy;
 }
 

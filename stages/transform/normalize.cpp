@@ -16,16 +16,17 @@
 #include <vector>
 
 #include "feedgraph/stage.hpp"
+#include "simd/vector_clones.hpp"
 
 namespace feedgraph::stages {
 namespace {
 
 // Cloned for AVX-512 and AVX2: the loops are memory-bound only once they are vectorized. memcpy in and out
 // keeps them free of aliasing and alignment questions; it compiles to vector loads.
-#define FG_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 
 /// One mean and scale for `n` contiguous float32 elements, in place.
-FG_VECTOR_CLONES void normalize_f32(std::byte* p, std::size_t n, float mean, float inv_std) {
+FEEDGRAPH_VECTOR_CLONES
+void normalize_f32(std::byte* p, std::size_t n, float mean, float inv_std) {
   for (std::size_t i = 0; i < n; ++i) {
     float v;
     std::memcpy(&v, p + 4 * i, 4);
@@ -36,8 +37,9 @@ FG_VECTOR_CLONES void normalize_f32(std::byte* p, std::size_t n, float mean, flo
 
 /// Interleaved channels (HWC), in place: `mean` and `inv_std` repeat the per-channel values over `period`
 /// elements (a multiple of the channel count long enough to vectorize), so the inner loop has no modulo.
-FG_VECTOR_CLONES void normalize_f32_interleaved(std::byte* p, std::size_t n, const float* mean, const float* inv_std,
-                                                std::size_t period) {
+FEEDGRAPH_VECTOR_CLONES
+void normalize_f32_interleaved(std::byte* p, std::size_t n, const float* mean, const float* inv_std,
+                               std::size_t period) {
   for (std::size_t base = 0; base < n; base += period) {
     const std::size_t m = std::min(period, n - base);
     std::byte* q = p + 4 * base;
@@ -50,15 +52,17 @@ FG_VECTOR_CLONES void normalize_f32_interleaved(std::byte* p, std::size_t n, con
   }
 }
 
-FG_VECTOR_CLONES void normalize_u8(const std::uint8_t* src, std::byte* dst, std::size_t n, float mean, float inv_std) {
+FEEDGRAPH_VECTOR_CLONES
+void normalize_u8(const std::uint8_t* src, std::byte* dst, std::size_t n, float mean, float inv_std) {
   for (std::size_t i = 0; i < n; ++i) {
     const float v = (static_cast<float>(src[i]) - mean) * inv_std;
     std::memcpy(dst + 4 * i, &v, 4);
   }
 }
 
-FG_VECTOR_CLONES void normalize_u8_interleaved(const std::uint8_t* src, std::byte* dst, std::size_t n, const float* mean,
-                                               const float* inv_std, std::size_t period) {
+FEEDGRAPH_VECTOR_CLONES
+void normalize_u8_interleaved(const std::uint8_t* src, std::byte* dst, std::size_t n, const float* mean,
+                              const float* inv_std, std::size_t period) {
   for (std::size_t base = 0; base < n; base += period) {
     const std::size_t m = std::min(period, n - base);
     for (std::size_t j = 0; j < m; ++j) {

@@ -77,23 +77,25 @@ inline std::vector<unsigned char> encode_jpeg(const std::vector<unsigned char>& 
   return out;
 }
 
+// The copies below skip empty inputs: an empty vector's data() may be null, and memcpy from null is
+// undefined even for 0 bytes (UBSan's nonnull-attribute check stops the test there).
 inline std::vector<std::byte> as_bytes(const std::vector<unsigned char>& v) {
   std::vector<std::byte> out(v.size());
-  std::memcpy(out.data(), v.data(), v.size());
+  if (!v.empty()) std::memcpy(out.data(), v.data(), v.size());
   return out;
 }
 
 template <class T>
 std::vector<std::byte> bytes_of(const std::vector<T>& v) {
   std::vector<std::byte> out(v.size() * sizeof(T));
-  std::memcpy(out.data(), v.data(), out.size());
+  if (!out.empty()) std::memcpy(out.data(), v.data(), out.size());
   return out;
 }
 
 template <class T>
 std::vector<T> values_of(std::span<const std::byte> bytes) {
   std::vector<T> out(bytes.size() / sizeof(T));
-  std::memcpy(out.data(), bytes.data(), out.size() * sizeof(T));
+  if (!out.empty()) std::memcpy(out.data(), bytes.data(), out.size() * sizeof(T));
   return out;
 }
 

@@ -1,10 +1,12 @@
-// The verdict names the node that limits the graph, on CPU-, compute- and transfer-bound graphs.
+// The verdict names the node that limits the graph, on CPU-, compute- and transfer-bound graphs. The first two
+// run a graph and judge its timings, so they are in the `timing` suite that sanitizer runs leave out: a
+// sanitizer's slowdown of the engine's own hand-offs, not the graph, would decide the verdict.
 #include "graph_test_util.hpp"
 #include "report/summarize.hpp"
 
 using namespace feedgraph;
 
-TEST_CASE("the verdict names read on the CPU-bound graph") {
+TEST_CASE("the verdict names read on the CPU-bound graph" * doctest::test_suite("timing")) {
   auto spec = load_pipeline(std::string(FEEDGRAPH_SOURCE_DIR) + "/graphs/cpu-bound.yaml",
                             {"device=host", "dataset.samples=768"});
   const auto s = run(spec);
@@ -13,7 +15,7 @@ TEST_CASE("the verdict names read on the CPU-bound graph") {
   CHECK(s.verdict.find("raise concurrency.read") != std::string::npos);
 }
 
-TEST_CASE("the verdict says compute-bound on the compute-bound graph") {
+TEST_CASE("the verdict says compute-bound on the compute-bound graph" * doctest::test_suite("timing")) {
   auto spec = load_pipeline(std::string(FEEDGRAPH_SOURCE_DIR) + "/graphs/compute-bound.yaml",
                             {"device=host", "dataset.samples=512", "compute.us=20000", "buffers.device=4"});
   // Four device buffers let the next kernels be queued behind the running one, as on a CUDA stream, so the

@@ -4,12 +4,13 @@
 
 #include "checksum/mix.hpp"
 #include "feedgraph/device_checksum.hpp"
+#include "simd/vector_clones.hpp"
 
 namespace feedgraph {
 namespace {
 
 // Cloned for AVX-512 (whose 64-bit vector multiply makes this 3x faster than scalar) and AVX2.
-__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+FEEDGRAPH_VECTOR_CLONES
 std::uint64_t sum_words(const std::byte* p, std::size_t words, std::uint64_t base) noexcept {
   std::uint64_t sum = 0;
   for (std::size_t w = 0; w < words; ++w) {

@@ -21,3 +21,4 @@
 #include "feedgraph/stage.hpp"
 #include "feedgraph/stats.hpp"
 #include "feedgraph/timeline.hpp"
+#include "feedgraph/tune.hpp"

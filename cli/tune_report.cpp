@@ -1,6 +1,7 @@
 // The text and JSON of `feedgraph tune` (tune_report.hpp).
 #include "cli/tune_report.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <iterator>
 
@@ -47,6 +48,10 @@ const TuneTrial* spec_trial(const TuneResult& r) {
   return nullptr;
 }
 
+int runs_of(const TuneResult& r, const TuneSettings& s) {
+  return static_cast<int>(std::count_if(r.trials.begin(), r.trials.end(), [&](const TuneTrial& t) { return t.settings == s; }));
+}
+
 constexpr const char* kRowFormat = "{:>3}  {:>4}  {:>9}  {:>3}  {:>8}  {:>11}  {:>10}  {:<30}  {:>10}  {}\n";
 
 }  // namespace
@@ -83,9 +88,11 @@ std::string tune_summary(const TuneResult& r) {
   const TuneTrial* best = find_trial(r, r.best_trial);
   if (best) {
     const TuneTrial& first = r.trials.front();
-    fmt::format_to(it, "best: trial {}: {} — {} samples/s measured ({:.2f}x trial 1), memory {}\n", best->index,
-                   best->settings.text(), rate(best->measured_samples_per_s),
-                   first.measured_samples_per_s > 0 ? best->measured_samples_per_s / first.measured_samples_per_s : 0.0,
+    const int runs = runs_of(r, best->settings);
+    fmt::format_to(it, "best: trial {}: {} — {} samples/s measured{} ({:.2f}x trial 1), memory {}\n", best->index,
+                   best->settings.text(), rate(r.best_samples_per_s),
+                   runs > 1 ? fmt::format(", the mean of {} runs", runs) : std::string(),
+                   first.measured_samples_per_s > 0 ? r.best_samples_per_s / first.measured_samples_per_s : 0.0,
                    format_bytes(best->memory.total()));
   }
   if (const TuneTrial* own = spec_trial(r)) {
@@ -139,7 +146,8 @@ nlohmann::ordered_json tune_json(const TuneResult& r, const std::string& file) {
   d["trials"] = std::move(trials);
   d["best"] = {{"trial", r.best_trial},
                {"settings", settings_json(r.best_settings)},
-               {"samples_per_s", r.best_samples_per_s}};
+               {"samples_per_s", r.best_samples_per_s},
+               {"runs", runs_of(r, r.best_settings)}};
   d["stopped"] = r.stopped;
   d["seconds"] = r.seconds;
   return d;

@@ -3,6 +3,7 @@
 // No assertion here depends on how fast this machine is.
 #include <doctest/doctest.h>
 
+#include <map>
 #include <string>
 
 #include "../graph/graph_test_util.hpp"
@@ -113,6 +114,30 @@ TEST_CASE("tune: max_trials is respected, the first trial runs every key at 1, a
   CHECK(settings_of(r.best) == r.best_settings);
   CHECK(r.profile.read_s > 0);
   CHECK(r.profile.samples_per_batch == doctest::Approx(8.0));
+}
+
+TEST_CASE("tune: a setting runs again only to confirm the best two, and the best is its mean") {
+  const auto spec = parse_pipeline(tune_graph(), "<test>");
+  const TuneResult r = tune(spec, quick(12));
+  REQUIRE(r.trials.size() <= 12);
+  std::map<std::string, std::vector<double>> runs;
+  for (const auto& t : r.trials) runs[t.settings.text()].push_back(t.measured_samples_per_s);
+  for (std::size_t i = 0; i < r.trials.size(); ++i) {
+    const auto& t = r.trials[i];
+    INFO("trial " << t.index << ": " << t.settings.text());
+    CHECK(runs[t.settings.text()].size() <= 2);
+    // A second run of a setting is one of the last two trials, and says why.
+    if (runs[t.settings.text()].size() == 2 && t.why.starts_with("again")) CHECK(i + 2 >= r.trials.size());
+  }
+  const auto& best = runs[r.best_settings.text()];
+  double mean = 0;
+  for (double x : best) mean += x / static_cast<double>(best.size());
+  CHECK(r.best_samples_per_s == doctest::Approx(mean));
+  for (const auto& [settings, measured] : runs) {
+    double m = 0;
+    for (double x : measured) m += x / static_cast<double>(measured.size());
+    CHECK(m <= r.best_samples_per_s * (1 + 1e-12));
+  }
 }
 
 TEST_CASE("tune: keys that do not apply are not searched (no transforms, no pin node)") {

@@ -18,7 +18,9 @@
 //    capacity, workers over measured busy time per batch, is lowest; the host-buffer pool; the streams; the
 //    cores) and raises that key to where the next limit would bind, at most doubling it.
 // It stops at max_trials or max_seconds, when the limit is one no key moves (a stream, the cores), when a
-// key is at its upper limit or the budget, or after two trials that did not improve on the best by 2%.
+// key is at its upper limit or the budget, or after two trials that did not improve on the best by 5%.
+// With two trials to spare, and the runner-up within 10% of the best, both are measured once more and the
+// choice goes by the mean: one short run on a shared machine can be off by that much.
 // Every candidate is planned first (feedgraph::plan, nothing allocated); one over the memory budget never runs.
 //
 // `auto` in a pipeline file (concurrency.read: auto, prefetch: auto) is a short tune of those keys alone,
@@ -85,7 +87,7 @@ struct Prediction {
 Prediction predict(const ServiceProfile& profile, const TuneSettings& settings, int cores);
 
 /// The upper ends of the search, per key (the lower end is 1). 0: derived from the cores: max(8, 2 × cores)
-/// workers per node, twice that for prefetch.
+/// workers per node, twice that for prefetch, and never below the spec's own value.
 struct TuneLimits {
   int read = 0;
   int transform = 0;
@@ -108,7 +110,7 @@ struct TuneOptions {
   std::uint64_t memory_budget = 0;  ///< bytes; 0: the spec's memory_budget (0 there too: none)
   int cores = 0;              ///< 0: std::thread::hardware_concurrency()
   double trial_seconds = 1.0;       ///< a trial issues no batch after this (set-up not counted) ...
-  std::int64_t trial_batches = 2000;  ///< ... nor more than this many after its warm-up
+  std::int64_t trial_batches = 10000;  ///< ... nor more than this many after its warm-up
   /// A trial's first batches are left out of its figure: at least this many, and at least the first wave
   /// (every worker of the widest node starts at once, so the first batches land together).
   int warmup_batches = 2;
@@ -136,8 +138,8 @@ struct TuneTrial {
 struct TuneResult {
   PipelineSpec best;            ///< the spec given, with the best trial's settings
   TuneSettings best_settings;
-  int best_trial = 0;           ///< its index; 0 when nothing was measured
-  double best_samples_per_s = 0;
+  int best_trial = 0;           ///< the first trial of the best setting
+  double best_samples_per_s = 0;  ///< the mean of that setting's trials (more than one after a confirmation)
   TuneSettings spec_settings;   ///< what the spec had (kAuto where `auto`)
   double spec_predicted_samples_per_s = 0;  ///< the model's figure for those (0 when any is `auto`)
   ServiceProfile profile;       ///< from trial 1

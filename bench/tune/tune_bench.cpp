@@ -113,6 +113,7 @@ int main(int argc, char** argv) {
     for (const auto& c : cases()) {
       if (!names.empty() && std::find(names.begin(), names.end(), c.name) == names.end()) continue;
       if (c.prepare) c.prepare();
+      const std::string load_at_start = load_average();
       PipelineSpec spec = feedgraph::load_pipeline(std::string(FEEDGRAPH_SOURCE_DIR) + "/graphs/" + c.graph, c.overrides);
       if (!device.empty()) spec.device = feedgraph::parse_device(device);
       const auto planned = feedgraph::plan(spec);
@@ -221,6 +222,7 @@ int main(int argc, char** argv) {
       };
 
       json g = {{"name", c.name}, {"graph", "graphs/" + c.graph}, {"overrides", c.overrides},
+                {"load_average_at_start", load_at_start}, {"load_average_at_end", load_average()},
                 {"backend", planned.backend}, {"device", planned.device_name}, {"budget_bytes", budget},
                 {"budget_from", budget_from}, {"grid_points", grid.size()}, {"grid_points_over_budget", over},
                 {"best_grid", {{"settings", settings_json(best_grid_settings)}, {"median_samples_per_s", best_grid}}},

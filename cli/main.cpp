@@ -155,7 +155,7 @@ int main(int argc, char** argv) {
   tune->add_option("--max-seconds", tune_args.max_seconds, "Start no trial that would end later than this (default 120)")
       ->type_name("S")
       ->check(CLI::PositiveNumber);
-  tune->add_option("--trial-seconds", tune_args.trial_seconds, "Length of one trial (default 1; at most 10000 batches)")
+  tune->add_option("--trial-seconds", tune_args.trial_seconds, "Length of one trial (default 1; at most 100000 batches)")
       ->type_name("S")
       ->check(CLI::PositiveNumber);
   tune->add_option("--budget", tune_args.budget, "A tighter memory budget than the file's (host + pinned + device)")

@@ -110,7 +110,7 @@ struct TuneOptions {
   std::uint64_t memory_budget = 0;  ///< bytes; 0: the spec's memory_budget (0 there too: none)
   int cores = 0;              ///< 0: std::thread::hardware_concurrency()
   double trial_seconds = 1.0;       ///< a trial issues no batch after this (set-up not counted) ...
-  std::int64_t trial_batches = 10000;  ///< ... nor more than this many after its warm-up
+  std::int64_t trial_batches = 100000;  ///< ... nor more than this many after its warm-up (tiny batches: ~1 s too)
   /// A trial's first batches are left out of its figure: at least this many, and at least the first wave
   /// (every worker of the widest node starts at once, so the first batches land together).
   int warmup_batches = 2;

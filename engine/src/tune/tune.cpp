@@ -108,32 +108,27 @@ class Search {
 
     int without_progress = 0;
     while (r_.stopped.empty()) {
+      // From the best trial; when every step from it has been tried, from the next best within 10% of it: on
+      // a busy machine that near a tie is noise, and the best by a hair may just have been lucky.
       const std::size_t best_index = best_trial();
-      const TuneTrial& from = r_.trials[best_index];
-      std::string stop;
-      const ServiceProfile measured = profile_of(spec_for(from.settings), measurements_[best_index]);
-      const auto steps = detail::next_steps(
-          {measured, from.settings, from.measured_samples_per_s / std::max(1e-12, measured.samples_per_batch), space_,
-           r_.cores},
-          stop);
-      std::optional<detail::Step> chosen;
-      std::string over_budget;
-      for (const auto& step : steps) {
-        auto fitted = fit(step.settings);
-        if (!fitted || (*fitted != step.settings && tried(*fitted))) {
-          // Nothing new fits: the budget, not the search, ends it here.
-          over_budget = fmt::format("memory budget: the next step ({}) needs {}, over {}", step.settings.text(),
-                                    format_bytes(plan_total(step.settings)), format_bytes(r_.memory_budget));
-          continue;
-        }
-        if (tried(*fitted)) continue;
-        chosen = detail::Step{*fitted, step.why + (*fitted == step.settings ? "" : "; prefetch lowered to the budget")};
-        break;
+      std::string reason;
+      std::optional<detail::Step> chosen = step_from(best_index, reason);
+      const bool all_tried = !chosen && reason.empty();
+      std::vector<std::size_t> order(r_.trials.size());
+      for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+      std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return r_.trials[a].measured_samples_per_s > r_.trials[b].measured_samples_per_s;
+      });
+      for (std::size_t i : order) {
+        if (!all_tried || chosen) break;
+        if (i == best_index || r_.trials[i].settings == r_.trials[best_index].settings) continue;
+        if (r_.trials[i].measured_samples_per_s < 0.9 * r_.trials[best_index].measured_samples_per_s) continue;
+        std::string ignored;
+        chosen = step_from(i, ignored);
+        if (chosen) chosen->why = fmt::format("from trial {} (within 10% of the best): {}", i + 1, chosen->why);
       }
       if (!chosen) {
-        r_.stopped = !stop.empty()          ? stop
-                     : !over_budget.empty() ? over_budget
-                                            : "converged: every next step from the best trial was tried";
+        r_.stopped = !reason.empty() ? reason : "converged: every next step from the best trials was tried";
         break;
       }
       const double before = r_.trials[best_trial()].measured_samples_per_s;
@@ -186,6 +181,32 @@ class Search {
 
   bool tried(const TuneSettings& s) const {
     return std::any_of(r_.trials.begin(), r_.trials.end(), [&](const TuneTrial& t) { return t.settings == s; });
+  }
+
+  /// The next untried setting from trial `index`, fitted to the budget. None: `reason` says why (the limit no
+  /// key moves, the budget), or stays empty when every step from there has been tried.
+  std::optional<detail::Step> step_from(std::size_t index, std::string& reason) {
+    const TuneTrial& from = r_.trials[index];
+    const ServiceProfile measured = profile_of(spec_for(from.settings), measurements_[index]);
+    std::string stop;
+    const auto steps = detail::next_steps(
+        {measured, from.settings, from.measured_samples_per_s / std::max(1e-12, measured.samples_per_batch), space_,
+         r_.cores},
+        stop);
+    std::string over_budget;
+    for (const auto& step : steps) {
+      auto fitted = fit(step.settings);
+      if (!fitted || (*fitted != step.settings && tried(*fitted))) {
+        // Nothing new fits: the budget, not the search, ends it here.
+        over_budget = fmt::format("memory budget: the next step ({}) needs {}, over {}", step.settings.text(),
+                                  format_bytes(plan_total(step.settings)), format_bytes(r_.memory_budget));
+        continue;
+      }
+      if (tried(*fitted)) continue;
+      return detail::Step{*fitted, step.why + (*fitted == step.settings ? "" : "; prefetch lowered to the budget")};
+    }
+    reason = !stop.empty() ? stop : over_budget;
+    return std::nullopt;
   }
 
   /// The mean of every trial of `s`.

@@ -176,8 +176,7 @@ nlohmann::ordered_json ablation_json(const PipelineSpec& full, int repetitions, 
 
 int ablate_command(const std::string& file, int repetitions, const CommandArgs& args) {
   check_json_destination(args.json_path);
-  PipelineSpec full = load_pipeline(file, args.overrides);
-  if (!args.device.empty()) full.device = parse_device(args.device);
+  const PipelineSpec full = resolve_command_spec(load_command_spec(file, args), false);
 
   const Plan planned = feedgraph::plan(full);
   const auto steps = ablation_plan(full);

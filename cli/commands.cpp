@@ -13,15 +13,33 @@
 #include "feedgraph/errors.hpp"
 #include "feedgraph/pipeline.hpp"
 #include "feedgraph/spec.hpp"
+#include "feedgraph/tune.hpp"
 
 namespace feedgraph::cli {
 namespace {
 
-PipelineSpec load(const std::string& file, const CommandArgs& args) {
+}  // namespace
+
+PipelineSpec load_command_spec(const std::string& file, const CommandArgs& args) {
   auto spec = load_pipeline(file, args.overrides);
   // main.cpp has already checked the text, so this cannot throw a usage error; it wins over the file.
   if (!args.device.empty()) spec.device = parse_device(args.device);
   return spec;
+}
+
+PipelineSpec resolve_command_spec(const PipelineSpec& spec, bool quiet) {
+  AutoResolution resolved = resolve_auto(spec);
+  if (!resolved.line.empty() && !quiet) {
+    std::fputs((spec.name + ": " + resolved.line + "\n").c_str(), stdout);
+    std::fflush(stdout);
+  }
+  return std::move(resolved.spec);
+}
+
+namespace {
+
+PipelineSpec load(const std::string& file, const CommandArgs& args) {
+  return resolve_command_spec(load_command_spec(file, args), args.quiet);
 }
 
 }  // namespace
@@ -105,8 +123,12 @@ int compare_command(const std::vector<std::string>& files, const CommandArgs& ar
 }
 
 int validate_command(const std::string& file, const CommandArgs& args) {
-  const PipelineSpec spec = load(file, args);
-  const Plan planned = feedgraph::plan(spec);
+  // Nothing runs here, so `auto` stays a question: the plan is the smallest setting's, 1 for each auto key.
+  const PipelineSpec spec = load_command_spec(file, args);
+  TuneSettings smallest = settings_of(spec);
+  for (int* v : {&smallest.read, &smallest.transform, &smallest.pin, &smallest.prefetch})
+    if (*v == kAuto) *v = 1;
+  const Plan planned = feedgraph::plan(with_settings(spec, smallest));
   print(validate_text(spec, planned));
   print("ok\n");
   return 0;

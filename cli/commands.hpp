@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "feedgraph/make_dataset.hpp"
+#include "feedgraph/spec.hpp"
 
 namespace CLI {
 class App;
@@ -23,6 +24,12 @@ struct CommandArgs {
   bool quiet = false;                  ///< `run --quiet`: no plan line, progress or report
 };
 
+/// The file with `--set` and `--device` applied; `auto` keys left as they are.
+PipelineSpec load_command_spec(const std::string& file, const CommandArgs& args);
+/// `spec` with its `auto` keys chosen by a short tune (feedgraph::resolve_auto), the choice printed as one
+/// line unless `quiet`.
+PipelineSpec resolve_command_spec(const PipelineSpec& spec, bool quiet);
+
 /// Run one pipeline and report it.
 int run_command(const std::string& file, const CommandArgs& args);
 /// One file: its serial twin, then the file. Two files: the first, then the second. Reports both and the
@@ -33,6 +40,19 @@ int validate_command(const std::string& file, const CommandArgs& args);
 /// The serial twin, the seed lab's techniques added one at a time, then each removed from the full graph;
 /// every row `repetitions` (≥ 3) times. Prints a table of medians, spreads and speedups (ablate_command.cpp).
 int ablate_command(const std::string& file, int repetitions, const CommandArgs& args);
+
+/// What `feedgraph tune` takes besides --set, --device and --json (CommandArgs).
+struct TuneArgs {
+  int max_trials = 12;        ///< `--max-trials`
+  double max_seconds = 120;   ///< `--max-seconds`
+  double trial_seconds = 1;   ///< `--trial-seconds`
+  int cores = 0;              ///< `--cores`; 0: every core of the machine
+  std::string budget;         ///< `--budget`: a tighter memory budget than the file's; empty: the file's
+  std::string write_path;     ///< `--write`: the file with the tuned settings; empty writes none
+};
+/// Tunes concurrency and prefetch (feedgraph::tune), prints every trial and the choice, writes --json and
+/// --write (tune_command.cpp).
+int tune_command(const std::string& file, const TuneArgs& tune_args, const CommandArgs& args);
 
 /// What `feedgraph probe` takes besides --device and --json (CommandArgs).
 struct ProbeArgs {

@@ -5,6 +5,8 @@
 //                     [--report PATH.svg]
 //   feedgraph validate FILE [--set key=value]... [--device D]
 //   feedgraph ablate FILE [--reps N] [--set key=value]... [--device D] [--json PATH]
+//   feedgraph tune FILE [--max-trials N] [--max-seconds S] [--trial-seconds S] [--budget SIZE] [--cores N]
+//                  [--write PATH] [--set key=value]... [--device D] [--json PATH]
 //   feedgraph probe [--device D] [--json PATH] [--sizes LIST] [--repeats N]
 //   feedgraph make-dataset --kind records|npy|images --samples N --out PATH [--shape 3,32,32] [--dtype uint8]
 //                          [--seed S] [--classes K] [--shards M] [--size WxH] [--quality Q]
@@ -44,6 +46,16 @@ std::string check_device(const std::string& text) {
 std::string check_transfer_size(const std::string& text) {
   try {
     if (feedgraph::parse_byte_size(text) == 0) return "a transfer size must be > 0 bytes";
+    return {};
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+}
+
+/// CLI11 validator for `tune --budget`: a byte size above 0.
+std::string check_budget(const std::string& text) {
+  try {
+    if (feedgraph::parse_byte_size(text) == 0) return "a memory budget must be > 0 bytes";
     return {};
   } catch (const std::exception& e) {
     return e.what();
@@ -133,6 +145,33 @@ int main(int argc, char** argv) {
   ablate->add_option("--json", args.json_path, "Also write the table, with every run's samples/s, as JSON to PATH")
       ->type_name("PATH");
 
+  feedgraph::cli::TuneArgs tune_args;
+  CLI::App* tune = app.add_subcommand(
+      "tune", "Find the fastest concurrency and prefetch on this machine within the memory budget; --write them back");
+  tune->add_option("file", file, "Pipeline file (YAML)")->required()->type_name("FILE");
+  tune->add_option("--max-trials", tune_args.max_trials, "Measured runs at most, the first included (default 12)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 1000));
+  tune->add_option("--max-seconds", tune_args.max_seconds, "Start no trial that would end later than this (default 120)")
+      ->type_name("S")
+      ->check(CLI::PositiveNumber);
+  tune->add_option("--trial-seconds", tune_args.trial_seconds, "Length of one trial (default 1; at most 100000 batches)")
+      ->type_name("S")
+      ->check(CLI::PositiveNumber);
+  tune->add_option("--budget", tune_args.budget, "A tighter memory budget than the file's (host + pinned + device)")
+      ->type_name("SIZE")
+      ->check(check_budget);
+  tune->add_option("--cores", tune_args.cores, "Cores the host stages may use (default: all of this machine's)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 4096));
+  tune->add_option("--write", tune_args.write_path,
+                   "Write FILE with the tuned settings to PATH (its comments kept), for `feedgraph run` as it is")
+      ->type_name("PATH");
+  add_overrides(*tune, args);
+  add_device(*tune, args);
+  // Not add_json: this document is the trial table, not the DESIGN §5 run report.
+  tune->add_option("--json", args.json_path, "Also write every trial and the choice as JSON to PATH")->type_name("PATH");
+
   feedgraph::cli::ProbeArgs probe_args;
   CLI::App* probe = app.add_subcommand(
       "probe", "Measure this machine's ceilings: H2D and D2H GB/s by size, copy engines, host memcpy, cores");
@@ -169,6 +208,7 @@ int main(int argc, char** argv) {
       return feedgraph::cli::compare_command(file2.empty() ? std::vector{file} : std::vector{file, file2}, args);
     }
     if (ablate->parsed()) return feedgraph::cli::ablate_command(file, repetitions, args);
+    if (tune->parsed()) return feedgraph::cli::tune_command(file, tune_args, args);
     if (probe->parsed()) return feedgraph::cli::probe_command(probe_args, args);
     if (make_dataset->parsed()) return feedgraph::cli::make_dataset_command(make_args);
     return feedgraph::cli::validate_command(file, args);

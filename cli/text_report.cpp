@@ -171,9 +171,14 @@ std::string validate_text(const PipelineSpec& spec, const Plan& plan) {
                  spec.data.on_error == DatasetPolicy::OnError::skip
                      ? ", on_error skip (max " + std::to_string(spec.data.max_skipped) + ")"
                      : "");
+  auto count = [](int v) { return v == kAuto ? std::string("auto") : std::to_string(v); };
   fmt::format_to(it, "  concurrency  read {}, transform {}, pin {}; prefetch {}; pinned slots {}, device buffers {}\n",
-                 spec.concurrency.read, spec.concurrency.transform, spec.concurrency.pin, spec.prefetch,
-                 spec.pinned_slots(), spec.device_buffers());
+                 count(spec.concurrency.read), count(spec.concurrency.transform), count(spec.concurrency.pin),
+                 count(spec.prefetch), spec.pinned_slots(), spec.device_buffers());
+  if (const auto keys = spec.auto_keys(); !keys.empty())
+    fmt::format_to(it, "  auto         {}: chosen when the pipeline starts, by a short tune within the budget; the "
+                       "memory below is at 1 for each\n",
+                   fmt::join(keys, ", "));
   fmt::format_to(it, "  transfer     pinned {}{}, non_blocking {}, copy_stream {}; ordered {}, verify {}\n",
                  on_off(spec.transfer.pinned), spec.transfer.pinned && spec.transfer.direct ? " (direct)" : "",
                  on_off(spec.transfer.non_blocking), on_off(spec.transfer.copy_stream),

@@ -2,6 +2,7 @@
 # One build-test-bench cycle on a GPU machine without package access (the lent H100): unpack the offline
 # dependencies, build, run the gpu tests and the GPU comparisons, and leave logs and JSON under $OUT.
 # Usage (from the repo root, with .gpu-deps carried): OUT=/some/dir scripts/gpu-cycle.sh [tests|bench|all]
+#        OUT=/some/dir scripts/gpu-cycle.sh tune [GRAPH...]   # feedgraph-tune-bench (tune against a grid)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 what=${1:-all}
@@ -21,6 +22,11 @@ fi
 if [[ $what == bench || $what == all ]]; then
   build-gpu/bin/feedgraph probe --json "$out/probe.json" 2>&1 | tee "$out/probe.txt"
   build-gpu/bin/feedgraph-bench --reps 5 --json "$out/bench.json" 2>&1 | tee "$out/bench.txt"
+fi
+if [[ $what == tune ]]; then
+  # Not part of `all`: a grid of up to 128 one-second trials per graph; name graphs to split it up.
+  build-gpu/bin/feedgraph-tune-bench --reps 5 --json "$out/tune-bench.json" "${@:2}" 2>"$out/tune-bench.log" \
+    | tee "$out/tune-bench.txt"
 fi
 if [[ $what == ablate || $what == all ]]; then
   build-gpu/bin/feedgraph ablate graphs/seed.yaml --json "$out/ablate.json" 2>&1 | tee "$out/ablate.txt" | tail -25

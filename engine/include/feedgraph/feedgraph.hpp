@@ -22,3 +22,4 @@
 #include "feedgraph/stage.hpp"
 #include "feedgraph/stats.hpp"
 #include "feedgraph/timeline.hpp"
+#include "feedgraph/tune.hpp"

@@ -65,14 +65,28 @@ struct BatchRecord {
   std::uint64_t device_checksum = 0;  ///< computed by the compute stage after the copy
 };
 
+/// A run shorter than its plan, for tuning trials and quick looks. Tickets stop being issued once
+/// `max_batches` have been (0: every batch of the plan), or once `max_seconds` have passed since the graph
+/// started (0: no time limit) and at least `min_batches` have been issued. Every batch issued finishes, so
+/// the report covers exactly the batches delivered (RunStats::batches). Not for pulling runs: a consumer
+/// ends those with Pipeline::stop().
+struct RunLimit {
+  std::int64_t max_batches = 0;
+  double max_seconds = 0;
+  std::int64_t min_batches = 0;
+  bool active() const { return max_batches > 0 || max_seconds > 0; }
+};
+
 struct RunOptions {
   /// Called once per batch, serially, in the order batches completed (ticket order when `ordered`).
   std::function<void(const BatchRecord&)> on_batch;
   /// A progress line on stderr, refreshed a few times a second.
   bool progress = false;
+  RunLimit limit;
 };
 
-/// Validate the stages and size the memory; throws ConfigError (bad stage options), Error (memory budget).
+/// Validate the stages and size the memory; throws ConfigError (bad stage options), Error (memory budget, or
+/// a key still `auto`: resolve_auto() in feedgraph/tune.hpp picks its value first).
 Plan plan(const PipelineSpec& spec);
 
 /// Run the pipeline once. Throws StageError, CudaError, StallError, ConfigError or Error.
@@ -118,6 +132,8 @@ class Pipeline {
   static Pipeline from_yaml(std::string_view yaml, const std::string& origin = "<yaml>",
                             const std::vector<std::string>& overrides = {});
   /// A spec built in code (or loaded and then changed): validated, its stages built, its memory planned.
+  /// Keys written `auto` are chosen first by a short tune (feedgraph/tune.hpp: resolve_auto), which runs the
+  /// file's own compute stage for a few seconds at most and logs what it chose to stderr (see tuning()).
   explicit Pipeline(PipelineSpec spec);
 
   Pipeline(Pipeline&&) noexcept;
@@ -127,8 +143,11 @@ class Pipeline {
   /// Stops a run still in progress (as stop()) and frees every buffer.
   ~Pipeline();
 
-  const PipelineSpec& spec() const;
+  const PipelineSpec& spec() const;  ///< as run: `auto` keys resolved
   const Plan& plan() const;
+  /// What `auto` resolved to, the line logged at start-up: "auto: prefetch 4 (tuned in 5 trials, ...)";
+  /// empty when the spec had no `auto` key.
+  const std::string& tuning() const;
 
   class BatchRange;
   /// Start a run and pull its batches: each is ready for work queued on `stream` (the engine makes the

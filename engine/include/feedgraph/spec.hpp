@@ -31,11 +31,16 @@ struct StageSpec {
   StageOptions options;
 };
 
+/// Workers per node; 0 means `auto` (see PipelineSpec::auto_keys()).
 struct ConcurrencySpec {
   int read = 4;
   int transform = 4;
   int pin = 2;
 };
+
+/// The value `auto` takes in concurrency.read, .transform, .pin and prefetch: chosen by a short tune when the
+/// pipeline starts (feedgraph/tune.hpp, resolve_auto). plan() and run() refuse a spec that still holds it.
+inline constexpr int kAuto = 0;
 
 /// The seed lab's transfer techniques, as switches.
 struct TransferSpec {
@@ -123,7 +128,7 @@ struct PipelineSpec {
   /// uint8 HWC images cross as a quarter of their float32 bytes. `verify` checks the bytes that crossed.
   std::vector<StageSpec> device_transforms;
   ConcurrencySpec concurrency;
-  int prefetch = 4;  ///< host buffers: batches in flight between read and pin (or the copy, unpinned)
+  int prefetch = 4;  ///< host buffers: batches in flight between read and pin (or the copy, unpinned); kAuto: tuned
   TransferSpec transfer;
   BufferSpec buffers;
   StageSpec compute;  ///< name = `compute.kernel`
@@ -145,6 +150,9 @@ struct PipelineSpec {
   bool batches_from_cache() const;
   /// Device buffers: `buffers.device`, else 2 (one being copied into while the kernel reads the other).
   int device_buffers() const;
+  /// The keys written `auto` (kAuto), in file order: "concurrency.read", "concurrency.transform",
+  /// "concurrency.pin", "prefetch". Empty when every one has a number.
+  std::vector<std::string> auto_keys() const;
   /// `serial` when this is a serial twin (every concurrency 1, prefetch 1, switches off), else `concurrent`.
   std::string variant() const;
 };

@@ -4,10 +4,12 @@
 // errors reach the caller of batches()), then takes batches from its PullChannel. The GraphRun outlives the
 // run's thread, since the batches the consumer still holds point into its buffers; it goes when the next
 // run starts or the Pipeline is destroyed.
+#include <cstdio>
 #include <optional>
 #include <thread>
 
 #include "embed/consumer_stages.hpp"
+#include "feedgraph/tune.hpp"
 #include "graph/graph_run_impl.hpp"
 
 namespace feedgraph {
@@ -21,7 +23,10 @@ struct Pipeline::Impl {
   std::optional<RunStats> stats;
   std::exception_ptr error;
 
-  explicit Impl(PipelineSpec spec) : assembly(detail::assemble(spec)) {}
+  std::string tuning;  // what `auto` resolved to; empty when nothing was
+
+  explicit Impl(AutoResolution resolved)
+      : assembly(detail::assemble(resolved.spec)), tuning(std::move(resolved.line)) {}
   ~Impl() { discard(); }
 
   /// End the current run (stop it if batches remain) and wait for its threads; keeps its buffers.
@@ -68,17 +73,31 @@ Pipeline Pipeline::from_yaml(std::string_view yaml, const std::string& origin, c
   return Pipeline(parse_pipeline(yaml, origin, overrides));
 }
 
-Pipeline::Pipeline(PipelineSpec spec) : impl_(std::make_unique<Impl>(std::move(spec))) {}
+namespace {
+
+/// The spec with its `auto` keys tuned, the choice logged: a program's log should say what it ran with.
+AutoResolution resolve_logged(const PipelineSpec& spec) {
+  AutoResolution resolved = resolve_auto(spec);
+  if (!resolved.line.empty()) std::fprintf(stderr, "feedgraph: %s: %s\n", spec.name.c_str(), resolved.line.c_str());
+  return resolved;
+}
+
+}  // namespace
+
+Pipeline::Pipeline(PipelineSpec spec) : impl_(std::make_unique<Impl>(resolve_logged(spec))) {}
 Pipeline::Pipeline(Pipeline&&) noexcept = default;
 Pipeline& Pipeline::operator=(Pipeline&&) noexcept = default;
 Pipeline::~Pipeline() = default;
 
 const PipelineSpec& Pipeline::spec() const { return impl_->assembly->spec; }
 const Plan& Pipeline::plan() const { return impl_->assembly->plan; }
+const std::string& Pipeline::tuning() const { return impl_->tuning; }
 
 Pipeline::BatchRange Pipeline::batches(CUstream_st* stream, RunOptions options) {
   if (impl_->pulling() && !impl_->run->pull_channel()->drained())
     throw Error("Pipeline::batches: a pulling run is still in progress; pull it to its end or stop() it first");
+  if (options.limit.active())
+    throw Error("Pipeline::batches: RunOptions::limit is for runs, not pulling runs; stop() ends a pulling run early");
   impl_->start(std::move(options), std::make_unique<detail::PullCompute>(), true);
   Impl& impl = *impl_;
   impl.run->setup();

@@ -96,6 +96,14 @@ void plan_memory(Assembly& a, std::size_t staging_sample_bytes) {
 }  // namespace
 
 std::unique_ptr<Assembly> assemble(const PipelineSpec& spec_in) {
+  // `auto` is a question for a tune, not a size: no pool can be sized, or graph built, from it.
+  if (const auto keys = spec_in.auto_keys(); !keys.empty()) {
+    std::string list;
+    for (const auto& k : keys) list += (list.empty() ? "" : ", ") + k;
+    throw Error(list + ": `auto` is chosen by a short tune when the pipeline starts (feedgraph run and compare, "
+                       "feedgraph::Pipeline, or feedgraph::resolve_auto in feedgraph/tune.hpp); plan() and run() "
+                       "need a number");
+  }
   auto owner = std::make_unique<Assembly>();
   Assembly& a = *owner;
   const LauncherRank rank = launcher_rank();

@@ -144,6 +144,12 @@ class GraphRun final : public CompletionSink {
   void fail_status(Op op, Msg m, int status, const char* message) noexcept;
 
   void record(std::exception_ptr e) noexcept;
+  /// RunOptions::limit says to issue no more tickets (only the input node's body asks).
+  bool limit_reached() const {
+    const RunLimit& l = options_.limit;
+    if (l.max_batches > 0 && next_ticket_ >= l.max_batches) return true;
+    return l.max_seconds > 0 && next_ticket_ >= l.min_batches && now() >= l.max_seconds;
+  }
   void touch() { monitor_.touch(now()); }
 
   // ---- measurements ----------------------------------------------------------------------------------

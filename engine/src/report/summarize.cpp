@@ -64,7 +64,7 @@ RunStats summarize_run(RunInputs in) {
   s.variant = in.spec.variant();
   s.backend = in.backend;
   s.device_name = in.device_name;
-  s.batches = in.plan.batches;
+  s.batches = static_cast<std::int64_t>(in.times.size());  // the plan's, unless the run was limited or stopped
   s.samples = in.samples_delivered;
   s.skipped = in.skipped;
   s.skipped_samples = std::move(in.skipped_samples);

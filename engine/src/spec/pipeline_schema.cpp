@@ -3,6 +3,7 @@
 #include "spec/pipeline_schema.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <limits>
 #include <string>
@@ -28,6 +29,18 @@ const std::vector<std::string> kDatasetPolicyKeys{"shuffle", "shard", "on_error"
 // Counts (workers, batches in flight, buffers): at least one, and they end up in an `int`.
 int to_count(const ValueAt& value) {
   return static_cast<int>(to_integer(value, {.min = 1, .max = std::numeric_limits<int>::max()}));
+}
+
+// concurrency.* and prefetch: a count, or `auto` (kAuto), which a short tune resolves at start-up.
+int to_count_or_auto(const ValueAt& value) {
+  const YAML::Node& node = value.node;
+  if (node.IsScalar() && node.Scalar() == "auto") return kAuto;
+  // Named here rather than by to_integer, so that the message offers `auto` too ("fast" is no count).
+  const bool numeric = node.IsScalar() && !node.Scalar().empty() &&
+                       (std::isdigit(static_cast<unsigned char>(node.Scalar()[0])) || node.Scalar()[0] == '-' ||
+                        node.Scalar()[0] == '+');
+  if (!numeric) value.fail("expected a count (an integer >= 1) or `auto`, got " + describe(node));
+  return to_count(value);
 }
 
 std::string to_name(const ValueAt& value) {
@@ -171,9 +184,9 @@ std::string default_name(const std::string& file) {
 
 void read_concurrency(const MapAt& block, ConcurrencySpec& out) {
   block.expect_only({"read", "transform", "pin"});
-  if (auto v = block.find("read")) out.read = to_count(*v);
-  if (auto v = block.find("transform")) out.transform = to_count(*v);
-  if (auto v = block.find("pin")) out.pin = to_count(*v);
+  if (auto v = block.find("read")) out.read = to_count_or_auto(*v);
+  if (auto v = block.find("transform")) out.transform = to_count_or_auto(*v);
+  if (auto v = block.find("pin")) out.pin = to_count_or_auto(*v);
 }
 
 void read_transfer(const MapAt& block, TransferSpec& out) {
@@ -217,7 +230,7 @@ PipelineSpec read_pipeline(const YAML::Node& root, const std::shared_ptr<const Y
   if (auto v = top.find("device_transforms")) spec.device_transforms = read_transforms(*v, origin);
 
   read_concurrency(top.block("concurrency"), spec.concurrency);
-  if (auto v = top.find("prefetch")) spec.prefetch = to_count(*v);
+  if (auto v = top.find("prefetch")) spec.prefetch = to_count_or_auto(*v);
   read_transfer(top.block("transfer"), spec.transfer);
   read_buffers(top.block("buffers"), spec.buffers);
 

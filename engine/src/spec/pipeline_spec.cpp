@@ -18,6 +18,15 @@ int PipelineSpec::device_buffers() const {
   return buffers.device > 0 ? buffers.device : 2;
 }
 
+std::vector<std::string> PipelineSpec::auto_keys() const {
+  std::vector<std::string> keys;
+  if (concurrency.read == kAuto) keys.emplace_back("concurrency.read");
+  if (concurrency.transform == kAuto) keys.emplace_back("concurrency.transform");
+  if (concurrency.pin == kAuto) keys.emplace_back("concurrency.pin");
+  if (prefetch == kAuto) keys.emplace_back("prefetch");
+  return keys;
+}
+
 std::string PipelineSpec::variant() const {
   bool serial = concurrency.read == 1 && concurrency.transform == 1 && concurrency.pin == 1 && prefetch == 1 &&
                 !transfer.pinned && !transfer.non_blocking && !transfer.copy_stream;

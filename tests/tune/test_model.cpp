@@ -179,4 +179,20 @@ TEST_CASE("next_steps: measured far below every bound raises prefetch, to hide l
   CHECK(steps[1].settings == TuneSettings{8, 8, 8, 9});
 }
 
+TEST_CASE("next_steps: a stream well short of its bound is starved, so prefetch rises; near it, the search stops") {
+  ServiceProfile measured = profile();
+  measured.cpu_s = 0.0001;
+  measured.read_s = measured.transform_s = measured.pin_s = 0.0001;  // the compute stream (333/s) is the lowest bound
+  std::string stop;
+  // 270 batches/s is 81% of the compute stream's 333: the stream waits for batches, which more in flight hide.
+  const auto starved = detail::next_steps({measured, TuneSettings{1, 1, 1, 3}, 270.0, full_space(), 3}, stop);
+  CHECK(stop.empty());
+  REQUIRE(!starved.empty());
+  CHECK(starved[0].settings == TuneSettings{1, 1, 1, 6});
+  // 320 batches/s is 96% of it: the stream is the limit and no key moves it.
+  const auto busy = detail::next_steps({measured, TuneSettings{1, 1, 1, 3}, 320.0, full_space(), 3}, stop);
+  CHECK(busy.empty());
+  CHECK(stop.find("compute limits the graph") != std::string::npos);
+}
+
 }  // TEST_SUITE

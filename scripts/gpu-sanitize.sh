@@ -5,8 +5,8 @@
 # The random-graph stress runs 20 graphs here instead of 150: memcheck slows every kernel and copy.
 # racecheck leaves out the matmul case too: under racecheck, cuBLAS's TF32 GEMM kernels end the process
 # (exit 9, no hazard reported, no output; H100, CUDA 13, 2026-11-24), while memcheck passes it. Racecheck
-# looks at shared memory, which only our checksum and transform kernels use of ours, and the other cases
-# run those.
+# checks shared-memory accesses, and none of feedgraph's own kernels use shared memory (no __shared__, no
+# cub), so that case holds nothing of ours for racecheck to check.
 # Usage: OUT=dir scripts/gpu-sanitize.sh   (logs in $OUT/sanitize-<tool>.log; exit 1 if any tool reports)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

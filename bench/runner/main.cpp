@@ -5,13 +5,13 @@
 //   build/bin/feedgraph-bench transfer-bound --reps 7 --json bench.json
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <map>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "runner/json_file.hpp"
 #include "runner/scenario.hpp"
 
 namespace fb = feedgraph::bench;
@@ -130,13 +130,6 @@ int main(int argc, char** argv) {
   fmt::print("{:<15} {:>12} {:>22} {:>8} {:>12} {:>7}  {}\n", "scenario", "serial", "concurrent", "speedup", "bound",
              "of bound", "bound is / note");
   for (const auto& line : table) fmt::print("{}\n", line);
-  if (!json_path.empty()) {
-    std::ofstream f(json_path);
-    f << out.dump(2) << "\n";
-    if (!f) {
-      fmt::print(stderr, "feedgraph-bench: cannot write {}\n", json_path);
-      return 1;
-    }
-  }
+  if (!json_path.empty() && !fb::write_json_file(out, json_path, "feedgraph-bench")) return 1;
   return 0;
 }

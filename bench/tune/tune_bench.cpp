@@ -23,6 +23,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "runner/json_file.hpp"
 #include "runner/scenario.hpp"
 
 namespace fb = feedgraph::bench;
@@ -280,13 +281,6 @@ int main(int argc, char** argv) {
   fmt::print("{:<15} {:<11} {:>26} {:>9} {:>26} {:>9} {:>6} {:>6} {:>21}\n", "graph", "variant", "best grid", "samples/s",
              "tuned", "samples/s", "ratio", "trials", "max memory / budget");
   for (const auto& line : table) fmt::print("{}\n", line);
-  if (!json_path.empty()) {
-    std::ofstream f(json_path);
-    f << out.dump(2) << "\n";
-    if (!f) {
-      fmt::print(stderr, "feedgraph-tune-bench: cannot write {}\n", json_path);
-      return 1;
-    }
-  }
+  if (!json_path.empty() && !fb::write_json_file(out, json_path, "feedgraph-tune-bench")) return 1;
   return 0;
 }

@@ -91,8 +91,8 @@ void prefetch_follows(TuneSettings& s, const StepInput& in, double rate) {
 
 std::vector<Bound> bounds(const ServiceProfile& p, const TuneSettings& s, int cores) {
   std::vector<Bound> out;
-  auto add = [&](const char* name, double count, double seconds) {
-    if (seconds > 0 && count > 0) out.push_back({name, count / seconds});
+  auto add = [&](const char* name, double count, double seconds, bool stream = false) {
+    if (seconds > 0 && count > 0) out.push_back({name, count / seconds, stream});
   };
   add("read", s.read, p.read_s);
   add("transform", s.transform, p.transform_s);
@@ -101,10 +101,10 @@ std::vector<Bound> bounds(const ServiceProfile& p, const TuneSettings& s, int co
   if (p.pin_node) add("pinned slots", p.pinned_slots > 0 ? p.pinned_slots : s.pin + 1, p.pin_s + p.copy_s);
   add("device buffers", p.device_buffers, p.copy_s + p.compute_s);
   if (p.copy_stream) {
-    add("copy", 1, p.copy_s);
-    add("compute", 1, p.compute_s);
+    add("copy", 1, p.copy_s, true);
+    add("compute", 1, p.compute_s, true);
   } else {
-    add("copy + compute", 1, p.copy_s + p.compute_s);  // one stream: copies queue with the kernels
+    add("copy + compute", 1, p.copy_s + p.compute_s, true);  // one stream: copies queue with the kernels
   }
   add("cores", cores, p.cpu_s);
   if (p.threads > 0) add("threads", p.threads, p.read_s + p.transform_s + (p.pin_node ? p.pin_s : 0));
@@ -159,10 +159,8 @@ std::vector<Step> next_steps(const StepInput& in, std::string& stop) {
   // its own events and is exact, so a stream more than 10% short of it is starved, and more batches in
   // flight may feed it (seed-readme on the H100: compute measured at 81% of its bound, where stopping left
   // 12% on the table). The cores' bound is CPU time over wall time, which spinning and waking inflate: 25%.
-  const bool stream = fixed != all.end() &&
-                      (fixed->name == "copy" || fixed->name == "compute" || fixed->name == "copy + compute");
   if (fixed != all.end() && fixed->batches_per_s <= 1.1 * lowest.batches_per_s &&
-      fixed->batches_per_s <= (stream ? 1.1 : 1.25) * measured) {
+      fixed->batches_per_s <= (fixed->stream ? 1.1 : 1.25) * measured) {
     stop = fmt::format("{} limits the graph: {:.0f} batches/s measured, {:.0f} its bound; no searched key moves it",
                        fixed->name, measured, fixed->batches_per_s);
     return {};

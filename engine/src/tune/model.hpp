@@ -13,6 +13,9 @@ namespace feedgraph::detail {
 struct Bound {
   std::string name;  ///< read | transform | pin | prefetch | pinned slots | device buffers | copy | compute | cores | threads
   double batches_per_s = 0;
+  /// A GPU stream's bound (copy, compute): timed by the stream's own events, so exact, where the others
+  /// come from busy and CPU times that contention inflates.
+  bool stream = false;
 };
 
 /// Every bound that binds at all (its time is above 0), in a fixed order: the keys first, then the pools,

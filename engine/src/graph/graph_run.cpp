@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "graph/graph_run_impl.hpp"
+#include "memory/batch_memory.hpp"
 
 namespace feedgraph::detail {
 
@@ -149,9 +150,7 @@ void GraphRun::allocate_buffers() {
       continue;
     }
     refuse_if_injected("host", batch);
-    host_buffers_.emplace_back(new std::byte[batch], std::default_delete<std::byte[]>());
-    // Touch every page now, so the first batch does not pay for page faults inside the timed run.
-    std::memset(host_buffers_.back().get(), 0, batch);
+    host_buffers_.emplace_back(allocate_batch_memory(batch), FreeBatchMemory{});  // touched, huge pages
     memory_.add(batch);
   }
   if (!a_.chain.direct()) {

@@ -17,6 +17,7 @@
 #include "feedgraph/checksum.hpp"
 #include "feedgraph/errors.hpp"
 #include "host/op_queue.hpp"
+#include "memory/batch_memory.hpp"
 #include "resources/live_counts.hpp"
 
 namespace feedgraph::detail {
@@ -29,28 +30,16 @@ using Clock = std::chrono::steady_clock;
 template <Counted kind>
 struct CountedFree {
   void operator()(std::byte* p) const noexcept {
-    std::free(p);
+    FreeBatchMemory{}(p);
     count_down(kind);
   }
 };
 using PinnedStandIn = CountedFree<Counted::pinned>;
 using DeviceStandIn = CountedFree<Counted::device>;
 
-std::byte* aligned_bytes(std::size_t bytes) {
-  // 4 KiB alignment: whole pages, like cudaMalloc's and cudaHostAlloc's, so stages see the same alignment.
-  constexpr std::size_t kAlign = 4096;
-  const std::size_t rounded = std::max<std::size_t>(kAlign, (bytes + kAlign - 1) / kAlign * kAlign);
-  auto* p = static_cast<std::byte*>(std::aligned_alloc(kAlign, rounded));
-  if (!p) throw std::bad_alloc();  // as operator new: the run's allocate() names what did not fit
-  // Touched now, as cudaMalloc'd and cudaHostAlloc'd memory effectively is: otherwise the first copy into
-  // each buffer pays its page faults inside the timed run.
-  std::memset(p, 0, rounded);
-  return p;
-}
-
 template <Counted kind>
 std::unique_ptr<std::byte, CountedFree<kind>> counted_bytes(std::size_t bytes) {
-  std::unique_ptr<std::byte, CountedFree<kind>> owner(aligned_bytes(bytes));
+  std::unique_ptr<std::byte, CountedFree<kind>> owner(allocate_batch_memory(bytes));
   count_up(kind);
   return owner;
 }

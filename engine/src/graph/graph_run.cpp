@@ -16,7 +16,6 @@
 #include <tbb/global_control.h>
 #include <tbb/task_arena.h>
 
-#include <cstring>
 #include <new>
 #include <thread>
 

@@ -119,8 +119,9 @@ int main(int argc, char** argv) {
           bound.samples_per_s > 0 ? fmt::format("{:.0f}", bound.samples_per_s) : "-",
           bound.samples_per_s > 0 ? fmt::format("{:.0f}%", 100 * concurrent.median() / bound.samples_per_s) : "-",
           sc.name == "overhead"  ? fmt::format("{:.0f} batches/s", concurrent.median_run().batches_per_s)
-          : !sc.baseline_name.empty() ? "baseline: " + sc.baseline_name
-                                 : bound.what));
+          : sc.baseline_name.empty()  ? bound.what
+          : bound.samples_per_s > 0   ? "baseline: " + sc.baseline_name + "; bound: " + bound.what
+                                      : "baseline: " + sc.baseline_name));
     }
   } catch (const std::exception& e) {
     fmt::print(stderr, "feedgraph-bench: error: {}\n", e.what());

@@ -55,6 +55,7 @@ class SyntheticSource final : public Source {
   std::uint64_t seed() const override { return seed_; }
 
   std::int64_t label(std::int64_t id) const override { return classes_ > 0 ? id % classes_ : 0; }
+  bool read_may_sleep() const override { return io_us_ > 0; }
 
   void read(std::int64_t id, SampleOut& sink) const override {
     const std::span<std::byte> out = sink.allocate(layout_);

@@ -81,6 +81,10 @@ class Source {
   virtual std::int64_t label(std::int64_t /*id*/) const { return 0; }
   /// Where sample `id` lives, for messages: "data/train-0.rec offset 4096".
   virtual std::string where(std::int64_t id) const { return "sample " + std::to_string(id); }
+  /// True when `read` may sleep (on storage, the network): with `threads: auto` each read worker then gets a
+  /// thread beyond the cores, since a sleeping one leaves its core free. A source that only computes says
+  /// false, and its read workers share the cores with the transforms.
+  virtual bool read_may_sleep() const { return true; }
   virtual void read(std::int64_t id, SampleOut& out) const = 0;
 };
 

@@ -66,7 +66,7 @@ struct ServiceProfile {
   bool copy_stream = true;  ///< copies have their own stream; off: they queue with the kernels
   int pinned_slots = 0;     ///< `buffers.pinned`; 0: derived, pin + 1
   int device_buffers = 2;
-  int threads = 0;          ///< the spec's `threads`; 0: one per body (no limit of its own)
+  int threads = 0;          ///< the spec's `threads`; 0: auto, no limit but the cores' (a bound of its own)
 };
 
 /// The model's throughput for one setting, and the bound that sets it.

@@ -14,12 +14,14 @@
 #include "graph/graph_run.hpp"
 
 #include <tbb/global_control.h>
+#include <tbb/info.h>
 #include <tbb/task_arena.h>
 
 #include <new>
 #include <thread>
 
 #include "graph/graph_run_impl.hpp"
+#include "graph/thread_count.hpp"
 #include "memory/batch_memory.hpp"
 
 namespace feedgraph::detail {
@@ -36,17 +38,14 @@ void GraphRun::setup() {
   set_up_ = true;
 }
 
+int GraphRun::auto_threads() const {
+  return auto_thread_count(tbb::info::default_concurrency(), spec_.concurrency, source_->read_may_sleep());
+}
+
 RunStats GraphRun::run() {
   setup();
 
-  // Node bodies may sleep on storage (an I/O-bound read), so by default the graph gets a thread for every body
-  // that may run at once, even above the core count: a sleeping thread costs no core, a missing one caps the
-  // concurrency the file asked for. global_control lifts oneTBB's default cap (the core count) for the run.
-  // `threads` sets the number instead: a graph of tiny bodies runs fastest on fewer threads than that, since
-  // every hand-off between threads costs more than the body (see graphs/overhead.yaml).
-  const int bodies = spec_.concurrency.read + spec_.concurrency.transform + spec_.concurrency.pin + 1;
-  const int threads =
-      spec_.threads > 0 ? spec_.threads : std::max(static_cast<int>(std::thread::hardware_concurrency()), bodies);
+  const int threads = spec_.threads > 0 ? spec_.threads : auto_threads();
   tbb::global_control allow(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
   tbb::task_arena arena(threads);
   arena.execute([&] { execute(); });

@@ -53,6 +53,8 @@ class GraphRun final : public CompletionSink {
   /// starts); run() calls it if it was not called.
   void setup();
   RunStats run();
+  /// `threads: auto`: the threads that run node bodies (graph_run.cpp says how many and why).
+  int auto_threads() const;
 
   /// Pull mode: where the consumer takes batches (after setup()).
   const std::shared_ptr<PullChannel>& pull_channel() const { return pull_; }

@@ -58,6 +58,7 @@ class CachedSource final : public Source {
   std::size_t largest_sample_bytes() const override { return source_.largest_sample_bytes(); }
   std::int64_t label(std::int64_t id) const override { return labels_[static_cast<std::size_t>(id)]; }
   std::string where(std::int64_t id) const override { return source_.where(id); }
+  bool read_may_sleep() const override { return false; }  // memory only
   void read(std::int64_t id, SampleOut& out) const override {
     if (!bad_.empty()) {
       if (auto it = bad_.find(id); it != bad_.end()) throw it->second;

@@ -1,0 +1,116 @@
+// The bound of a transform-bound graph: its host transforms alone, on plain threads, over samples already in
+// memory. What the cores can do with this chain when nothing else shares them: no graph, no reads, no copy,
+// no compute. Each thread writes its samples into a batch-sized buffer of its own, slot after slot, as a
+// transform worker writes into its batch, so the output's memory traffic is counted as the graph has it.
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "feedgraph/errors.hpp"
+#include "memory/batch_memory.hpp"
+#include "runner/scenario.hpp"
+#include "samples/cached_source.hpp"
+#include "samples/sample_chain.hpp"
+#include "stages/registry.hpp"
+
+namespace feedgraph::bench {
+namespace {
+
+namespace fd = feedgraph::detail;
+
+struct Chain {
+  std::unique_ptr<Source> source;
+  std::vector<std::unique_ptr<Transform>> transforms;
+  fd::SampleChain chain;
+  SampleLayout out;
+};
+
+Chain build_chain(const PipelineSpec& spec) {
+  Chain c;
+  c.source = fd::build_source(spec.dataset, {});
+  const SampleLayout source_layout = c.source->layout();
+  c.out = source_layout;
+  for (const auto& t : spec.transforms) {
+    c.transforms.push_back(fd::build_transform(t, {c.out, spec.batch_size}));
+    c.out = c.transforms.back()->output(c.out);
+  }
+  c.chain = fd::SampleChain(&c.transforms, &spec.transforms, source_layout);
+  return c;
+}
+
+/// Samples/s of `threads` threads running the chain over every sample `epochs` times; thread t takes the
+/// samples t, t + threads, ... of each epoch (the same mix of files for every thread count).
+double run_threads(const Chain& c, const std::vector<fd::CachedSample>& samples, const PipelineSpec& spec, int threads) {
+  const std::size_t sample_bytes = c.out.bytes();
+  const auto batch = static_cast<std::size_t>(spec.batch_size);
+  const auto n = static_cast<std::int64_t>(samples.size());
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> pool;
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      try {
+        const std::unique_ptr<std::byte, fd::FreeBatchMemory> out(fd::allocate_batch_memory(batch * sample_bytes));
+        std::size_t k = 0;
+        for (std::int64_t e = 0; e < spec.epochs; ++e) {
+          for (std::int64_t id = t; id < n; id += threads) {
+            const fd::CachedSample& s = samples[static_cast<std::size_t>(id)];
+            if (!s.bytes) continue;  // a bad file: the graph skips it too
+            const std::span<std::byte> slot{out.get() + k * sample_bytes, sample_bytes};
+            c.chain.run({s.bytes.get(), s.layout.bytes()}, s.layout, slot, SampleContext{id, e, spec.seed});
+            k = (k + 1) % batch;
+          }
+        }
+      } catch (...) {
+        std::lock_guard lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+  if (failure) std::rethrow_exception(failure);
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::int64_t good = 0;
+  for (const auto& smp : samples) good += smp.bytes ? 1 : 0;
+  return static_cast<double>(good * spec.epochs) / s;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+
+Bound transforms_alone_bound(const BoundInputs& in) {
+  const PipelineSpec& spec = in.spec;
+  const Chain c = build_chain(spec);
+  // The source read once, as `dataset.cache` holds it; a bad sample stays empty and is left out.
+  std::vector<fd::CachedSample> samples(static_cast<std::size_t>(c.source->size()));
+  for (std::int64_t id = 0; id < c.source->size(); ++id) {
+    try {
+      fd::CachedSampleOut out(samples[static_cast<std::size_t>(id)]);
+      c.source->read(id, out);
+    } catch (const DataError&) {
+      samples[static_cast<std::size_t>(id)] = {};
+    }
+  }
+  const int threads = std::max(1, spec.concurrency.transform);
+  // One thread against `threads`, interleaved, so that both see the machine in the same state: their ratio
+  // is the most any graph can scale by on it at that moment.
+  std::vector<double> one, many;
+  for (int r = 0; r < 3; ++r) {
+    one.push_back(run_threads(c, samples, spec, 1));
+    many.push_back(run_threads(c, samples, spec, threads));
+  }
+  const double m1 = median(one), mn = median(many);
+  return {mn, fmt::format("transforms alone on {} threads (1 thread: {:.0f}/s, {:.2f}x)", threads, m1, mn / m1)};
+}
+
+}  // namespace feedgraph::bench

@@ -1,0 +1,57 @@
+// `threads: auto`: a thread per read worker that may sleep on storage, the computing bodies sharing the cores.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "../graph/graph_test_util.hpp"
+#include "graph/thread_count.hpp"
+#include "samples/cached_source.hpp"
+
+using namespace feedgraph;
+
+TEST_CASE("threads: auto gives sleeping read workers threads of their own and caps the computing bodies at the cores") {
+  using detail::auto_thread_count;
+  const ConcurrencySpec jpeg{.read = 1, .transform = 2, .pin = 1};        // 5 bodies, all computing (a cache)
+  CHECK(auto_thread_count(2, jpeg, false) == 2);
+  CHECK(auto_thread_count(16, jpeg, false) == 16);                       // never fewer than the cores
+  const ConcurrencySpec images{.read = 4, .transform = 12, .pin = 2};    // graphs/images.yaml
+  CHECK(auto_thread_count(2, images, true) == 4 + 2);                    // 4 sleepers + the 2 cores
+  CHECK(auto_thread_count(16, images, true) == 4 + 15);                  // 15 computing bodies fit 16 cores
+  CHECK(auto_thread_count(16, images, false) == 16);
+  const ConcurrencySpec io{.read = 32, .transform = 1, .pin = 1};
+  CHECK(auto_thread_count(4, io, true) == 32 + 3);
+}
+
+TEST_CASE("a source says whether its reads may sleep: synthetic only with cost.io_us, a cache never") {
+  auto source = [](const std::string& cost) {
+    return detail::build_source(StageSpec{"synthetic", StageOptions::parse("samples: 4\nsample: {shape: [4], dtype: uint8}\n" + cost, "t.yaml")}, {});
+  };
+  CHECK_FALSE(source("")->read_may_sleep());
+  CHECK_FALSE(source("cost: {cpu_us: 5}")->read_may_sleep());
+  const auto sleeper = source("cost: {io_us: 5}");
+  CHECK(sleeper->read_may_sleep());
+  const detail::CachedSource cached(*sleeper, std::vector<detail::CachedSample>(4), std::vector<std::int64_t>(4), {});
+  CHECK_FALSE(cached.read_may_sleep());
+}
+
+TEST_CASE("read workers that sleep all run at once, on any number of cores") {
+  // Six read workers whose every sample sleeps 30 ms: with a thread each, six reads overlap, whatever the
+  // cores (on a 2-core machine a cap at the cores would let two).
+  const auto spec = parse_pipeline(
+      "name: sleepers\ndevice: host\nbatch_size: 1\nepochs: 1\nwatchdog_s: 20\n"
+      "dataset: {source: synthetic, samples: 24, sample: {shape: [3, 8, 8], dtype: float32}, cost: {io_us: 30000}}\n"
+      "transforms: [{normalize: {mean: 0.5, std: 0.25}}]\ncompute: {kernel: checksum}\n"
+      "concurrency: {read: 6, transform: 1, pin: 1}\nprefetch: 8\n",
+      "t.yaml");
+  const RunStats s = run(spec);
+  std::vector<std::pair<double, int>> edges;  // +1 where a read begins, -1 where one ends
+  for (const auto& span : s.timeline)
+    if (span.node == "read") edges.push_back({span.begin_s, 1}), edges.push_back({span.end_s, -1});
+  std::sort(edges.begin(), edges.end());  // at equal times the end (-1) comes first
+  int now = 0, most = 0;
+  for (const auto& [t, d] : edges) most = std::max(most, now += d);
+  CHECK(s.samples == 24);
+  CHECK(most == 6);
+}

@@ -4,6 +4,7 @@
 // transform worker writes into its batch, so the output's memory traffic is counted as the graph has it.
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <exception>
 #include <mutex>
 #include <thread>
@@ -15,6 +16,7 @@
 #include "memory/batch_memory.hpp"
 #include "runner/scenario.hpp"
 #include "samples/cached_source.hpp"
+#include "samples/sample_buffer.hpp"
 #include "samples/sample_chain.hpp"
 #include "stages/registry.hpp"
 
@@ -57,13 +59,17 @@ double run_threads(const Chain& c, const std::vector<fd::CachedSample>& samples,
     pool.emplace_back([&, t] {
       try {
         const std::unique_ptr<std::byte, fd::FreeBatchMemory> out(fd::allocate_batch_memory(batch * sample_bytes));
+        fd::SampleBuffer staging;
         std::size_t k = 0;
         for (std::int64_t e = 0; e < spec.epochs; ++e) {
           for (std::int64_t id = t; id < n; id += threads) {
             const fd::CachedSample& s = samples[static_cast<std::size_t>(id)];
             if (!s.bytes) continue;  // a bad file: the graph skips it too
+            // Copied out of the cache first, as the graph's read node does: the decoder then reads it warm.
+            const std::span<std::byte> staged = staging.allocate(s.layout);
+            std::memcpy(staged.data(), s.bytes.get(), staged.size());
             const std::span<std::byte> slot{out.get() + k * sample_bytes, sample_bytes};
-            c.chain.run({s.bytes.get(), s.layout.bytes()}, s.layout, slot, SampleContext{id, e, spec.seed});
+            c.chain.run(staged, s.layout, slot, SampleContext{id, e, spec.seed});
             k = (k + 1) % batch;
           }
         }

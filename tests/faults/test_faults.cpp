@@ -107,8 +107,10 @@ TEST_SUITE("faults") {
 
   TEST_CASE("the watchdog names each node's state: busy, waiting for input, waiting for which token") {
     // transform stalls on batch 2 with one worker: read fills both host buffers behind it and waits for one.
+    // One read worker, so that batches reach the transform in ticket order: with two, batch 3 could pass the
+    // transform before batch 2 and wait in front of pin for it ("held back for ticket order").
     auto spec = parse_pipeline(graph(80, 4,
-                                     "prefetch: 2\nconcurrency: {read: 2, transform: 1, pin: 1}\n"
+                                     "prefetch: 2\nconcurrency: {read: 1, transform: 1, pin: 1}\n"
                                      "faults: [{kind: stall, node: transform, batch: 2}]\n"),
                                "stall.yaml");
     const auto start = std::chrono::steady_clock::now();

@@ -2,6 +2,9 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -11,17 +14,45 @@
 
 using namespace feedgraph;
 
-TEST_CASE("threads: auto gives sleeping read workers threads of their own and caps the computing bodies at the cores") {
+namespace {
+
+/// A transform that waits 30 ms on "a service" per sample, and says so.
+class Nap final : public Transform {
+ public:
+  bool in_place() const override { return true; }
+  bool may_sleep() const override { return true; }
+  void apply(const SampleView& in, SampleOut& out, const SampleContext&) const override {
+    (void)out.allocate(in.layout);
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  }
+};
+
+int most_at_once(const RunStats& s, const std::string& node) {
+  std::vector<std::pair<double, int>> edges;  // +1 where a body begins, -1 where one ends
+  for (const auto& span : s.timeline)
+    if (span.node == node) edges.push_back({span.begin_s, 1}), edges.push_back({span.end_s, -1});
+  std::sort(edges.begin(), edges.end());  // at equal times the end (-1) comes first
+  int now = 0, most = 0;
+  for (const auto& [t, d] : edges) most = std::max(most, now += d);
+  return most;
+}
+
+}  // namespace
+
+TEST_CASE("threads: auto gives sleeping workers threads of their own and caps the computing bodies at the cores") {
   using detail::auto_thread_count;
-  const ConcurrencySpec jpeg{.read = 1, .transform = 2, .pin = 1};        // 5 bodies, all computing (a cache)
-  CHECK(auto_thread_count(2, jpeg, false) == 2);
-  CHECK(auto_thread_count(16, jpeg, false) == 16);                       // never fewer than the cores
-  const ConcurrencySpec images{.read = 4, .transform = 12, .pin = 2};    // graphs/images.yaml
-  CHECK(auto_thread_count(2, images, true) == 4 + 2);                    // 4 sleepers + the 2 cores
-  CHECK(auto_thread_count(16, images, true) == 4 + 15);                  // 15 computing bodies fit 16 cores
-  CHECK(auto_thread_count(16, images, false) == 16);
+  const ConcurrencySpec jpeg{.read = 1, .transform = 2, .pin = 1};  // 5 bodies, all computing (a cache)
+  CHECK(auto_thread_count(2, jpeg, false, false) == 2);
+  CHECK(auto_thread_count(16, jpeg, false, false) == 16);  // never fewer than the cores
+  const ConcurrencySpec images{.read = 4, .transform = 12, .pin = 2};  // graphs/images.yaml
+  CHECK(auto_thread_count(2, images, true, false) == 4 + 2);  // 4 sleepers + the 2 cores
+  CHECK(auto_thread_count(16, images, true, false) == 4 + 15);  // 15 computing bodies fit 16 cores
+  CHECK(auto_thread_count(16, images, false, false) == 16);
   const ConcurrencySpec io{.read = 32, .transform = 1, .pin = 1};
-  CHECK(auto_thread_count(4, io, true) == 32 + 3);
+  CHECK(auto_thread_count(4, io, true, false) == 32 + 3);
+  const ConcurrencySpec fetch{.read = 1, .transform = 8, .pin = 1};  // a transform that waits on a service
+  CHECK(auto_thread_count(2, fetch, false, true) == 8 + 2);
+  CHECK(auto_thread_count(2, fetch, false, false) == 2);
 }
 
 TEST_CASE("a source says whether its reads may sleep: synthetic only with cost.io_us, a cache never") {
@@ -46,12 +77,20 @@ TEST_CASE("read workers that sleep all run at once, on any number of cores") {
       "concurrency: {read: 6, transform: 1, pin: 1}\nprefetch: 8\n",
       "t.yaml");
   const RunStats s = run(spec);
-  std::vector<std::pair<double, int>> edges;  // +1 where a read begins, -1 where one ends
-  for (const auto& span : s.timeline)
-    if (span.node == "read") edges.push_back({span.begin_s, 1}), edges.push_back({span.end_s, -1});
-  std::sort(edges.begin(), edges.end());  // at equal times the end (-1) comes first
-  int now = 0, most = 0;
-  for (const auto& [t, d] : edges) most = std::max(most, now += d);
   CHECK(s.samples == 24);
-  CHECK(most == 6);
+  CHECK(most_at_once(s, "read") == 6);
+}
+
+
+TEST_CASE("transform workers whose transform may sleep all run at once, on any number of cores") {
+  register_transform("test_nap", [](const StageOptions&, const StageContext&) { return std::make_unique<Nap>(); });
+  const auto spec = parse_pipeline(
+      "name: nappers\ndevice: host\nbatch_size: 1\nepochs: 1\nwatchdog_s: 20\n"
+      "dataset: {source: synthetic, samples: 24, sample: {shape: [3, 8, 8], dtype: float32}}\n"
+      "transforms: [test_nap]\ncompute: {kernel: checksum}\n"
+      "concurrency: {read: 1, transform: 6, pin: 1}\nprefetch: 8\n",
+      "t.yaml");
+  const RunStats s = run(spec);
+  CHECK(s.samples == 24);
+  CHECK(most_at_once(s, "transform") == 6);
 }

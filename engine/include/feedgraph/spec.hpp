@@ -137,8 +137,9 @@ struct PipelineSpec {
   std::uint64_t memory_budget = 0;  ///< bytes; 0 = no budget
   double watchdog_s = 60.0;         ///< no progress for this long is an error naming the stalled node
   /// Threads that run the graph's node bodies; 0 (`auto`): one per read worker whose reads may sleep on
-  /// storage (Source::read_may_sleep), plus one per computing body (transform, pin, the other reads, and one
-  /// for the serial nodes) up to the cores; at least the cores. The copy engine and compute stream are not
+  /// storage (Source::read_may_sleep) and per transform worker whose transforms may (Transform::may_sleep),
+  /// plus one per computing body (transform, pin, the other reads, and one for the serial nodes) up to the
+  /// cores; at least the cores. The copy engine and compute stream are not
   /// among them.
   int threads = 0;
   std::vector<FaultSpec> faults;  ///< `faults:`: failures to inject on purpose; empty in production

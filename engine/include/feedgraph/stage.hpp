@@ -98,6 +98,10 @@ class Transform {
   /// True for element-wise transforms whose output has the input's layout: `out.allocate` then returns the
   /// input's own memory, and `apply` must read each element before it writes it.
   virtual bool in_place() const { return false; }
+  /// True when `apply` may sleep (waits on a service, the network): with `threads: auto` each transform
+  /// worker then gets a thread beyond the cores, as a read worker whose reads may sleep does. A transform
+  /// that only computes (every built-in one) leaves it false and shares the cores.
+  virtual bool may_sleep() const { return false; }
   virtual void apply(const SampleView& in, SampleOut& out, const SampleContext& ctx) const = 0;
 };
 

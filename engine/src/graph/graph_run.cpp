@@ -17,6 +17,7 @@
 #include <tbb/info.h>
 #include <tbb/task_arena.h>
 
+#include <algorithm>
 #include <new>
 #include <thread>
 
@@ -39,7 +40,10 @@ void GraphRun::setup() {
 }
 
 int GraphRun::auto_threads() const {
-  return auto_thread_count(tbb::info::default_concurrency(), spec_.concurrency, source_->read_may_sleep());
+  const bool transforms_may_sleep =
+      std::any_of(a_.transforms.begin(), a_.transforms.end(), [](const auto& t) { return t->may_sleep(); });
+  return auto_thread_count(tbb::info::default_concurrency(), spec_.concurrency, source_->read_may_sleep(),
+                           transforms_may_sleep);
 }
 
 RunStats GraphRun::run() {

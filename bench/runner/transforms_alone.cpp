@@ -13,42 +13,23 @@
 #include <fmt/format.h>
 
 #include "feedgraph/errors.hpp"
+#include "graph/assembly.hpp"
 #include "memory/batch_memory.hpp"
 #include "runner/scenario.hpp"
 #include "samples/cached_source.hpp"
 #include "samples/sample_buffer.hpp"
 #include "samples/sample_chain.hpp"
-#include "stages/registry.hpp"
 
 namespace feedgraph::bench {
 namespace {
 
 namespace fd = feedgraph::detail;
 
-struct Chain {
-  std::unique_ptr<Source> source;
-  std::vector<std::unique_ptr<Transform>> transforms;
-  fd::SampleChain chain;
-  SampleLayout out;
-};
-
-Chain build_chain(const PipelineSpec& spec) {
-  Chain c;
-  c.source = fd::build_source(spec.dataset, {});
-  const SampleLayout source_layout = c.source->layout();
-  c.out = source_layout;
-  for (const auto& t : spec.transforms) {
-    c.transforms.push_back(fd::build_transform(t, {c.out, spec.batch_size}));
-    c.out = c.transforms.back()->output(c.out);
-  }
-  c.chain = fd::SampleChain(&c.transforms, &spec.transforms, source_layout);
-  return c;
-}
-
 /// Samples/s of `threads` threads running the chain over every sample `epochs` times; thread t takes the
 /// samples t, t + threads, ... of each epoch (the same mix of files for every thread count).
-double run_threads(const Chain& c, const std::vector<fd::CachedSample>& samples, const PipelineSpec& spec, int threads) {
-  const std::size_t sample_bytes = c.out.bytes();
+double run_threads(const fd::Assembly& a, const std::vector<fd::CachedSample>& samples, int threads) {
+  const PipelineSpec& spec = a.spec;
+  const std::size_t sample_bytes = a.plan.transfer_layout.bytes();
   const auto batch = static_cast<std::size_t>(spec.batch_size);
   const auto n = static_cast<std::int64_t>(samples.size());
   const auto start = std::chrono::steady_clock::now();
@@ -69,7 +50,7 @@ double run_threads(const Chain& c, const std::vector<fd::CachedSample>& samples,
             const std::span<std::byte> staged = staging.allocate(s.layout);
             std::memcpy(staged.data(), s.bytes.get(), staged.size());
             const std::span<std::byte> slot{out.get() + k * sample_bytes, sample_bytes};
-            c.chain.run(staged, s.layout, slot, SampleContext{id, e, spec.seed});
+            a.chain.run(staged, s.layout, slot, SampleContext{id, e, spec.seed});
             k = (k + 1) % batch;
           }
         }
@@ -95,25 +76,25 @@ double median(std::vector<double> v) {
 }  // namespace
 
 Bound transforms_alone_bound(const BoundInputs& in) {
-  const PipelineSpec& spec = in.spec;
-  const Chain c = build_chain(spec);
+  // The graph's own stages, built as a run builds them (assemble allocates nothing).
+  const auto a = fd::assemble(in.spec);
   // The source read once, as `dataset.cache` holds it; a bad sample stays empty and is left out.
-  std::vector<fd::CachedSample> samples(static_cast<std::size_t>(c.source->size()));
-  for (std::int64_t id = 0; id < c.source->size(); ++id) {
+  std::vector<fd::CachedSample> samples(static_cast<std::size_t>(a->source->size()));
+  for (std::int64_t id = 0; id < a->source->size(); ++id) {
     try {
       fd::CachedSampleOut out(samples[static_cast<std::size_t>(id)]);
-      c.source->read(id, out);
+      a->source->read(id, out);
     } catch (const DataError&) {
       samples[static_cast<std::size_t>(id)] = {};
     }
   }
-  const int threads = std::max(1, spec.concurrency.transform);
+  const int threads = std::max(1, a->spec.concurrency.transform);
   // One thread against `threads`, interleaved, so that both see the machine in the same state: their ratio
   // is the most any graph can scale by on it at that moment.
   std::vector<double> one, many;
   for (int r = 0; r < 3; ++r) {
-    one.push_back(run_threads(c, samples, spec, 1));
-    many.push_back(run_threads(c, samples, spec, threads));
+    one.push_back(run_threads(*a, samples, 1));
+    many.push_back(run_threads(*a, samples, threads));
   }
   const double m1 = median(one), mn = median(many);
   return {mn, fmt::format("transforms alone on {} threads (1 thread: {:.0f}/s, {:.2f}x)", threads, m1, mn / m1)};

@@ -37,6 +37,17 @@ int most_at_once(const RunStats& s, const std::string& node) {
   return most;
 }
 
+/// 24 single-sample batches of a synthetic source (`cost` its extra options), through `transform`, with
+/// `concurrency` (read and transform; pin 1) and room for eight batches in flight.
+PipelineSpec graph_of_24(const std::string& cost, const std::string& transform, const std::string& concurrency) {
+  return parse_pipeline("name: workers\ndevice: host\nbatch_size: 1\nepochs: 1\nwatchdog_s: 20\n"
+                        "dataset: {source: synthetic, samples: 24, sample: {shape: [3, 8, 8], dtype: float32}" +
+                            (cost.empty() ? "" : ", " + cost) + "}\n"
+                        "transforms: [" + transform + "]\ncompute: {kernel: checksum}\n"
+                        "concurrency: {" + concurrency + ", pin: 1}\nprefetch: 8\n",
+                        "t.yaml");
+}
+
 }  // namespace
 
 TEST_CASE("threads: auto gives sleeping workers threads of their own and caps the computing bodies at the cores") {
@@ -70,27 +81,15 @@ TEST_CASE("a source says whether its reads may sleep: synthetic only with cost.i
 TEST_CASE("read workers that sleep all run at once, on any number of cores") {
   // Six read workers whose every sample sleeps 30 ms: with a thread each, six reads overlap, whatever the
   // cores (on a 2-core machine a cap at the cores would let two).
-  const auto spec = parse_pipeline(
-      "name: sleepers\ndevice: host\nbatch_size: 1\nepochs: 1\nwatchdog_s: 20\n"
-      "dataset: {source: synthetic, samples: 24, sample: {shape: [3, 8, 8], dtype: float32}, cost: {io_us: 30000}}\n"
-      "transforms: [{normalize: {mean: 0.5, std: 0.25}}]\ncompute: {kernel: checksum}\n"
-      "concurrency: {read: 6, transform: 1, pin: 1}\nprefetch: 8\n",
-      "t.yaml");
-  const RunStats s = run(spec);
+  const RunStats s =
+      run(graph_of_24("cost: {io_us: 30000}", "{normalize: {mean: 0.5, std: 0.25}}", "read: 6, transform: 1"));
   CHECK(s.samples == 24);
   CHECK(most_at_once(s, "read") == 6);
 }
 
-
 TEST_CASE("transform workers whose transform may sleep all run at once, on any number of cores") {
   register_transform("test_nap", [](const StageOptions&, const StageContext&) { return std::make_unique<Nap>(); });
-  const auto spec = parse_pipeline(
-      "name: nappers\ndevice: host\nbatch_size: 1\nepochs: 1\nwatchdog_s: 20\n"
-      "dataset: {source: synthetic, samples: 24, sample: {shape: [3, 8, 8], dtype: float32}}\n"
-      "transforms: [test_nap]\ncompute: {kernel: checksum}\n"
-      "concurrency: {read: 1, transform: 6, pin: 1}\nprefetch: 8\n",
-      "t.yaml");
-  const RunStats s = run(spec);
+  const RunStats s = run(graph_of_24("", "test_nap", "read: 1, transform: 6"));
   CHECK(s.samples == 24);
   CHECK(most_at_once(s, "transform") == 6);
 }

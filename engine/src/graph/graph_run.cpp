@@ -19,7 +19,6 @@
 
 #include <algorithm>
 #include <new>
-#include <thread>
 
 #include "graph/graph_run_impl.hpp"
 #include "graph/thread_count.hpp"
@@ -49,6 +48,8 @@ int GraphRun::auto_threads() const {
 RunStats GraphRun::run() {
   setup();
 
+  // `threads` sets the number; auto (graph/thread_count.hpp) may go above the cores for workers that sleep,
+  // so global_control lifts oneTBB's default cap (the cores) for the run.
   const int threads = spec_.threads > 0 ? spec_.threads : auto_threads();
   tbb::global_control allow(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
   tbb::task_arena arena(threads);

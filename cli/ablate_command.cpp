@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/interrupt.hpp"
 #include "cli/report.hpp"
 #include "feedgraph/ablate.hpp"
 #include "feedgraph/pipeline.hpp"
@@ -53,7 +54,7 @@ std::string plus_minus(const AblationRow& row) {
 }
 
 /// "read 4, transform 4, pin 2; prefetch 4; pinned on, non_blocking on, copy_stream on"
-std::string settings(const PipelineSpec& spec) {
+std::string settings(const RunSettings& spec) {
   auto on_off = [](bool b) { return b ? "on" : "off"; };
   return fmt::format("read {}, transform {}, pin {}; prefetch {}; pinned {}, non_blocking {}, copy_stream {}",
                      spec.concurrency.read, spec.concurrency.transform, spec.concurrency.pin, spec.prefetch,
@@ -144,13 +145,13 @@ std::string closing_text(const std::vector<AblationRow>& rows) {
   return out;
 }
 
-nlohmann::ordered_json ablation_json(const PipelineSpec& full, int repetitions, const std::vector<AblationRow>& rows) {
+nlohmann::ordered_json ablation_json(const std::string& graph, int repetitions, const std::vector<AblationRow>& rows) {
   nlohmann::ordered_json document;
   document["feedgraph"] = feedgraph::version();
   // Every row runs on the one device the command was given, so the first row names it.
   document["device"] = {{"backend", rows.empty() ? "" : rows.front().last.backend},
                         {"name", rows.empty() ? "" : rows.front().last.device_name}};
-  document["graph"] = full.name;
+  document["graph"] = graph;
   document["repetitions"] = repetitions;
   auto list = nlohmann::ordered_json::array();
   // Speedups are NaN when a median is 0; nlohmann writes NaN as null, which is what a script should see.
@@ -176,19 +177,26 @@ nlohmann::ordered_json ablation_json(const PipelineSpec& full, int repetitions, 
 
 int ablate_command(const std::string& file, int repetitions, const CommandArgs& args) {
   check_json_destination(args.json_path);
-  const PipelineSpec full = resolve_command_spec(load_command_spec(file, args), false);
+  Pipeline pipeline = build_command_pipeline(file, args);
+  const PipelineSpec& full = pipeline.spec();
 
-  const Plan planned = feedgraph::plan(full);
-  const auto steps = ablation_plan(full);
+  const Plan planned = pipeline.plan();
+  const auto steps = ablation_plan(full, pipeline.settings());
   print(plan_line(full, planned));
   print(fmt::format("ablation: {} rows × {} repetitions = {} runs, interleaved in rounds; full graph: {}\n",
                     steps.size(), repetitions, steps.size() * static_cast<std::size_t>(repetitions),
-                    settings(full)));
+                    settings(pipeline.settings())));
 
   // The per-run line only redraws in place on a terminal; the per-row lines are kept in logs too.
   const bool tty = ::isatty(STDERR_FILENO) == 1;
   std::size_t finished = 0;
   auto on_run = [&](const AblationStep& step, int index, int runs, const RunStats& stats) {
+    if (interrupt_requested()) {
+      if (tty) std::fputs("\r\033[K", stderr);
+      print(fmt::format("\nablate: interrupted during run {} of {} ({}); {} row{} finished above\n", index + 1, runs,
+                        step.label, finished, finished == 1 ? "" : "s"));
+      throw Interrupted{};
+    }
     if (tty) std::fprintf(stderr, "\r\033[Krun %d/%d: %s: %.1f samples/s", index + 1, runs, step.label.c_str(),
                           stats.samples_per_s);
   };
@@ -196,13 +204,21 @@ int ablate_command(const std::string& file, int repetitions, const CommandArgs& 
     if (tty) std::fputs("\r\033[K", stderr);
     std::fputs(row_progress(row, finished++, steps.size()).c_str(), stderr);
   };
-  const auto rows = ablate(full, repetitions, on_row, on_run);
+  std::vector<AblationRow> rows;
+  {
+    const InterruptWatch watch(pipeline);
+    try {
+      rows = ablate(pipeline, repetitions, on_row, on_run);
+    } catch (const Interrupted&) {
+      return interrupted_exit_status();
+    }
+  }
 
   print("\n");
   print(table_text(rows));
   print("\n");
   print(closing_text(rows));
-  if (!args.json_path.empty()) write_json_file(args.json_path, ablation_json(full, repetitions, rows));
+  if (!args.json_path.empty()) write_json_file(args.json_path, ablation_json(full.name, repetitions, rows));
   return 0;
 }
 

@@ -1,4 +1,4 @@
-// run, compare and validate: load (with --set and --device applied), plan, run, report.
+// run, compare and validate: load (with --set and --device applied), build once, plan, run, report.
 #include "cli/commands.hpp"
 
 #include <unistd.h>
@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "cli/h2d_ceiling.hpp"
+#include "cli/interrupt.hpp"
 #include "cli/report.hpp"
 #include "cli/timeline_files.hpp"
 #include "feedgraph/errors.hpp"
@@ -16,9 +17,6 @@
 #include "feedgraph/tune.hpp"
 
 namespace feedgraph::cli {
-namespace {
-
-}  // namespace
 
 PipelineSpec load_command_spec(const std::string& file, const CommandArgs& args) {
   auto spec = load_pipeline(file, args.overrides);
@@ -27,22 +25,17 @@ PipelineSpec load_command_spec(const std::string& file, const CommandArgs& args)
   return spec;
 }
 
-PipelineSpec resolve_command_spec(const PipelineSpec& spec, bool quiet) {
-  AutoResolution resolved = resolve_auto(spec);
-  if (!resolved.line.empty() && !quiet) {
-    std::fputs((spec.name + ": " + resolved.line + "\n").c_str(), stdout);
-    std::fflush(stdout);
+Pipeline build_command_pipeline(const std::string& file, const CommandArgs& args, bool resolve) {
+  Pipeline pipeline(load_command_spec(file, args), {.tune_auto = false});
+  if (resolve) {
+    const AutoResolution resolved = resolve_auto(pipeline);
+    if (!resolved.line.empty() && !args.quiet) {
+      std::fputs((pipeline.spec().name + ": " + resolved.line + "\n").c_str(), stdout);
+      std::fflush(stdout);
+    }
   }
-  return std::move(resolved.spec);
+  return pipeline;
 }
-
-namespace {
-
-PipelineSpec load(const std::string& file, const CommandArgs& args) {
-  return resolve_command_spec(load_command_spec(file, args), args.quiet);
-}
-
-}  // namespace
 
 /// A run can take minutes: find out before it starts that its JSON has nowhere to go.
 void check_json_destination(const std::string& path) {
@@ -65,14 +58,20 @@ void print(const std::string& text) {
   std::fflush(stdout);
 }
 
-RunStats execute(const PipelineSpec& spec, const Plan& planned, bool quiet) {
+RunStats execute(Pipeline& pipeline, const Plan& planned, bool quiet) {
+  const PipelineSpec& spec = pipeline.spec();
   if (!quiet) print(plan_line(spec, planned));
   // Said even with --quiet, on stderr: a file that fails on purpose must never pass for a real result.
   for (const FaultSpec& f : spec.faults) std::fprintf(stderr, "feedgraph: %s: injecting a fault: %s\n", spec.name.c_str(), f.text().c_str());
   RunOptions options;
   // A progress line is for a person watching; in a pipe or a CI log it is noise.
   options.progress = !quiet && ::isatty(STDERR_FILENO) == 1;
-  RunStats stats = feedgraph::run(spec, options);
+  // A signal that came before the run had started is seen at its first batch.
+  options.on_batch = [&pipeline](const BatchRecord&) {
+    if (interrupt_requested()) pipeline.stop();
+  };
+  const InterruptWatch watch(pipeline);
+  RunStats stats = pipeline.run(planned.settings, options);
   if (!quiet) print(run_text(stats));
   return stats;
 }
@@ -82,54 +81,63 @@ RunStats execute(const PipelineSpec& spec, const Plan& planned, bool quiet) {
 int run_command(const std::string& file, const CommandArgs& args) {
   check_json_destination(args.json_path);
   check_json_destination(args.trace_path);
-  const PipelineSpec spec = load(file, args);
-  const Plan planned = feedgraph::plan(spec);
-  const RunStats stats = execute(spec, planned, args.quiet);
+  Pipeline pipeline = build_command_pipeline(file, args);
+  const Plan planned = pipeline.plan();
+  const RunStats stats = execute(pipeline, planned, args.quiet);
   const H2dCeilings ceilings = measure_h2d_ceilings({planned});  // after the run: it must not compete with it
   if (!args.quiet) print(ceiling_text({stats}, ceilings));
   if (!args.json_path.empty()) write_json_file(args.json_path, report_json({stats}, false, ceilings));
   write_timeline_files({stats}, args.trace_path, "", args.quiet);
-  return 0;
+  return stats.interrupted ? interrupted_exit_status() : 0;
 }
 
 int compare_command(const std::vector<std::string>& files, const CommandArgs& args) {
   check_json_destination(args.json_path);
   check_json_destination(args.trace_path);
   check_json_destination(args.report_path);
-  std::vector<PipelineSpec> specs;
-  if (files.size() == 1) {
-    PipelineSpec spec = load(files.front(), args);
-    specs.push_back(serial_twin(spec));
-    specs.push_back(std::move(spec));
-  } else {
-    for (const auto& file : files) specs.push_back(load(file, args));
-  }
+  // One pipeline per file, each built once; one file runs twice, as its serial twin and as written.
+  std::vector<Pipeline> pipelines;
+  for (const auto& file : files) pipelines.push_back(build_command_pipeline(file, args));
+  struct Leg {
+    Pipeline* pipeline;
+    Plan plan;
+  };
   // Plan every run before the first starts: a bad second file or a budget overrun should not cost a run.
-  std::vector<Plan> plans;
-  for (const auto& spec : specs) plans.push_back(feedgraph::plan(spec));
+  std::vector<Leg> legs;
+  if (pipelines.size() == 1) {
+    Pipeline& p = pipelines.front();
+    legs.push_back({&p, p.plan(p.settings().serial())});
+    legs.push_back({&p, p.plan()});
+  } else {
+    for (auto& p : pipelines) legs.push_back({&p, p.plan()});
+  }
 
   std::vector<RunStats> runs;
-  for (std::size_t i = 0; i < specs.size(); ++i) {
+  std::vector<Plan> plans;
+  for (std::size_t i = 0; i < legs.size(); ++i) {
     if (i > 0) print("\n");
-    runs.push_back(execute(specs[i], plans[i], false));
+    runs.push_back(execute(*legs[i].pipeline, legs[i].plan, false));
+    plans.push_back(legs[i].plan);
+    if (runs.back().interrupted) break;  // what ran is reported; the rest does not start
   }
-  const H2dCeilings ceilings = measure_h2d_ceilings(plans);  // after the runs: it must not compete with them
+  const bool interrupted = runs.back().interrupted;
+  const H2dCeilings ceilings = interrupted ? H2dCeilings{} : measure_h2d_ceilings(plans);  // after the runs
   print("\n");
-  print(comparison_text(runs.front(), runs.back()));
+  if (runs.size() == legs.size()) print(comparison_text(runs.front(), runs.back()));
   print(ceiling_text(runs, ceilings));
   if (!args.json_path.empty()) write_json_file(args.json_path, report_json(runs, true, ceilings));
   write_timeline_files(runs, args.trace_path, args.report_path, false);
-  return 0;
+  return interrupted ? interrupted_exit_status() : 0;
 }
 
 int validate_command(const std::string& file, const CommandArgs& args) {
   // Nothing runs here, so `auto` stays a question: the plan is the smallest setting's, 1 for each auto key.
-  const PipelineSpec spec = load_command_spec(file, args);
-  TuneSettings smallest = settings_of(spec);
+  const Pipeline pipeline = build_command_pipeline(file, args, false);
+  TuneSettings smallest = settings_of(pipeline.settings());
   for (int* v : {&smallest.read, &smallest.transform, &smallest.pin, &smallest.prefetch})
     if (*v == kAuto) *v = 1;
-  const Plan planned = feedgraph::plan(with_settings(spec, smallest));
-  print(validate_text(spec, planned));
+  const Plan planned = pipeline.plan(with_settings(pipeline.settings(), smallest));
+  print(validate_text(pipeline.spec(), planned));
   print("ok\n");
   return 0;
 }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "feedgraph/make_dataset.hpp"
+#include "feedgraph/pipeline.hpp"
 #include "feedgraph/spec.hpp"
 
 namespace CLI {
@@ -26,9 +27,10 @@ struct CommandArgs {
 
 /// The file with `--set` and `--device` applied; `auto` keys left as they are.
 PipelineSpec load_command_spec(const std::string& file, const CommandArgs& args);
-/// `spec` with its `auto` keys chosen by a short tune (feedgraph::resolve_auto), the choice printed as one
-/// line unless `quiet`.
-PipelineSpec resolve_command_spec(const PipelineSpec& spec, bool quiet);
+/// The file built once (load_command_spec), with its `auto` keys chosen by a short tune of it when `resolve`
+/// (feedgraph::resolve_auto), the choice printed as one line unless `args.quiet`. Every command drives the
+/// Pipeline this returns: a file is assembled once per command.
+Pipeline build_command_pipeline(const std::string& file, const CommandArgs& args, bool resolve = true);
 
 /// Run one pipeline and report it.
 int run_command(const std::string& file, const CommandArgs& args);

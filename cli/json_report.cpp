@@ -5,6 +5,8 @@
 #include <fstream>
 
 #include "cli/report.hpp"
+
+#include <algorithm>
 #include "feedgraph/errors.hpp"
 
 namespace feedgraph::cli {
@@ -55,6 +57,7 @@ nlohmann::ordered_json run_json(const RunStats& run, const std::optional<H2dCeil
   nlohmann::ordered_json out = {
       {"graph", run.graph},
       {"variant", run.variant},
+      {"interrupted", run.interrupted},
       {"backend", run.backend},
       {"device_name", run.device_name},
       {"batches", run.batches},
@@ -105,6 +108,8 @@ nlohmann::ordered_json report_json(const std::vector<RunStats>& runs, bool with_
     list.push_back(run_json(runs[i], i < ceilings.size() ? ceilings[i] : std::nullopt));
   }
   document["runs"] = std::move(list);
+  // A signal stopped the command: its runs are what ran before it (the last one cut short).
+  document["interrupted"] = std::any_of(runs.begin(), runs.end(), [](const RunStats& r) { return r.interrupted; });
   if (with_speedup) {
     const auto ratio = runs.size() >= 2 ? speedup(runs.front(), runs.back()) : std::nullopt;
     document["speedup"] = ratio ? nlohmann::ordered_json(*ratio) : nlohmann::ordered_json(nullptr);

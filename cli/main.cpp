@@ -11,7 +11,8 @@
 //   feedgraph make-dataset --kind records|npy|images --samples N --out PATH [--shape 3,32,32] [--dtype uint8]
 //                          [--seed S] [--classes K] [--shards M] [--size WxH] [--quality Q]
 //
-// Exit status: 0 ok; 2 a pipeline file or command line that cannot be run; 1 a run that failed.
+// Exit status: 0 ok; 2 a pipeline file or command line that cannot be run; 1 a run that failed; 130 / 143
+// a run stopped by SIGINT / SIGTERM, after its report.
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -21,6 +22,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/interrupt.hpp"
 #include "feedgraph/errors.hpp"
 #include "feedgraph/pipeline.hpp"
 #include "feedgraph/spec.hpp"
@@ -202,6 +204,8 @@ int main(int argc, char** argv) {
     return exit_usage;
   }
 
+  // Before any command starts a thread: each inherits the blocked signals, and one thread waits for them.
+  feedgraph::cli::install_interrupt_handling();
   try {
     if (run->parsed()) return feedgraph::cli::run_command(file, args);
     if (compare->parsed()) {

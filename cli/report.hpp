@@ -47,6 +47,7 @@ void write_json_file(const std::string& path, const nlohmann::ordered_json& docu
 
 // --- Text (text_report.cpp); every function returns whole lines, each ending in '\n' ---------------
 
+/// The run `plan` describes, for `spec` (its name and batch size):
 /// "seed (concurrent) on cuda: NVIDIA H100 80GB HBM3 — 16 batches of 256 × 3x256x256 float32, peak memory
 /// 1.77 GiB (host 768 MiB, pinned 576 MiB, device 384 MiB)"
 std::string plan_line(const PipelineSpec& spec, const Plan& plan);

@@ -62,7 +62,7 @@ std::pair<std::string, std::string> column_labels(const RunStats& first, const R
 }  // namespace
 
 std::string plan_line(const PipelineSpec& spec, const Plan& plan) {
-  return fmt::format("{} ({}) on {} — {} batches of {} × {}, peak memory {} ({})\n", spec.name, spec.variant(),
+  return fmt::format("{} ({}) on {} — {} batches of {} × {}, peak memory {} ({})\n", spec.name, plan.settings.variant(),
                      device_label(plan.backend, plan.device_name), plan.batches, spec.batch_size,
                      plan.layout.describe(), format_bytes(plan.memory.total()), memory_breakdown(plan.memory));
 }
@@ -71,6 +71,9 @@ std::string run_text(const RunStats& run) {
   std::string out;
   auto it = std::back_inserter(out);
   fmt::format_to(it, "{} ({}) on {}\n", run.graph, run.variant, device_label(run.backend, run.device_name));
+  if (run.interrupted)
+    fmt::format_to(it, "  interrupted  stopped early: the figures below cover the {} batches delivered before it\n",
+                   run.batches);
   fmt::format_to(it, "  throughput   {:.1f} samples/s, {:.2f} batches/s ({} samples in {} batches)\n",
                  run.samples_per_s, run.batches_per_s, run.samples, run.batches);
   fmt::format_to(it, "  H2D          {:.2f} GB/s delivered, {:.2f} GB/s while copying ({} in {:.3f} s)\n",
@@ -156,7 +159,7 @@ std::string validate_text(const PipelineSpec& spec, const Plan& plan) {
   fmt::format_to(it, "  layout       {} per sample, {} per batch = {} per batch\n", plan.transfer_layout.describe(),
                  spec.batch_size, format_bytes(plan.batch_bytes));
   fmt::format_to(it, "  batches      {} per epoch × {} epoch{} = {} ({} samples per epoch, drop_last {})\n",
-                 plan.batches_per_epoch, spec.epochs, spec.epochs == 1 ? "" : "s", plan.batches, plan.samples,
+                 plan.batches_per_epoch, plan.epochs, plan.epochs == 1 ? "" : "s", plan.batches, plan.samples,
                  spec.drop_last);
   fmt::format_to(it, "  stages       {}{}{} → compute {}\n", spec.dataset.name, transform_chain(spec.transforms),
                  spec.device_transforms.empty() ? "" : " → copy" + transform_chain(spec.device_transforms),
@@ -174,7 +177,7 @@ std::string validate_text(const PipelineSpec& spec, const Plan& plan) {
   auto count = [](int v) { return v == kAuto ? std::string("auto") : std::to_string(v); };
   fmt::format_to(it, "  concurrency  read {}, transform {}, pin {}; prefetch {}; pinned slots {}, device buffers {}\n",
                  count(spec.concurrency.read), count(spec.concurrency.transform), count(spec.concurrency.pin),
-                 count(spec.prefetch), spec.pinned_slots(), spec.device_buffers());
+                 count(spec.prefetch), plan.shape.pinned_slots, plan.shape.device_buffers);
   if (const auto keys = spec.auto_keys(); !keys.empty())
     fmt::format_to(it, "  auto         {}: chosen when the pipeline starts, by a short tune within the budget; the "
                        "memory below is at 1 for each\n",

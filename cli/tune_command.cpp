@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/interrupt.hpp"
 #include "cli/report.hpp"
 #include "cli/tune_report.hpp"
 #include "feedgraph/errors.hpp"
@@ -67,7 +68,8 @@ int tune_command(const std::string& file, const TuneArgs& tune_args, const Comma
   check_json_destination(args.json_path);
   check_json_destination(tune_args.write_path);
   const std::string original = tune_args.write_path.empty() ? std::string() : read_text(file);
-  const PipelineSpec spec = load_command_spec(file, args);
+  Pipeline pipeline = build_command_pipeline(file, args, false);  // the tune's trials are runs of it
+  const PipelineSpec& spec = pipeline.spec();
 
   TuneOptions options;
   options.max_trials = tune_args.max_trials;
@@ -78,11 +80,26 @@ int tune_command(const std::string& file, const TuneArgs& tune_args, const Comma
 
   // The first trial sizes nothing the heading needs: cores and budget are known before it.
   const int cores = options.cores > 0 ? options.cores : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const std::uint64_t budget = spec.memory_budget > 0 && options.memory_budget > 0
-                                   ? std::min(spec.memory_budget, options.memory_budget)
-                                   : std::max(spec.memory_budget, options.memory_budget);
-  print(tune_heading(spec, options, cores, budget));
-  const TuneResult result = tune(spec, options, [](const TuneTrial& t) { print(tune_row(t)); });
+  print(tune_heading(spec, options, cores, tune_memory_budget(pipeline.settings(), options)));
+  TuneResult result;
+  {
+    const InterruptWatch watch(pipeline);
+    int trials = 0;
+    try {
+      result = tune(pipeline, options, [&](const TuneTrial& t) {
+        if (interrupt_requested()) {
+          print(fmt::format("\ntune: interrupted during trial {}; the {} trial{} above ran whole, nothing was "
+                            "written\n",
+                            t.index, trials, trials == 1 ? "" : "s"));
+          throw Interrupted{};
+        }
+        ++trials;
+        print(tune_row(t));
+      });
+    } catch (const Interrupted&) {
+      return interrupted_exit_status();
+    }
+  }
   print("\n");
   print(tune_summary(result));
 
@@ -90,7 +107,7 @@ int tune_command(const std::string& file, const TuneArgs& tune_args, const Comma
   if (!tune_args.write_path.empty()) {
     // Every key the file left `auto` is written too, so that `run` starts without a tune of its own.
     std::vector<std::string> keys = result.keys;
-    for (const auto& k : spec.auto_keys())
+    for (const auto& k : pipeline.settings().auto_keys())
       if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
     const std::string text =
         tuned_yaml(original, file, result.best_settings, keys, tune_comment(result, host_name(), today(), args.overrides));

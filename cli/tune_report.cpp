@@ -114,7 +114,7 @@ nlohmann::ordered_json tune_json(const TuneResult& r, const std::string& file) {
   nlohmann::ordered_json d;
   d["feedgraph"] = feedgraph::version();
   d["device"] = {{"backend", r.backend}, {"name", r.device_name}};
-  d["graph"] = r.best.name;
+  d["graph"] = r.graph;
   d["file"] = file;
   d["keys"] = r.keys;
   d["cores"] = r.cores;

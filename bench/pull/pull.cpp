@@ -11,8 +11,7 @@
 namespace feedgraph::bench {
 namespace {
 
-RunStats pull_loop(const PipelineSpec& spec) {
-  Pipeline pipeline(spec);
+RunStats pull_loop(Pipeline& pipeline) {
   const bool cuda = pipeline.plan().backend == "cuda";
   CUstream_st* stream = nullptr;
   std::uint64_t* sums = nullptr;  // one per batch, where the loop's kernel writes

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <map>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -91,14 +92,22 @@ int main(int argc, char** argv) {
         else if (!device.empty())
           s->device = feedgraph::parse_device(device);
       }
-      const auto plan = feedgraph::plan(spec);
+      // Each graph built once: the serial twin is the same pipeline with serial settings; a baseline with
+      // overrides of its own (another dtype, say) is a pipeline of its own.
+      feedgraph::Pipeline pipeline(spec);
+      std::optional<feedgraph::Pipeline> other;
+      if (!sc.baseline_name.empty() && !sc.baseline.empty()) other.emplace(twin);
+      feedgraph::Pipeline& baseline = other ? *other : pipeline;
+      const feedgraph::RunSettings baseline_settings =
+          sc.baseline_name.empty() ? baseline.settings().serial() : baseline.settings();
+      const auto plan = pipeline.plan();
       fmt::print(stderr, "{}: {} on {} ({}), {} runs of each variant\n", sc.name, sc.graph, plan.backend,
                  plan.device_name, reps);
       Series serial, concurrent;
       // Interleaved, so that a drift of the machine (clocks, other load) touches both variants alike.
       for (int r = 0; r < reps; ++r) {
-        if (sc.serial_twin) serial.runs.push_back(feedgraph::run(twin));
-        concurrent.runs.push_back(sc.run ? sc.run(spec) : feedgraph::run(spec));
+        if (sc.serial_twin) serial.runs.push_back(baseline.run(baseline_settings));
+        concurrent.runs.push_back(sc.run ? sc.run(pipeline) : pipeline.run());
       }
       const auto& ser = sc.serial_twin ? serial.median_run() : concurrent.median_run();
       const fb::Bound bound = sc.bound(fb::BoundInputs{spec, plan, ser, concurrent.median_run()});

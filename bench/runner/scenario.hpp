@@ -36,13 +36,13 @@ struct Scenario {
   /// comparison of one setting (float32 across the link against uint8, one decoder against two).
   std::vector<std::string> baseline = {};
   /// What the baseline column holds, for the table. Set with empty `baseline`: the graph unchanged (run
-  /// by feedgraph::run, against `run` for the other column).
+  /// by Pipeline::run, against `run` for the other column).
   std::string baseline_name = {};
   /// Run once before anything is timed: writes the dataset the graph reads, when it is not there yet.
   std::function<void()> prepare = {};
-  /// When set, runs the graph instead of feedgraph::run (a training loop pulling its batches, say); the
-  /// baseline still runs as feedgraph::run does.
-  std::function<RunStats(const PipelineSpec&)> run = {};
+  /// When set, runs the graph instead of Pipeline::run (a training loop pulling its batches, say); the
+  /// baseline still runs as Pipeline::run does.
+  std::function<RunStats(Pipeline&)> run = {};
 };
 
 /// 1 / (the slowest host stage's service time over its concurrency): what the graph could do if only its

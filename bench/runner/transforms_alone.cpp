@@ -29,7 +29,7 @@ namespace fd = feedgraph::detail;
 /// samples t, t + threads, ... of each epoch (the same mix of files for every thread count).
 double run_threads(const fd::Assembly& a, const std::vector<fd::CachedSample>& samples, int threads) {
   const PipelineSpec& spec = a.spec;
-  const std::size_t sample_bytes = a.plan.transfer_layout.bytes();
+  const std::size_t sample_bytes = a.base.transfer_layout.bytes();
   const auto batch = static_cast<std::size_t>(spec.batch_size);
   const auto n = static_cast<std::int64_t>(samples.size());
   const auto start = std::chrono::steady_clock::now();

@@ -121,7 +121,10 @@ int main(int argc, char** argv) {
       const std::string load_at_start = load_average();
       PipelineSpec spec = feedgraph::load_pipeline(std::string(FEEDGRAPH_SOURCE_DIR) + "/graphs/" + c.graph, c.overrides);
       if (!device.empty()) spec.device = feedgraph::parse_device(device);
-      const auto planned = feedgraph::plan(spec);
+      // Built once: the grid, both tunes and the finalists are all runs of this one pipeline.
+      feedgraph::Pipeline pipeline(spec, {.tune_auto = false});
+      const feedgraph::RunSettings own = pipeline.settings();
+      const auto planned = pipeline.plan();
       if (c.cuda_only && planned.backend != "cuda") {
         fmt::print(stderr, "{}: skipped on the {} backend (a GPU graph: hours on a CPU)\n", c.name, planned.backend);
         continue;
@@ -129,16 +132,19 @@ int main(int argc, char** argv) {
 
       // The space: keys that do not apply stay at the file's value, in the grid and in tune alike.
       const bool has_transform = !spec.transforms.empty();
-      const bool has_pin = feedgraph::with_settings(spec, {1, 1, 1, 1}).pinned_slots() > 0;
-      const TuneSettings file = feedgraph::settings_of(spec);
+      const bool has_pin = feedgraph::GraphShape::of(spec, feedgraph::with_settings(own, {1, 1, 1, 1})).pin_node;
+      const TuneSettings file = feedgraph::settings_of(own);
+      auto settings_at = [&](const TuneSettings& t, std::uint64_t budget) {
+        feedgraph::RunSettings s = feedgraph::with_settings(own, t);
+        s.memory_budget = budget;
+        return s;
+      };
       std::vector<Point> grid;
       for (int r : {1, 2, 4, 8})
         for (int t : values(has_transform, {1, 2, 4, 8}, file.transform))
           for (int p : values(has_pin, {1, 2}, file.pin))
             for (int f : {1, 2, 4, 8}) {
-              PipelineSpec s = feedgraph::with_settings(spec, {r, t, p, f});
-              s.memory_budget = 0;
-              grid.push_back({{r, t, p, f}, feedgraph::plan(s).memory.total(), 0});
+              grid.push_back({{r, t, p, f}, pipeline.plan(settings_at({r, t, p, f}, 0)).memory.total(), 0});
             }
       // The budget: the file's, else half way between the grid's smallest and largest plans, so that part of
       // the space is out of bounds for both the grid and tune.
@@ -164,9 +170,7 @@ int main(int argc, char** argv) {
           ++over;
           continue;
         }
-        PipelineSpec s = feedgraph::with_settings(spec, point.settings);
-        s.memory_budget = budget;
-        point.samples_per_s = feedgraph::measure_trial(s, options).samples_per_s;
+        point.samples_per_s = feedgraph::measure_trial(pipeline, settings_at(point.settings, budget), options).samples_per_s;
         fmt::print(stderr, "  grid {}: {:.0f} samples/s\n", point.settings.text(), point.samples_per_s);
       }
       std::vector<Point> inside;
@@ -176,16 +180,15 @@ int main(int argc, char** argv) {
 
       struct Tuned {
         std::string variant;
-        PipelineSpec start;
+        feedgraph::RunSettings start;
         feedgraph::TuneResult result;
       };
       std::vector<Tuned> tuned;
-      PipelineSpec misset = feedgraph::with_settings(spec, {1, 1, 1, 1});
-      for (auto& [variant, start] : {std::pair{std::string("as shipped"), spec}, std::pair{std::string("mis-set"), misset}}) {
-        PipelineSpec s = start;
-        s.memory_budget = budget;
-        fmt::print(stderr, "  tune ({}, from {}):\n", variant, feedgraph::settings_of(s).text());
-        auto result = feedgraph::tune(s, options, [](const feedgraph::TuneTrial& t) {
+      for (auto& [variant, start] : {std::pair{std::string("as shipped"), file}, std::pair{std::string("mis-set"), TuneSettings{1, 1, 1, 1}}}) {
+        const feedgraph::RunSettings s = settings_at(start, budget);
+        pipeline.set_settings(s);
+        fmt::print(stderr, "  tune ({}, from {}):\n", variant, start.text());
+        auto result = feedgraph::tune(pipeline, options, [](const feedgraph::TuneTrial& t) {
           fmt::print(stderr, "    {:>2} {}: {:.0f} samples/s ({})\n", t.index, t.settings.text(), t.measured_samples_per_s,
                      t.why);
         });
@@ -206,15 +209,12 @@ int main(int argc, char** argv) {
       for (int i = 0; i < top && i < static_cast<int>(inside.size()); ++i)
         add(fmt::format("grid #{}", i + 1), inside[static_cast<std::size_t>(i)].settings);
       for (const auto& t : tuned) add("tuned (" + t.variant + ")", t.result.best_settings);
-      PipelineSpec shipped = spec;
-      shipped.memory_budget = 0;
-      if (feedgraph::plan(shipped).memory.total() <= budget) add("as shipped", file);
+      if (pipeline.plan(settings_at(file, 0)).memory.total() <= budget) add("as shipped", file);
       add("mis-set", {1, 1, 1, 1});
       for (int r = 0; r < 2 * reps; ++r) {
         for (auto& f : finalists) {
-          PipelineSpec s = feedgraph::with_settings(spec, f.settings);
-          s.memory_budget = budget;
-          (r % 2 == 0 ? f.selection : f.runs).push_back(feedgraph::measure_trial(s, options).samples_per_s);
+          (r % 2 == 0 ? f.selection : f.runs)
+              .push_back(feedgraph::measure_trial(pipeline, settings_at(f.settings, budget), options).samples_per_s);
         }
       }
       double best_selection = 0, best_grid = 0;

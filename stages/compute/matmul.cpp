@@ -11,8 +11,9 @@
 #include "feedgraph/stage.hpp"
 
 #if FEEDGRAPH_HAVE_CUDA
-#include <cublas_v2.h>
 #include <cuda_runtime_api.h>
+
+#include "compute/cublas_library.hpp"
 #endif
 
 namespace feedgraph::stages {
@@ -30,7 +31,10 @@ void check(cudaError_t s, const char* call) {
   if (s != cudaSuccess) throw CudaError(call, static_cast<int>(s), cudaGetErrorName(s), cudaGetErrorString(s));
 }
 void check(cublasStatus_t s, const char* call) {
-  if (s != CUBLAS_STATUS_SUCCESS) throw CudaError(call, static_cast<int>(s), cublasGetStatusName(s), cublasGetStatusString(s));
+  if (s != CUBLAS_STATUS_SUCCESS) {
+    const CublasLibrary& blas = cublas_library();
+    throw CudaError(call, static_cast<int>(s), blas.status_name(s), blas.status_string(s));
+  }
 }
 #endif
 
@@ -42,7 +46,7 @@ class MatmulKernel final : public ComputeStage {
 
   ~MatmulKernel() override {
 #if FEEDGRAPH_HAVE_CUDA
-    if (handle_) cublasDestroy(handle_);
+    if (handle_) cublas_library().destroy(handle_);  // a handle exists only once the library was opened
     for (void* p : {weights_dev_, c_dev_, workspace_dev_})
       if (p) cudaFree(p);
 #endif
@@ -62,14 +66,15 @@ class MatmulKernel final : public ComputeStage {
       return;
     }
 #if FEEDGRAPH_HAVE_CUDA
-    check(cublasCreate(&handle_), "cublasCreate");
-    check(cublasSetMathMode(handle_, CUBLAS_TF32_TENSOR_OP_MATH), "cublasSetMathMode");
+    const CublasLibrary& blas = cublas_library();  // opened here, the first time a GPU matmul is prepared
+    check(blas.create(&handle_), "cublasCreate");
+    check(blas.set_math_mode(handle_, CUBLAS_TF32_TENSOR_OP_MATH), "cublasSetMathMode");
     check(cudaMalloc(&weights_dev_, weights_.size() * sizeof(float)), "cudaMalloc(weights)");
     check(cudaMalloc(&c_dev_, static_cast<std::size_t>(c_rows() * MatmulPlan::kN) * sizeof(float)), "cudaMalloc(C)");
     // Our own workspace: otherwise cuBLAS allocates one on first use, inside the measured run.
     check(cudaMalloc(&workspace_dev_, kWorkspaceBytes), "cudaMalloc(cuBLAS workspace)");
-    check(cublasSetWorkspace(handle_, workspace_dev_, kWorkspaceBytes), "cublasSetWorkspace");
-    check(cublasSetStream(handle_, stream), "cublasSetStream");
+    check(blas.set_workspace(handle_, workspace_dev_, kWorkspaceBytes), "cublasSetWorkspace");
+    check(blas.set_stream(handle_, stream), "cublasSetStream");
     check(cudaMemcpyAsync(weights_dev_, weights_.data(), weights_.size() * sizeof(float), cudaMemcpyHostToDevice, stream),
           "cudaMemcpyAsync(weights)");
     // One GEMM now loads cuBLAS's kernels, so module loading stays out of the timed run.
@@ -86,7 +91,7 @@ class MatmulKernel final : public ComputeStage {
     launch_checksum(l);
     if (l.backend == BackendKind::cuda) {
 #if FEEDGRAPH_HAVE_CUDA
-      check(cublasSetStream(handle_, l.stream), "cublasSetStream");
+      check(cublas_library().set_stream(handle_, l.stream), "cublasSetStream");
       plan.for_each_gemm([&](std::int64_t row, std::int64_t m) { gemm_cuda(a + row * plan.k, m, plan.k); });
 #endif
       return;
@@ -103,7 +108,7 @@ class MatmulKernel final : public ComputeStage {
     if (k < 0) k = plan_.k;
     const float alpha = 1.0f, beta = 0.0f;
     const int n = static_cast<int>(MatmulPlan::kN);
-    check(cublasSgemm(handle_, CUBLAS_OP_N, CUBLAS_OP_N, n, static_cast<int>(m), static_cast<int>(k), &alpha,
+    check(cublas_library().sgemm(handle_, CUBLAS_OP_N, CUBLAS_OP_N, n, static_cast<int>(m), static_cast<int>(k), &alpha,
                       static_cast<const float*>(weights_dev_), n, a, static_cast<int>(k), &beta,
                       static_cast<float*>(c_dev_), n),
           "cublasSgemm");

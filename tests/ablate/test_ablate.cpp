@@ -18,12 +18,13 @@ namespace {
 /// The seed lab's techniques, in its order, as the plan names them.
 const std::array<std::string, 5> kTechniques{"pinned", "non_blocking", "workers", "prefetch", "copy_stream"};
 
-/// Which of the five techniques a spec has on, in kTechniques order.
-std::array<bool, 5> techniques_on(const PipelineSpec& s) {
+/// Which of the five techniques settings have on, in kTechniques order.
+std::array<bool, 5> techniques_on(const RunSettings& s) {
   return {s.transfer.pinned, s.transfer.non_blocking,
           s.concurrency.read > 1 || s.concurrency.transform > 1 || s.concurrency.pin > 1, s.prefetch > 1,
           s.transfer.copy_stream};
 }
+std::array<bool, 5> techniques_on(const PipelineSpec& s) { return techniques_on(RunSettings::of(s)); }
 
 int count_differences(const std::array<bool, 5>& a, const std::array<bool, 5>& b) {
   int n = 0;
@@ -31,8 +32,11 @@ int count_differences(const std::array<bool, 5>& a, const std::array<bool, 5>& b
   return n;
 }
 
+/// The pools the settings give on the test graph (no cache, so only the settings decide).
+GraphShape shape(const RunSettings& s) { return GraphShape::of(PipelineSpec{}, s); }
+
 /// Every field the ablation sets, compared one by one so that a failure names the field.
-void check_same_ablated_fields(const PipelineSpec& a, const PipelineSpec& b) {
+void check_same_ablated_fields(const RunSettings& a, const RunSettings& b) {
   CHECK(a.concurrency.read == b.concurrency.read);
   CHECK(a.concurrency.transform == b.concurrency.transform);
   CHECK(a.concurrency.pin == b.concurrency.pin);
@@ -42,21 +46,17 @@ void check_same_ablated_fields(const PipelineSpec& a, const PipelineSpec& b) {
   CHECK(a.transfer.copy_stream == b.transfer.copy_stream);
   CHECK(a.buffers.pinned == b.buffers.pinned);
   CHECK(a.buffers.device == b.buffers.device);
-  CHECK(a.pinned_slots() == b.pinned_slots());
-  CHECK(a.device_buffers() == b.device_buffers());
+  CHECK(shape(a).pinned_slots == shape(b).pinned_slots);
+  CHECK(shape(a).device_buffers == shape(b).device_buffers);
 }
+void check_same_ablated_fields(const RunSettings& a, const PipelineSpec& b) { check_same_ablated_fields(a, RunSettings::of(b)); }
 
-/// Fields the ablation must never touch.
-void check_same_graph(const PipelineSpec& a, const PipelineSpec& b) {
-  CHECK(a.name == b.name);
-  CHECK(a.batch_size == b.batch_size);
-  CHECK(a.epochs == b.epochs);
-  CHECK(a.dataset.name == b.dataset.name);
-  CHECK(a.transforms.size() == b.transforms.size());
-  CHECK(a.compute.name == b.compute.name);
-  CHECK(a.ordered == b.ordered);
-  CHECK(a.verify == b.verify);
-  CHECK(a.memory_budget == b.memory_budget);
+/// Settings the ablation must never touch (the graph itself is one Pipeline, built once, for every row).
+void check_same_graph(const RunSettings& a, const PipelineSpec& full) {
+  CHECK(a.threads == full.threads);
+  CHECK(a.memory_budget == full.memory_budget);
+  CHECK(a.epochs == 0);
+  CHECK_FALSE(a.limit.active());
 }
 
 /// Everything on, with values that differ from both the defaults and the twin's, so a row that copied the
@@ -103,9 +103,9 @@ TEST_CASE("the ablation plan is the twin then each technique added in the seed l
 TEST_CASE("the twin row is serial_twin of the full graph") {
   const auto full = full_graph();
   const auto plan = ablation_plan(full);
-  check_same_ablated_fields(plan[0].spec, serial_twin(full));
-  check_same_graph(plan[0].spec, full);
-  CHECK(plan[0].spec.variant() == "serial");
+  check_same_ablated_fields(plan[0].settings, RunSettings::of(full).serial());
+  check_same_graph(plan[0].settings, full);
+  CHECK(plan[0].settings.variant() == "serial");
 }
 
 TEST_CASE("each cumulative row turns on exactly one more technique and the last is the full graph") {
@@ -113,21 +113,21 @@ TEST_CASE("each cumulative row turns on exactly one more technique and the last 
   const auto plan = ablation_plan(full);
   for (std::size_t i = 1; i <= 5; ++i) {
     CAPTURE(plan[i].label);
-    const auto before = techniques_on(plan[i - 1].spec);
-    const auto now = techniques_on(plan[i].spec);
+    const auto before = techniques_on(plan[i - 1].settings);
+    const auto now = techniques_on(plan[i].settings);
     CHECK(count_differences(before, now) == 1);
     CHECK_FALSE(before[i - 1]);
     CHECK(now[i - 1]);
     // Techniques not added yet are still off; those added stay on.
     for (std::size_t t = 0; t < 5; ++t) CHECK(now[t] == (t < i));
-    check_same_graph(plan[i].spec, full);
+    check_same_graph(plan[i].settings, full);
     // Device buffers are no technique of the seed's: every row but the twin keeps the full graph's.
-    CHECK(plan[i].spec.device_buffers() == 3);
+    CHECK(shape(plan[i].settings).device_buffers == 3);
   }
-  check_same_ablated_fields(plan[5].spec, full);
+  check_same_ablated_fields(plan[5].settings, full);
   // Derived pinned slots follow the row's own pin concurrency: one worker until workers are added.
-  CHECK(plan[1].spec.pinned_slots() == 2);
-  CHECK(plan[3].spec.pinned_slots() == full.pinned_slots());
+  CHECK(shape(plan[1].settings).pinned_slots == 2);
+  CHECK(shape(plan[3].settings).pinned_slots == full.pinned_slots());
 }
 
 TEST_CASE("an explicit buffers.pinned from the file is kept on every row but the twin") {
@@ -137,7 +137,7 @@ TEST_CASE("an explicit buffers.pinned from the file is kept on every row but the
   const auto plan = ablation_plan(with_slots);
   for (std::size_t i = 1; i < plan.size(); ++i) {
     CAPTURE(plan[i].label);
-    CHECK(plan[i].spec.buffers.pinned == 6);
+    CHECK(plan[i].settings.buffers.pinned == 6);
   }
 }
 
@@ -147,12 +147,12 @@ TEST_CASE("the pinned rows carry the file's way of pinning with them") {
   const auto full = full_graph("transfer: {pinned: true, direct: true}\n");
   const auto plan = ablation_plan(full);
   CHECK(full.pinned_slots() == 0);
-  check_same_ablated_fields(plan[5].spec, full);
-  CHECK(plan[1].spec.pinned_slots() == 0);
-  CHECK_FALSE(plan[6].spec.transfer.pinned);
-  CHECK(plan[6].spec.transfer.non_blocking);
-  CHECK(plan[6].spec.transfer.copy_stream);
-  check_same_ablated_fields(plan[0].spec, serial_twin(full));
+  check_same_ablated_fields(plan[5].settings, full);
+  CHECK(shape(plan[1].settings).pinned_slots == 0);
+  CHECK_FALSE(plan[6].settings.transfer.pinned);
+  CHECK(plan[6].settings.transfer.non_blocking);
+  CHECK(plan[6].settings.transfer.copy_stream);
+  check_same_ablated_fields(plan[0].settings, RunSettings::of(full).serial());
 }
 
 TEST_CASE("each remove row differs from the full graph in exactly its technique") {
@@ -162,19 +162,19 @@ TEST_CASE("each remove row differs from the full graph in exactly its technique"
   for (std::size_t t = 0; t < 5; ++t) {
     const auto& row = plan[6 + t];
     CAPTURE(row.label);
-    const auto on = techniques_on(row.spec);
+    const auto on = techniques_on(row.settings);
     CHECK(count_differences(all, on) == 1);
     CHECK_FALSE(on[t]);
-    check_same_graph(row.spec, full);
-    CHECK(row.spec.buffers.device == full.buffers.device);
+    check_same_graph(row.settings, full);
+    CHECK(row.settings.buffers.device == full.buffers.device);
   }
   // Removing workers makes every node serial; removing prefetch leaves one batch in flight.
-  CHECK(plan[8].spec.concurrency.read == 1);
-  CHECK(plan[8].spec.concurrency.transform == 1);
-  CHECK(plan[8].spec.concurrency.pin == 1);
-  CHECK(plan[8].spec.prefetch == full.prefetch);
-  CHECK(plan[9].spec.prefetch == 1);
-  CHECK(plan[9].spec.concurrency.read == full.concurrency.read);
+  CHECK(plan[8].settings.concurrency.read == 1);
+  CHECK(plan[8].settings.concurrency.transform == 1);
+  CHECK(plan[8].settings.concurrency.pin == 1);
+  CHECK(plan[8].settings.prefetch == full.prefetch);
+  CHECK(plan[9].settings.prefetch == 1);
+  CHECK(plan[9].settings.concurrency.read == full.concurrency.read);
 }
 
 TEST_CASE("a technique already off in the file keeps its rows and is marked as a no-op") {
@@ -191,9 +191,9 @@ TEST_CASE("a technique already off in the file keeps its rows and is marked as a
     CHECK(plan[i].label.find("already off") == std::string::npos);
   }
   // A no-op row is its neighbour: the full graph itself, and the last cumulative row.
-  check_same_ablated_fields(plan[5].spec, full);
-  check_same_ablated_fields(plan[10].spec, full);
-  check_same_ablated_fields(plan[4].spec, plan[5].spec);
+  check_same_ablated_fields(plan[5].settings, full);
+  check_same_ablated_fields(plan[10].settings, full);
+  check_same_ablated_fields(plan[4].settings, plan[5].settings);
 }
 
 TEST_CASE("the ablation schedule interleaves rounds and ends on a forward round") {

@@ -71,8 +71,8 @@ TEST_SUITE("resources") {
           const LiveResources live = live_resources();
           CHECK(live.runs == 1);
           CHECK(live.threads >= 3);  // the pulling run's graph, the watchdog, the host stand-in's two streams
-          CHECK(live.pinned_allocations == pipeline.spec().pinned_slots());
-          CHECK(live.device_allocations == pipeline.spec().device_buffers());
+          CHECK(live.pinned_allocations == pipeline.plan().shape.pinned_slots);
+          CHECK(live.device_allocations == pipeline.plan().shape.device_buffers);
         }
       }
       CHECK(seen == 16);
@@ -80,7 +80,7 @@ TEST_SUITE("resources") {
       // buffers stay with the Pipeline, since a batch moved out of the loop may still be held.
       CHECK(pipeline.stats().samples == 64);
       CHECK(live_resources().threads == 0);
-      CHECK(live_resources().device_allocations == pipeline.spec().device_buffers());
+      CHECK(live_resources().device_allocations == pipeline.plan().shape.device_buffers);
     }
     check_nothing_left();
   }

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 #include <unistd.h>
@@ -390,3 +391,23 @@ TEST_CASE("a missing file is an error naming the file and the reason") {
 }
 
 }  // TEST_SUITE("spec")
+
+TEST_CASE("a file whose aliases expand past any pipeline's size is refused at once, naming why") {
+  // Nine levels of nine aliases: 9^9 values once expanded, a few hundred bytes as text.
+  std::string text = "name: bomb\ndataset: {source: synthetic, samples: 8}\nx0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1]\n";
+  for (int level = 1; level <= 9; ++level) {
+    std::ostringstream line;
+    line << 'x' << level << ": &a" << level << " [*a" << level - 1;
+    for (int i = 1; i < 9; ++i) line << ", *a" << level - 1;
+    line << "]\n";
+    text += line.str();
+  }
+  CHECK_THROWS_WITH_AS(parse_pipeline(text, "bomb.yaml"),
+                       "bomb.yaml: the file expands to more than 10000 YAML values (aliases within aliases?); a "
+                       "pipeline is a few hundred",
+                       ConfigError);
+  // An alias or two, as people use them, is fine.
+  const auto spec = parse_pipeline("name: ok\nbatch_size: &b 8\nprefetch: *b\ndataset: {source: synthetic, samples: 16}\n",
+                                   "ok.yaml");
+  CHECK(spec.prefetch == 8);
+}

@@ -44,9 +44,10 @@ TEST_SUITE("tune") {
 TEST_CASE("RunLimit: a run stops issuing batches at max_batches, and reports exactly those") {
   const auto spec = parse_pipeline(fgtest::small_graph(256, 8, 2), "<test>");
   fgtest::Deliveries d;
-  RunOptions o = d.options();
-  o.limit.max_batches = 5;
-  const RunStats s = run(spec, o);
+  Pipeline pipeline(spec);
+  RunSettings limited = pipeline.settings();
+  limited.limit.max_batches = 5;
+  const RunStats s = pipeline.run(limited, d.options());
   CHECK(s.batches == 5);
   CHECK(s.samples == 40);
   REQUIRE(d.records.size() == 5);
@@ -55,44 +56,47 @@ TEST_CASE("RunLimit: a run stops issuing batches at max_batches, and reports exa
 
 TEST_CASE("RunLimit: past max_seconds a run still issues min_batches") {
   const auto spec = parse_pipeline(fgtest::small_graph(256, 8, 2), "<test>");
-  RunOptions o;
-  o.limit.max_seconds = 1e-9;
-  o.limit.min_batches = 3;
-  const RunStats s = run(spec, o);
+  Pipeline pipeline(spec);
+  RunSettings limited = pipeline.settings();
+  limited.limit.max_seconds = 1e-9;
+  limited.limit.min_batches = 3;
+  const RunStats s = pipeline.run(limited);
   CHECK(s.batches == 3);
   CHECK(s.samples == 24);
 }
 
 TEST_CASE("RunLimit: a pulling run refuses it") {
   auto pipeline = Pipeline::from_yaml(fgtest::small_graph(64, 8, 1));
-  RunOptions o;
-  o.limit.max_batches = 2;
-  CHECK_THROWS_WITH_AS(pipeline.batches(nullptr, o), doctest::Contains("RunOptions::limit"), Error);
+  RunSettings limited = pipeline.settings();
+  limited.limit.max_batches = 2;
+  pipeline.set_settings(limited);
+  CHECK_THROWS_WITH_AS(pipeline.batches(nullptr), doctest::Contains("RunSettings::limit"), Error);
 }
 
 TEST_CASE("tune: every trial's plan fits a tight budget, and is the plan of the settings it ran") {
-  const auto spec = parse_pipeline(tune_graph(), "<test>");
+  Pipeline pipeline(parse_pipeline(tune_graph(), "<test>"));
+  auto plan_of = [&](const TuneSettings& s) { return pipeline.plan(with_settings(pipeline.settings(), s)); };
   // Room for 3 host buffers and 2 pinned slots: the model will ask for more, and must be held to this.
-  const std::uint64_t budget = plan(with_settings(spec, {1, 1, 1, 3})).memory.total();
-  CHECK(budget < plan(with_settings(spec, {1, 1, 1, 4})).memory.total());
+  const std::uint64_t budget = plan_of({1, 1, 1, 3}).memory.total();
+  CHECK(budget < plan_of({1, 1, 1, 4}).memory.total());
   TuneOptions o = quick(6);
   o.memory_budget = budget;
-  const TuneResult r = tune(spec, o);
+  const TuneResult r = tune(pipeline, o);
   REQUIRE(!r.trials.empty());
   CHECK(r.memory_budget == budget);
   for (const auto& t : r.trials) {
     INFO("trial " << t.index << ": " << t.settings.text());
     CHECK(t.memory.total() <= budget);
-    CHECK(t.memory.total() == plan(with_settings(spec, t.settings)).memory.total());
+    CHECK(t.memory.total() == plan_of(t.settings).memory.total());
     CHECK(t.settings.prefetch <= 3);
   }
-  CHECK(plan(r.best).memory.total() <= budget);
+  CHECK(pipeline.plan(r.best).memory.total() <= budget);
 }
 
 TEST_CASE("tune: a budget the smallest setting does not fit fails before any run, naming the budget") {
   const auto spec = parse_pipeline(tune_graph(), "<test>");
   TuneOptions o = quick();
-  o.memory_budget = plan(with_settings(spec, {1, 1, 1, 1})).memory.total() - 1;
+  o.memory_budget = plan(serial_twin(spec)).memory.total() - 1;
   int trials = 0;
   CHECK_THROWS_WITH_AS(tune(spec, o, [&](const TuneTrial&) { ++trials; }), doctest::Contains("over the memory budget"),
                        Error);
@@ -176,23 +180,28 @@ TEST_CASE("auto: plan() and run() refuse it unresolved, naming the keys") {
 
 TEST_CASE("auto: resolve_auto tunes the auto keys alone and says what it chose") {
   const auto spec = parse_pipeline(tune_graph("concurrency: {read: auto, transform: 2, pin: 1}\nprefetch: auto\n"), "<test>");
-  const AutoResolution r = resolve_auto(spec, quick(4));
-  CHECK(r.spec.auto_keys().empty());
-  CHECK(r.spec.concurrency.transform == 2);
-  CHECK(r.spec.concurrency.pin == 1);
-  CHECK(r.spec.concurrency.read >= 1);
-  CHECK(r.spec.concurrency.read <= 8);
-  CHECK(r.spec.prefetch >= 1);
-  CHECK(r.spec.prefetch <= 8);
-  const std::string expected = "auto: concurrency.read " + std::to_string(r.spec.concurrency.read) + ", prefetch " +
-                               std::to_string(r.spec.prefetch) + " (tuned in ";
+  Pipeline pipeline(spec, {.tune_auto = false});
+  CHECK_THROWS_WITH_AS(pipeline.plan(), doctest::Contains("concurrency.read, prefetch: `auto`"), Error);
+  const AutoResolution r = resolve_auto(pipeline, quick(4));
+  CHECK(r.settings.auto_keys().empty());
+  CHECK(r.settings == pipeline.settings());
+  CHECK(r.settings.concurrency.transform == 2);
+  CHECK(r.settings.concurrency.pin == 1);
+  CHECK(r.settings.concurrency.read >= 1);
+  CHECK(r.settings.concurrency.read <= 8);
+  CHECK(r.settings.prefetch >= 1);
+  CHECK(r.settings.prefetch <= 8);
+  const std::string expected = "auto: concurrency.read " + std::to_string(r.settings.concurrency.read) + ", prefetch " +
+                               std::to_string(r.settings.prefetch) + " (tuned in ";
   CHECK(r.line.starts_with(expected));
-  CHECK(resolve_auto(parse_pipeline(tune_graph(), "<test>")).line.empty());
+  CHECK(pipeline.plan().settings == r.settings);
+  Pipeline plain(parse_pipeline(tune_graph(), "<test>"));
+  CHECK(resolve_auto(plain).line.empty());
 }
 
 TEST_CASE("auto: a Pipeline resolves it at start-up, logs the line, and runs every batch") {
   auto pipeline = Pipeline::from_yaml(fgtest::small_graph(128, 8, 1, "concurrency: {read: auto}\nprefetch: auto\n"));
-  CHECK(pipeline.spec().auto_keys().empty());
+  CHECK(pipeline.settings().auto_keys().empty());
   CHECK(pipeline.tuning().starts_with("auto: concurrency.read "));
   CHECK(pipeline.tuning().find(", prefetch ") != std::string::npos);
   const RunStats s = pipeline.run();
@@ -241,7 +250,7 @@ TEST_CASE("tune --write: the written file loads with the tuned values and everyt
   CHECK(text.starts_with("# tuned by feedgraph tune on test\n# a hand-written pipeline\n"));
   CHECK(text.find("# set by hand") != std::string::npos);
   const auto written = parse_pipeline(text, "written.yaml");
-  CHECK(settings_of(written) == r.best_settings);
+  CHECK(settings_of(RunSettings::of(written)) == r.best_settings);
   CHECK(written.name == spec.name);
   CHECK(written.batch_size == spec.batch_size);
   CHECK(written.epochs == spec.epochs);
@@ -251,7 +260,7 @@ TEST_CASE("tune --write: the written file loads with the tuned values and everyt
   CHECK(written.memory_budget == spec.memory_budget);
   CHECK(written.watchdog_s == spec.watchdog_s);
   CHECK(written.device.text() == spec.device.text());
-  CHECK(plan(written).memory.total() == plan(r.best).memory.total());
+  CHECK(plan(written).memory.total() == Pipeline(spec).plan(r.best).memory.total());
   // Tuned again: the comment is replaced, not stacked.
   const std::string again = tuned_yaml(text, "x.yaml", r.best_settings, r.keys, "# tuned by feedgraph tune again");
   CHECK(again.starts_with("# tuned by feedgraph tune again\n# a hand-written pipeline\n"));

@@ -1,9 +1,9 @@
 #pragma once
 // What each of the seed lab's techniques buys on this machine (`feedgraph ablate`, issue 3 item 6).
 //
-//   auto full = feedgraph::load_pipeline("graphs/seed.yaml");
-//   for (const auto& step : feedgraph::ablation_plan(full)) std::cout << step.label << "\n";
-//   auto rows = feedgraph::ablate(full, 3, [](const feedgraph::AblationRow& row) {
+//   auto pipeline = feedgraph::Pipeline::from_file("graphs/seed.yaml");
+//   for (const auto& step : feedgraph::ablation_plan(pipeline.spec())) std::cout << step.label << "\n";
+//   auto rows = feedgraph::ablate(pipeline, 3, [](const feedgraph::AblationRow& row) {
 //     std::cerr << row.step.label << ": " << row.median << " samples/s\n";
 //   });
 //   std::cout << "all techniques: " << rows[5].cumulative_speedup << "x over the serial twin\n";
@@ -13,10 +13,13 @@
 // graph; then the full graph with each technique removed, one at a time. Adding in one order credits a
 // technique with what it unlocks for the ones before it (workers buy little until prefetch lets several
 // batches be in flight), so the remove rows are there to say what each one is worth with all the others on.
+// Every row is a RunSettings value: the pipeline is built once and run with each.
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "feedgraph/pipeline.hpp"
+#include "feedgraph/settings.hpp"
 #include "feedgraph/spec.hpp"
 #include "feedgraph/stats.hpp"
 
@@ -31,7 +34,7 @@ struct AblationStep {
   /// full graph without one technique.
   enum class Kind { baseline, add, remove, full };
   Kind kind = Kind::baseline;
-  PipelineSpec spec;
+  RunSettings settings;      ///< the row's settings
   std::string claim;         ///< the seed lab's speedup for the technique ("1.5-2x"); "" for the twin
   bool already_off = false;  ///< the file has the technique off, so this row equals its neighbour
 };
@@ -41,9 +44,11 @@ const char* to_string(AblationStep::Kind kind) noexcept;
 
 /// The 11 rows, in order (see the top of this header). Every row but the twin keeps the full graph's
 /// `buffers` (explicit sizes stay, derived ones follow the row's own concurrency); the twin's are
-/// serial_twin's. A technique the file already has off still gets its two rows, labelled
-/// "(already off in FILE)", so that the table always has the same shape.
-std::vector<AblationStep> ablation_plan(const PipelineSpec& full);
+/// RunSettings::serial()'s. A technique the file already has off still gets its two rows, labelled
+/// "(already off in FILE)", so that the table always has the same shape. Throws nothing.
+std::vector<AblationStep> ablation_plan(const PipelineSpec& spec, const RunSettings& full);
+/// The rows for the file's own settings: ablation_plan(spec, RunSettings::of(spec)).
+std::vector<AblationStep> ablation_plan(const PipelineSpec& spec);
 
 /// One row, measured.
 struct AblationRow {
@@ -64,6 +69,10 @@ struct AblationRow {
 /// before any time is spent. `on_row` is called once per row as soon as its last repetition has finished
 /// and its speedups can be computed, in plan order. `on_run` (optional) after every single run, for a
 /// progress display: the step, the 0-based index of the run and the number of runs in all.
+std::vector<AblationRow> ablate(
+    Pipeline& pipeline, int repetitions, const std::function<void(const AblationRow&)>& on_row = {},
+    const std::function<void(const AblationStep&, int run_index, int runs, const RunStats&)>& on_run = {});
+/// The same for a spec, built once (its `auto` keys must have numbers).
 std::vector<AblationRow> ablate(
     const PipelineSpec& full, int repetitions, const std::function<void(const AblationRow&)>& on_row = {},
     const std::function<void(const AblationStep&, int run_index, int runs, const RunStats&)>& on_run = {});

@@ -1,5 +1,7 @@
 #pragma once
-// Run a pipeline: build its flow graph, allocate every buffer, push every batch through, report.
+// A pipeline built once and run as often as asked: its stages, sample order and layouts are made when it
+// is built; each run takes a RunSettings value (concurrency, prefetch, transfer switches, buffers, threads,
+// limit), so trying other settings never builds anything again.
 //
 // In a training loop, a Pipeline hands out the batches (pull), or calls your code with each (push):
 //
@@ -13,12 +15,13 @@
 //     train_step(batch.data_as<float>(), batch.labels(), batch.samples(), s);
 //   });
 //
-// Or run a pipeline file as the `feedgraph` command does, with its own compute stage:
+// Or run a pipeline file as the `feedgraph` command does, with its own compute stage, against its serial twin:
 //
-//   auto spec  = feedgraph::load_pipeline("graphs/seed.yaml");
-//   auto plan  = feedgraph::plan(spec);          // validates stages, sizes memory; allocates nothing
-//   auto stats = feedgraph::run(spec);           // throws feedgraph::Error on any failure
-//   std::cout << stats.samples_per_s << " samples/s, " << stats.verdict << "\n";
+//   auto pipeline = feedgraph::Pipeline::from_file("graphs/seed.yaml");
+//   auto plan   = pipeline.plan();                          // sizes memory; allocates nothing
+//   auto twin   = pipeline.run(pipeline.settings().serial());
+//   auto stats  = pipeline.run();                           // throws feedgraph::Error on any failure
+//   std::cout << stats.samples_per_s / twin.samples_per_s << "x, " << stats.verdict << "\n";
 #include <cstdint>
 #include <functional>
 #include <iterator>
@@ -30,6 +33,7 @@
 
 #include "feedgraph/device_batch.hpp"
 #include "feedgraph/layout.hpp"
+#include "feedgraph/settings.hpp"
 #include "feedgraph/spec.hpp"
 #include "feedgraph/stats.hpp"
 
@@ -49,8 +53,11 @@ struct Plan {
   std::string shard_from;        ///< `shard: auto`: the variables it came from; empty otherwise
   std::int64_t samples = 0;      ///< per epoch, in this shard
   std::int64_t batches_per_epoch = 0;
+  int epochs = 1;                ///< passes over the dataset: RunSettings::epochs, else the file's
   std::int64_t batches = 0;      ///< all epochs
   std::size_t batch_bytes = 0;   ///< a full batch, as it crosses the link
+  RunSettings settings;          ///< what was planned
+  GraphShape shape;              ///< the nodes and pools those settings give
   MemoryPlan memory;
 };
 
@@ -65,31 +72,20 @@ struct BatchRecord {
   std::uint64_t device_checksum = 0;  ///< computed by the compute stage after the copy
 };
 
-/// A run shorter than its plan, for tuning trials and quick looks. Tickets stop being issued once
-/// `max_batches` have been (0: every batch of the plan), or once `max_seconds` have passed since the graph
-/// started (0: no time limit) and at least `min_batches` have been issued. Every batch issued finishes, so
-/// the report covers exactly the batches delivered (RunStats::batches). Not for pulling runs: a consumer
-/// ends those with Pipeline::stop().
-struct RunLimit {
-  std::int64_t max_batches = 0;
-  double max_seconds = 0;
-  std::int64_t min_batches = 0;
-  bool active() const { return max_batches > 0 || max_seconds > 0; }
-};
-
 struct RunOptions {
   /// Called once per batch, serially, in the order batches completed (ticket order when `ordered`).
   std::function<void(const BatchRecord&)> on_batch;
   /// A progress line on stderr, refreshed a few times a second.
   bool progress = false;
-  RunLimit limit;
 };
 
-/// Validate the stages and size the memory; throws ConfigError (bad stage options), Error (memory budget, or
-/// a key still `auto`: resolve_auto() in feedgraph/tune.hpp picks its value first).
+/// Build `spec` (its `auto` keys must have numbers) and plan it with its own settings: Pipeline(spec,
+/// {.tune_auto = false}).plan(). Throws ConfigError (bad stage options, file:line:col) or Error (memory
+/// budget, a key still `auto`).
 Plan plan(const PipelineSpec& spec);
 
-/// Run the pipeline once. Throws StageError, CudaError, StallError, ConfigError or Error.
+/// Build `spec` and run it once with its own settings and compute stage: Pipeline(spec, {.tune_auto =
+/// false}).run(options). Throws ConfigError, StageError, CudaError, StallError or Error.
 RunStats run(const PipelineSpec& spec, const RunOptions& options = {});
 
 /// "0.1.0"
@@ -104,7 +100,17 @@ struct Progress {
   bool running = false;
 };
 
-/// A pipeline in a program: its stages built and its memory planned once, then run as often as asked.
+/// How a Pipeline is built.
+struct BuildOptions {
+  /// Keys written `auto` are chosen by a short tune of this pipeline as it is built (a few seconds at most,
+  /// with the file's own compute stage), and what was chosen is logged to stderr (see tuning()). Off: they
+  /// stay `auto` in settings() until resolve_auto() (feedgraph/tools/tune.hpp) or set_settings() gives them
+  /// numbers; plan() and the runs refuse them until then.
+  bool tune_auto = true;
+};
+
+/// A pipeline in a program: its stages built and its sample order made once, then run as often as asked,
+/// each run with the settings given (or settings()).
 ///
 ///   auto pipeline = feedgraph::Pipeline::from_yaml(R"(
 ///     name: loop
@@ -115,9 +121,11 @@ struct Progress {
 ///   std::cout << pipeline.plan().memory.total() << " bytes\n";
 ///
 /// Each run is one pass over the file's `epochs`. The file's `compute` is the built-in compute stage; a
-/// pulling consumer or a push callable takes its place. Errors: building throws ConfigError (file:line:col)
-/// or Error (memory budget, no device); a run's failure reaches the consumer as the StageError, CudaError
-/// or StallError the `feedgraph` command would report.
+/// pulling consumer or a push callable takes its place.
+///
+/// Errors: building throws ConfigError (file:line:col, for the file and for stage options) or Error (memory
+/// budget, no device); plan(settings) throws Error (memory budget, a key still `auto`); a run's failure
+/// reaches the caller as the StageError, CudaError or StallError the `feedgraph` command would report.
 ///
 /// Threads: a Pipeline is used from one thread at a time (the consumer's). The graph runs on threads of its
 /// own; `progress()` may be called from any thread.
@@ -128,13 +136,15 @@ class Pipeline {
   /// for it. The batch is lent for the call (see feedgraph/device_batch.hpp).
   using BatchFunction = std::function<void(DeviceBatch& batch, CUstream_st* stream)>;
 
-  static Pipeline from_file(const std::string& path, const std::vector<std::string>& overrides = {});
+  /// Load the file (throws ConfigError naming file:line:col) and build it.
+  static Pipeline from_file(const std::string& path, const std::vector<std::string>& overrides = {},
+                            BuildOptions options = {});
   static Pipeline from_yaml(std::string_view yaml, const std::string& origin = "<yaml>",
-                            const std::vector<std::string>& overrides = {});
-  /// A spec built in code (or loaded and then changed): validated, its stages built, its memory planned.
-  /// Keys written `auto` are chosen first by a short tune (feedgraph/tune.hpp: resolve_auto), which runs the
-  /// file's own compute stage for a few seconds at most and logs what it chose to stderr (see tuning()).
-  explicit Pipeline(PipelineSpec spec);
+                            const std::vector<std::string>& overrides = {}, BuildOptions options = {});
+  /// A spec built in code (or loaded and then changed): its device chosen, its stages built (which checks
+  /// their options), its sample order made and, unless a key is left `auto`, its memory planned against the
+  /// budget. This is the only place a pipeline is assembled: every later run reuses what it built.
+  explicit Pipeline(PipelineSpec spec, BuildOptions options = {});
 
   Pipeline(Pipeline&&) noexcept;
   Pipeline& operator=(Pipeline&&) noexcept;
@@ -143,38 +153,56 @@ class Pipeline {
   /// Stops a run still in progress (as stop()) and frees every buffer.
   ~Pipeline();
 
-  const PipelineSpec& spec() const;  ///< as run: `auto` keys resolved
+  /// As built: the file's keys, `shard: auto` resolved to the launcher's rank. Its concurrency, prefetch,
+  /// transfer and buffers keys are the file's; settings() says what runs use.
+  const PipelineSpec& spec() const;
+  /// What run(), batches() and the push run use: the file's settings with `auto` resolved, or what
+  /// set_settings() gave.
+  const RunSettings& settings() const;
+  /// Runs from now on use `settings` (a run in progress keeps its own). Throws Error when they are over the
+  /// memory budget or still hold `auto` (as plan(settings)); nothing changes then.
+  void set_settings(const RunSettings& settings);
+  /// The plan of settings(); throws Error while a key is still `auto`.
   const Plan& plan() const;
+  /// What a run with `settings` would hold and do, from what was built: nothing is allocated or built. A
+  /// pure function of the pipeline and `settings`. Throws Error when the memory plan is over
+  /// settings.memory_budget (naming the key in the file that sets it) or a key is still `auto`.
+  Plan plan(const RunSettings& settings) const;
   /// What `auto` resolved to, the line logged at start-up: "auto: prefetch 4 (tuned in 5 trials, ...)";
-  /// empty when the spec had no `auto` key.
+  /// empty when the spec had no `auto` key or BuildOptions::tune_auto was off.
   const std::string& tuning() const;
 
   class BatchRange;
   /// Start a run and pull its batches: each is ready for work queued on `stream` (the engine makes the
   /// stream wait for the copy on the device; the host does not wait). Batches come in order when `ordered`.
   /// The graph starts prefetching at once, before the first batch is asked for. `stream` is a cudaStream_t
-  /// (null: the legacy default stream; ignored on the host backend).
+  /// (null: the legacy default stream; ignored on the host backend). Throws Error while a pulling run is in
+  /// progress, or what allocating the run's buffers throws (Error, CudaError).
   BatchRange batches(CUstream_st* stream = nullptr, RunOptions options = {});
 
-  /// Run once, calling `fn` with every batch (push), and return the run's metrics.
+  /// Run once, calling `fn` with every batch (push), and return the run's metrics. Throws what the run
+  /// throws (StageError, CudaError, StallError, Error).
   RunStats run(BatchFunction fn, const RunOptions& options = {});
   /// Run once with the file's own compute stage, as `feedgraph run` does.
   RunStats run(const RunOptions& options = {});
+  /// The same with other settings (the serial twin, a tuning trial): nothing is built again.
+  RunStats run(const RunSettings& settings, const RunOptions& options = {});
 
-  /// End a pulling run early and cleanly: batches in flight are dropped, every buffer goes back, the
-  /// graph's threads end. Batches the consumer still holds stay readable until the next run starts.
-  /// Does nothing when no run is in progress.
-  void stop();
+  /// End a run early and cleanly, from any thread: no new batch starts, batches in flight finish or are
+  /// dropped, every buffer goes back, the graph's threads end. A push run or run() returns the report of
+  /// what was delivered, with RunStats::interrupted set. Batches a puller still holds stay readable until the
+  /// next run starts. Does nothing when no run is in progress. Throws nothing.
+  void stop() noexcept;
 
   /// The last run's metrics (as `feedgraph run --json` reports them), once it has ended: after a push run,
   /// or after the pulled range reached its end or stop(). A stopped run counts the batches it delivered.
   /// Rethrows the run's error if it failed; throws Error while batches remain to be pulled.
   RunStats stats();
+  /// How far the current run has got; throws nothing.
   Progress progress() const;
 
-  struct Impl;
-
  private:
+  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 

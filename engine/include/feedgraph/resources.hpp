@@ -25,6 +25,10 @@ struct LiveResources {
   std::string text() const;
 };
 
+/// How many times this process has assembled a pipeline (chosen its device, built its stages, listed its
+/// files, made its sample order): once per Pipeline built, however often it runs or is planned.
+std::int64_t assemblies_built() noexcept;
+
 /// A snapshot of the counters (each read atomically; together exact whenever no run is in progress).
 LiveResources live_resources() noexcept;
 

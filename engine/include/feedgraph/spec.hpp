@@ -36,6 +36,7 @@ struct ConcurrencySpec {
   int read = 4;
   int transform = 4;
   int pin = 2;
+  bool operator==(const ConcurrencySpec&) const = default;
 };
 
 /// The value `auto` takes in concurrency.read, .transform, .pin and prefetch: chosen by a short tune when the
@@ -52,12 +53,14 @@ struct TransferSpec {
   /// It saves a memcpy per byte, the difference between feeding PCIe Gen5 and not, for prefetch × batch
   /// bytes of page-locked memory.
   bool direct = false;
+  bool operator==(const TransferSpec&) const = default;
 };
 
 /// Pool sizes; 0 means derived (see `PipelineSpec::pinned_slots()` and `device_buffers()`).
 struct BufferSpec {
   int pinned = 0;
   int device = 0;
+  bool operator==(const BufferSpec&) const = default;
 };
 
 /// `dataset.shard`: which part of the dataset this process reads, when several processes (ranks) share it.
@@ -143,6 +146,10 @@ struct PipelineSpec {
   /// among them.
   int threads = 0;
   std::vector<FaultSpec> faults;  ///< `faults:`: failures to inject on purpose; empty in production
+  /// The file's top-level mapping, so that an error a top-level key decides after parsing (a plan over
+  /// `memory_budget`, a shard past the world size) points at that key: `top.fail("memory_budget", message)`
+  /// throws ConfigError with its file:line:col, or names the `--set` override that wrote it.
+  StageOptions top;
 
   /// Pinned staging slots: `buffers.pinned`, else pin concurrency + 1 (one slot being copied while every
   /// pin worker fills another); 0 when transfer.pinned is off, transfer.direct is on, or batches come

@@ -52,6 +52,9 @@ struct SkippedSample {
 struct RunStats {
   std::string graph;
   std::string variant;           ///< serial | concurrent
+  /// The run was ended early by Pipeline::stop() (Ctrl-C in the `feedgraph` command): the report covers the
+  /// batches delivered before it.
+  bool interrupted = false;
   std::string backend;           ///< cuda | host
   std::string device_name;
   std::int64_t batches = 0;

@@ -1,11 +1,13 @@
 #pragma once
 // `feedgraph tune`: the fastest concurrency and prefetch for a graph on this machine, inside its memory budget.
 //
-//   auto spec = feedgraph::load_pipeline("graphs/cpu-bound.yaml");
-//   auto result = feedgraph::tune(spec, {}, [](const feedgraph::TuneTrial& t) {
+//   auto pipeline = feedgraph::Pipeline::from_file("graphs/cpu-bound.yaml");
+//   auto result = feedgraph::tune(pipeline, {}, [](const feedgraph::TuneTrial& t) {
 //     std::cerr << t.index << ": " << t.settings.text() << ", " << t.measured_samples_per_s << " samples/s\n";
 //   });
-//   feedgraph::run(result.best);                      // the spec with the chosen settings
+//   pipeline.run(result.best);                        // the file's settings with the chosen ones
+//
+// Every trial is a run of the same Pipeline with other settings: the pipeline is built once.
 //
 // How it searches (tune()):
 // 1. Trial 1 runs every searched key at 1. Nothing overlaps there, so each node's busy time per batch is its
@@ -21,7 +23,7 @@
 // key is at its upper limit or the budget, or after two trials that did not improve on the best by 5%.
 // With two trials to spare, and the runner-up within 10% of the best, both are measured once more and the
 // choice goes by the mean: one short run on a shared machine can be off by that much.
-// Every candidate is planned first (feedgraph::plan, nothing allocated); one over the memory budget never runs.
+// Every candidate is planned first (Pipeline::plan, nothing allocated); one over the memory budget never runs.
 //
 // `auto` in a pipeline file (concurrency.read: auto, prefetch: auto) is a short tune of those keys alone,
 // run when the pipeline starts: resolve_auto().
@@ -31,6 +33,8 @@
 #include <string_view>
 #include <vector>
 
+#include "feedgraph/pipeline.hpp"
+#include "feedgraph/settings.hpp"
 #include "feedgraph/spec.hpp"
 #include "feedgraph/stats.hpp"
 
@@ -48,10 +52,10 @@ struct TuneSettings {
   std::string text() const;
 };
 
-/// The spec's own values of the four keys (kAuto where written `auto`).
-TuneSettings settings_of(const PipelineSpec& spec);
-/// `spec` with the four keys set; everything else, `buffers` included, unchanged.
-PipelineSpec with_settings(PipelineSpec spec, const TuneSettings& settings);
+/// The four keys of `settings` (kAuto where still `auto`).
+TuneSettings settings_of(const RunSettings& settings);
+/// `settings` with the four keys set; everything else, `buffers` included, unchanged.
+RunSettings with_settings(RunSettings settings, const TuneSettings& tuned);
 
 /// What one batch costs each part of the graph, measured in one run (TuneResult::profile; profile_of()).
 struct ServiceProfile {
@@ -66,7 +70,7 @@ struct ServiceProfile {
   bool copy_stream = true;  ///< copies have their own stream; off: they queue with the kernels
   int pinned_slots = 0;     ///< `buffers.pinned`; 0: derived, pin + 1
   int device_buffers = 2;
-  int threads = 0;          ///< the spec's `threads`; 0: auto, no limit but the cores' (a bound of its own)
+  int threads = 0;          ///< the settings' `threads`; 0: auto, no limit but the cores' (a bound of its own)
 };
 
 /// The model's throughput for one setting, and the bound that sets it.
@@ -107,7 +111,7 @@ struct TuneKeys {
 struct TuneOptions {
   int max_trials = 12;        ///< measured runs, the first (service-time) one included
   double max_seconds = 120;   ///< no trial starts once it would end past this, counted from the start
-  std::uint64_t memory_budget = 0;  ///< bytes; 0: the spec's memory_budget (0 there too: none)
+  std::uint64_t memory_budget = 0;  ///< bytes; 0: the settings' memory_budget (0 there too: none); never looser
   int cores = 0;              ///< 0: std::thread::hardware_concurrency()
   double trial_seconds = 1.0;       ///< a trial issues no batch after this (set-up not counted) ...
   std::int64_t trial_batches = 100000;  ///< ... nor more than this many after its warm-up (tiny batches: ~1 s too)
@@ -119,6 +123,10 @@ struct TuneOptions {
   /// Measure the spec's own setting as one trial (when it is in the space and the budget).
   bool try_spec_settings = true;
 };
+
+/// The budget a tune plans its candidates against: the tighter of the settings' memory_budget and
+/// options.memory_budget (either 0: the other; both 0: none). A tune never loosens the file's budget.
+std::uint64_t tune_memory_budget(const RunSettings& settings, const TuneOptions& options);
 
 /// One measured run of a tune.
 struct TuneTrial {
@@ -136,7 +144,8 @@ struct TuneTrial {
 };
 
 struct TuneResult {
-  PipelineSpec best;            ///< the spec given, with the best trial's settings
+  std::string graph;            ///< the pipeline's name
+  RunSettings best;             ///< the pipeline's settings, with the best trial's four keys
   TuneSettings best_settings;
   int best_trial = 0;           ///< the first trial of the best setting
   double best_samples_per_s = 0;  ///< the mean of that setting's trials (more than one after a confirmation)
@@ -155,38 +164,45 @@ struct TuneResult {
   std::string device_name;
 };
 
-/// Tune `spec`'s concurrency and prefetch (see the top of this header). `on_trial` is called after every
-/// trial, in order. Throws Error when even the all-ones setting is over the budget, or what run() throws.
+/// Tune the concurrency and prefetch of `pipeline`'s settings (see the top of this header): every trial is a
+/// run of `pipeline`, which is not built again; its settings() are left as they were. `on_trial` is called
+/// after every trial, in order. Throws Error when even the all-ones setting is over the budget, or what a
+/// run throws.
+TuneResult tune(Pipeline& pipeline, const TuneOptions& options = {},
+                const std::function<void(const TuneTrial&)>& on_trial = {});
+/// The same for a spec: builds it once (`auto` keys left for the search) and tunes that.
 TuneResult tune(const PipelineSpec& spec, const TuneOptions& options = {},
                 const std::function<void(const TuneTrial&)>& on_trial = {});
 
-/// One trial as tune() measures it: `spec` run for options.trial_seconds or options.trial_batches after the
-/// warm-up, whichever ends first (its epochs raised where one pass is shorter than that).
+/// One trial as tune() measures it: `settings` run for options.trial_seconds or options.trial_batches after
+/// the warm-up, whichever ends first (its epochs raised where one pass is shorter than that).
 struct TrialMeasurement {
+  Plan plan;                 ///< the trial's plan (its settings and shape)
   double samples_per_s = 0;  ///< over the batches after the warm-up (the whole run's when too few)
   std::int64_t measured_batches = 0;
   double cpu_per_batch_s = 0;  ///< process CPU time per batch over the same batches
   double cores_used = 0;
   RunStats stats;
 };
-TrialMeasurement measure_trial(const PipelineSpec& spec, const TuneOptions& options = {});
+TrialMeasurement measure_trial(Pipeline& pipeline, const RunSettings& settings, const TuneOptions& options = {});
 
-/// The profile of the graph from a trial of `spec` (trial 1's: every key at 1).
-ServiceProfile profile_of(const PipelineSpec& spec, const TrialMeasurement& trial);
+/// The profile of the graph from a trial (trial 1's: every key at 1).
+ServiceProfile profile_of(const TrialMeasurement& trial);
 
 /// The options `auto` uses at start-up: a few short trials (6 trials of 0.3 s, 10 s at most).
 TuneOptions auto_tune_options();
 
-/// A spec with its `auto` keys chosen, and the line that says what was chosen.
+/// Settings with their `auto` keys chosen, and the line that says what was chosen.
 struct AutoResolution {
-  PipelineSpec spec;
+  RunSettings settings;
   /// "auto: concurrency.read 3, prefetch 4 (tuned in 5 trials, 2.1 s: 1520 samples/s)"; empty when the spec
   /// had no `auto` key.
   std::string line;
 };
-/// Tunes the keys written `auto` and no other (auto_tune_options(), under the spec's memory_budget);
-/// returns the spec unchanged when it has none.
-AutoResolution resolve_auto(const PipelineSpec& spec, const TuneOptions& options = auto_tune_options());
+/// Tunes the keys of `pipeline.settings()` still `auto` and no other (auto_tune_options(), under the
+/// settings' memory_budget), and makes the result the pipeline's settings. Returns the settings unchanged,
+/// and an empty line, when none is `auto`. Throws what tune() throws.
+AutoResolution resolve_auto(Pipeline& pipeline, const TuneOptions& options = auto_tune_options());
 
 /// `original` (a pipeline file's text) with the tuned keys (`keys`: "concurrency.read", ..., "prefetch") set
 /// to `settings`, and `comment` ("tuned by feedgraph tune on ...") as its first line, replacing such a line

@@ -48,7 +48,7 @@ std::size_t find_kind(const std::vector<AblationStep>& plan, AblationStep::Kind 
 }  // namespace
 
 std::vector<AblationRow> ablate(
-    const PipelineSpec& full, int repetitions, const std::function<void(const AblationRow&)>& on_row,
+    Pipeline& pipeline, int repetitions, const std::function<void(const AblationRow&)>& on_row,
     const std::function<void(const AblationStep&, int run_index, int runs, const RunStats&)>& on_run) {
   // Two samples have no middle, and one outlier among them would decide the row; three is the least that
   // a median can defend against a single bad run.
@@ -56,10 +56,10 @@ std::vector<AblationRow> ablate(
     throw Error("ablate: repetitions must be at least 3 (the median of fewer cannot discard an outlier), got " +
                 std::to_string(repetitions));
   }
-  const std::vector<AblationStep> plan = ablation_plan(full);
-  // Every row before the first run: a variant over the memory budget or with bad stage options fails now,
-  // not after the rows before it have taken their time.
-  for (const auto& step : plan) (void)feedgraph::plan(step.spec);
+  const std::vector<AblationStep> plan = ablation_plan(pipeline.spec(), pipeline.settings());
+  // Every row before the first run: a variant over the memory budget fails now, not after the rows before
+  // it have taken their time.
+  for (const auto& step : plan) (void)pipeline.plan(step.settings);
 
   const std::size_t baseline = find_kind(plan, AblationStep::Kind::baseline);
   const std::size_t full_row = find_kind(plan, AblationStep::Kind::full);
@@ -105,12 +105,19 @@ std::vector<AblationRow> ablate(
   for (int k = 0; k < runs; ++k) {
     const auto i = static_cast<std::size_t>(order[static_cast<std::size_t>(k)]);
     AblationRow& row = rows[i];
-    row.last = feedgraph::run(row.step.spec);
+    row.last = pipeline.run(row.step.settings);
     row.samples_per_s.push_back(row.last.samples_per_s);
     if (on_run) on_run(row.step, k, runs, row.last);
     if (static_cast<int>(row.samples_per_s.size()) == repetitions) finish(i);
   }
   return rows;
+}
+
+std::vector<AblationRow> ablate(
+    const PipelineSpec& full, int repetitions, const std::function<void(const AblationRow&)>& on_row,
+    const std::function<void(const AblationStep&, int run_index, int runs, const RunStats&)>& on_run) {
+  Pipeline pipeline(full, {.tune_auto = false});
+  return ablate(pipeline, repetitions, on_row, on_run);
 }
 
 }  // namespace feedgraph

@@ -1,10 +1,12 @@
-// feedgraph::Pipeline: an assembled pipeline that a program runs, pulling its batches or pushed them.
+// feedgraph::Pipeline: a pipeline assembled once, then run with any settings: pulled, pushed, or with its own
+// compute stage.
 //
 // A pulling run is a GraphRun on a thread of its own: the consumer's thread sets it up (so that allocation
 // errors reach the caller of batches()), then takes batches from its PullChannel. The GraphRun outlives the
 // run's thread, since the batches the consumer still holds point into its buffers; it goes when the next
 // run starts or the Pipeline is destroyed.
 #include <cstdio>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -15,18 +17,22 @@
 namespace feedgraph {
 
 struct Pipeline::Impl {
-  std::unique_ptr<detail::Assembly> assembly;
+  std::unique_ptr<detail::Assembly> assembly;  // built once: every run and plan below reuses it
+  RunSettings settings;                        // what runs use unless given others
+  std::optional<Plan> plan;                    // settings' plan; empty while a key is `auto`
+  std::string tuning;                          // what `auto` resolved to; empty when nothing was
+
   RunOptions options;  // the current run's: GraphRun keeps a reference
   std::unique_ptr<ComputeStage> stand_in;  // the compute stage a pull or push run uses instead of the file's
+  // The current run. stop() may come from another thread (a signal handler's), so the pointer is swapped
+  // under a lock; the run itself is only destroyed by the owning thread.
+  std::mutex run_mutex;
   std::unique_ptr<detail::GraphRun> run;
   detail::CountedThread thread;  // a pulling run's graph: joinable while that run is in progress
   std::optional<RunStats> stats;
   std::exception_ptr error;
 
-  std::string tuning;  // what `auto` resolved to; empty when nothing was
-
-  explicit Impl(AutoResolution resolved)
-      : assembly(detail::assemble(resolved.spec)), tuning(std::move(resolved.line)) {}
+  explicit Impl(std::unique_ptr<detail::Assembly> a) : assembly(std::move(a)), settings(RunSettings::of(assembly->spec)) {}
   ~Impl() { discard(); }
 
   /// End the current run (stop it if batches remain) and wait for its threads; keeps its buffers.
@@ -42,16 +48,23 @@ struct Pipeline::Impl {
   /// End the run and free its buffers.
   void discard() {
     end();
-    run.reset();
+    std::unique_ptr<detail::GraphRun> gone;
+    {
+      std::lock_guard lock(run_mutex);
+      gone = std::move(run);
+    }
+    gone.reset();
     stand_in.reset();
   }
-  void start(RunOptions o, std::unique_ptr<ComputeStage> stage, bool pull) {
+  void start(const RunSettings& s, RunOptions o, std::unique_ptr<ComputeStage> stage, bool pull) {
     discard();
     stats.reset();
     error = nullptr;
     options = std::move(o);
     stand_in = std::move(stage);
-    run = std::make_unique<detail::GraphRun>(*assembly, options, stand_in.get(), pull);
+    auto next = std::make_unique<detail::GraphRun>(*assembly, s, options, stand_in.get(), pull);
+    std::lock_guard lock(run_mutex);
+    run = std::move(next);
   }
   /// A push run (or one with the file's compute), on the caller's thread; its outcome is kept for stats().
   RunStats run_here() {
@@ -65,40 +78,55 @@ struct Pipeline::Impl {
   }
 };
 
-Pipeline Pipeline::from_file(const std::string& path, const std::vector<std::string>& overrides) {
-  return Pipeline(load_pipeline(path, overrides));
+Pipeline Pipeline::from_file(const std::string& path, const std::vector<std::string>& overrides, BuildOptions options) {
+  return Pipeline(load_pipeline(path, overrides), options);
 }
 
-Pipeline Pipeline::from_yaml(std::string_view yaml, const std::string& origin, const std::vector<std::string>& overrides) {
-  return Pipeline(parse_pipeline(yaml, origin, overrides));
+Pipeline Pipeline::from_yaml(std::string_view yaml, const std::string& origin, const std::vector<std::string>& overrides,
+                             BuildOptions options) {
+  return Pipeline(parse_pipeline(yaml, origin, overrides), options);
 }
 
-namespace {
-
-/// The spec with its `auto` keys tuned, the choice logged: a program's log should say what it ran with.
-AutoResolution resolve_logged(const PipelineSpec& spec) {
-  AutoResolution resolved = resolve_auto(spec);
-  if (!resolved.line.empty()) std::fprintf(stderr, "feedgraph: %s: %s\n", spec.name.c_str(), resolved.line.c_str());
-  return resolved;
+Pipeline::Pipeline(PipelineSpec spec, BuildOptions options)
+    : impl_(std::make_unique<Impl>(detail::assemble(spec))) {
+  if (impl_->settings.auto_keys().empty()) {
+    impl_->plan = plan(impl_->settings);  // a file over its budget fails where it is built
+  } else if (options.tune_auto) {
+    // The choice is logged: a program's log should say what it ran with.
+    const AutoResolution resolved = resolve_auto(*this);
+    if (!resolved.line.empty())
+      std::fprintf(stderr, "feedgraph: %s: %s\n", impl_->assembly->spec.name.c_str(), resolved.line.c_str());
+    impl_->tuning = resolved.line;
+  }
 }
-
-}  // namespace
-
-Pipeline::Pipeline(PipelineSpec spec) : impl_(std::make_unique<Impl>(resolve_logged(spec))) {}
 Pipeline::Pipeline(Pipeline&&) noexcept = default;
 Pipeline& Pipeline::operator=(Pipeline&&) noexcept = default;
 Pipeline::~Pipeline() = default;
 
 const PipelineSpec& Pipeline::spec() const { return impl_->assembly->spec; }
-const Plan& Pipeline::plan() const { return impl_->assembly->plan; }
+const RunSettings& Pipeline::settings() const { return impl_->settings; }
+
+void Pipeline::set_settings(const RunSettings& settings) {
+  Plan planned = plan(settings);  // throws before anything changes
+  impl_->settings = settings;
+  impl_->plan = std::move(planned);
+}
+
+const Plan& Pipeline::plan() const {
+  if (!impl_->plan) (void)plan(impl_->settings);  // throws: says which keys are still `auto`
+  return *impl_->plan;
+}
+
+Plan Pipeline::plan(const RunSettings& settings) const { return detail::plan_run(*impl_->assembly, settings); }
+
 const std::string& Pipeline::tuning() const { return impl_->tuning; }
 
 Pipeline::BatchRange Pipeline::batches(CUstream_st* stream, RunOptions options) {
   if (impl_->pulling() && !impl_->run->pull_channel()->drained())
     throw Error("Pipeline::batches: a pulling run is still in progress; pull it to its end or stop() it first");
-  if (options.limit.active())
-    throw Error("Pipeline::batches: RunOptions::limit is for runs, not pulling runs; stop() ends a pulling run early");
-  impl_->start(std::move(options), std::make_unique<detail::PullCompute>(), true);
+  if (impl_->settings.limit.active())
+    throw Error("Pipeline::batches: RunSettings::limit is for runs, not pulling runs; stop() ends a pulling run early");
+  impl_->start(impl_->settings, std::move(options), std::make_unique<detail::PullCompute>(), true);
   Impl& impl = *impl_;
   impl.run->setup();
   impl.thread = detail::CountedThread([&impl] {
@@ -115,19 +143,29 @@ Pipeline::BatchRange Pipeline::batches(CUstream_st* stream, RunOptions options) 
 
 RunStats Pipeline::run(BatchFunction fn, const RunOptions& options) {
   if (!fn) throw Error("Pipeline::run: the batch function is empty");
-  impl_->start(options, std::make_unique<detail::CallableCompute>(std::move(fn)), false);
+  impl_->start(impl_->settings, options, std::make_unique<detail::CallableCompute>(std::move(fn)), false);
   return impl_->run_here();
 }
 
-RunStats Pipeline::run(const RunOptions& options) {
-  impl_->start(options, nullptr, false);
+RunStats Pipeline::run(const RunOptions& options) { return run(impl_->settings, options); }
+
+RunStats Pipeline::run(const RunSettings& settings, const RunOptions& options) {
+  impl_->start(settings, options, nullptr, false);
   return impl_->run_here();
 }
 
-void Pipeline::stop() {
-  if (impl_ && impl_->pulling()) {
-    impl_->run->stop();
-    impl_->end();
+void Pipeline::stop() noexcept {
+  if (!impl_) return;
+  {
+    std::lock_guard lock(impl_->run_mutex);
+    if (impl_->run) impl_->run->stop();
+  }
+  // Only a puller's own thread joins its graph here; a push run's caller returns from run() by itself.
+  if (impl_->pulling()) {
+    try {
+      impl_->end();
+    } catch (...) {
+    }
   }
 }
 
@@ -144,7 +182,9 @@ RunStats Pipeline::stats() {
 }
 
 Progress Pipeline::progress() const {
-  if (!impl_ || !impl_->run) return Progress{0, impl_ ? impl_->assembly->plan.batches : 0, 0, 0, false};
+  if (!impl_) return Progress{};
+  std::lock_guard lock(impl_->run_mutex);
+  if (!impl_->run) return Progress{0, impl_->plan ? impl_->plan->batches : 0, 0, 0, false};
   return impl_->run->progress();
 }
 

@@ -1,10 +1,12 @@
 #include "graph/assembly.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <optional>
 #include <string>
 
 #include "feedgraph/errors.hpp"
+#include "feedgraph/resources.hpp"
 #include "stages/registry.hpp"
 
 namespace feedgraph::detail {
@@ -61,54 +63,53 @@ std::uint64_t add(std::uint64_t a, std::uint64_t b) {
 }
 void add_to(std::uint64_t& to, std::uint64_t bytes) { to = add(to, bytes); }
 
-void plan_memory(Assembly& a, std::size_t staging_sample_bytes) {
-  const PipelineSpec& spec = a.spec;
-  Plan& p = a.plan;
+void plan_memory(const Assembly& a, Plan& p) {
+  const RunSettings& settings = p.settings;
+  const GraphShape& shape = p.shape;
   MemoryPlan& m = p.memory;
-  // Every byte the run will hold, counted before anything is allocated (DESIGN §1).
+  // Every byte the run will hold, counted before anything is allocated.
   const auto batch = static_cast<std::uint64_t>(p.batch_bytes);
-  const auto batch_size = static_cast<std::uint64_t>(spec.batch_size);
-  const auto prefetch = static_cast<std::uint64_t>(spec.prefetch);
-  const auto slots = static_cast<std::uint64_t>(spec.device_buffers());
-  if (!spec.batches_from_cache()) add_to(direct_pinned(spec) ? m.pinned_bytes : m.host_bytes, mul(prefetch, batch));
+  const auto batch_size = static_cast<std::uint64_t>(a.spec.batch_size);
+  const auto prefetch = static_cast<std::uint64_t>(settings.prefetch);
+  const auto slots = static_cast<std::uint64_t>(shape.device_buffers);
+  if (!shape.from_cache) add_to(shape.direct ? m.pinned_bytes : m.host_bytes, mul(prefetch, batch));
   // Samples that change layout on their way to the batch wait in staging buffers, one per sample of each
   // batch in flight between read and transform.
-  if (!a.chain.direct()) add_to(m.host_bytes, mul(mul(prefetch, batch_size), staging_sample_bytes));
-  if (spec.data.cache) {
+  if (!a.chain.direct()) add_to(m.host_bytes, mul(mul(prefetch, batch_size), a.staging_sample_bytes));
+  if (a.spec.data.cache) {
     m.cache_bytes = a.source->total_bytes();
-    add_to(spec.batches_from_cache() && spec.transfer.pinned ? m.pinned_bytes : m.host_bytes, m.cache_bytes);
+    add_to(shape.cache_pinned ? m.pinned_bytes : m.host_bytes, m.cache_bytes);
     add_to(m.host_bytes, mul(static_cast<std::uint64_t>(p.dataset_samples), sizeof(std::int64_t)));  // its labels
   }
-  add_to(m.pinned_bytes, mul(static_cast<std::uint64_t>(spec.pinned_slots()), batch));
+  add_to(m.pinned_bytes, mul(static_cast<std::uint64_t>(shape.pinned_slots), batch));
   const std::uint64_t labels = mul(batch_size, sizeof(std::int64_t));
   const std::uint64_t transformed = a.device_transform.active() ? mul(batch_size, a.device_transform.out.bytes()) : 0;
   m.device_bytes = add(mul(slots, add(add(batch, labels), transformed)), a.compute->scratch_bytes(a.device.kind));
   if (a.device.kind == BackendKind::cuda) add_to(m.pinned_bytes, mul(slots, add(2 * sizeof(std::uint64_t), labels)));
   add(add(m.host_bytes, m.pinned_bytes), m.device_bytes);  // total() must not wrap either
 
-  if (spec.memory_budget > 0 && p.memory.total() > spec.memory_budget)
-    throw Error("memory: the graph needs " + format_bytes(p.memory.total()) + " (host " +
-                format_bytes(p.memory.host_bytes) + ", pinned " + format_bytes(p.memory.pinned_bytes) + ", device " +
-                format_bytes(p.memory.device_bytes) + "), over memory_budget " + format_bytes(spec.memory_budget) +
-                ": lower prefetch, buffers.pinned, buffers.device or batch_size");
+  if (settings.memory_budget > 0 && m.total() > settings.memory_budget) {
+    const std::string message =
+        "the graph needs " + format_bytes(m.total()) + " (host " + format_bytes(m.host_bytes) + ", pinned " +
+        format_bytes(m.pinned_bytes) + ", device " + format_bytes(m.device_bytes) + "), over memory_budget " +
+        format_bytes(settings.memory_budget) + ": lower prefetch, buffers.pinned, buffers.device or batch_size";
+    // The file's own budget: the error points at the key that set it, as a parse error would.
+    if (settings.memory_budget == a.spec.memory_budget) a.spec.top.fail("memory_budget", message);
+    throw Error("memory: " + message);
+  }
 }
+
+std::atomic<std::int64_t> assembled{0};
 
 }  // namespace
 
 std::unique_ptr<Assembly> assemble(const PipelineSpec& spec_in) {
-  // `auto` is a question for a tune, not a size: no pool can be sized, or graph built, from it.
-  if (const auto keys = spec_in.auto_keys(); !keys.empty()) {
-    std::string list;
-    for (const auto& k : keys) list += (list.empty() ? "" : ", ") + k;
-    throw Error(list + ": `auto` is chosen by a short tune when the pipeline starts (feedgraph run and compare, "
-                       "feedgraph::Pipeline, or feedgraph::resolve_auto in feedgraph/tune.hpp); plan() and run() "
-                       "need a number");
-  }
+  assembled.fetch_add(1, std::memory_order_relaxed);
   auto owner = std::make_unique<Assembly>();
   Assembly& a = *owner;
   const LauncherRank rank = launcher_rank();
   a.spec = spec_in;
-  Plan& p = a.plan;
+  Plan& p = a.base;
   a.spec.data.shard = resolve_shard(spec_in.data.shard, rank, p.shard_from);
   const PipelineSpec& spec = a.spec;
   a.device = choose_device(spec.device, rank.local_rank);
@@ -155,13 +156,36 @@ std::unique_ptr<Assembly> assemble(const PipelineSpec& spec_in) {
     throw ConfigError(spec.origin, 0, 0, "drop_last",
                       "the dataset's " + std::to_string(p.samples) + " samples make no full batch of " +
                           std::to_string(spec.batch_size) + ": nothing would run");
-  if (__builtin_mul_overflow(p.batches_per_epoch, static_cast<std::int64_t>(spec.epochs), &p.batches))
-    throw ConfigError(spec.origin, 0, 0, "epochs",
-                      std::to_string(spec.epochs) + " epochs of " + std::to_string(p.batches_per_epoch) +
-                          " batches are more batches than a run can count (2^63)");
   p.batch_bytes = mul(layout.bytes(), static_cast<std::uint64_t>(std::min<std::int64_t>(spec.batch_size, p.samples)));
-  plan_memory(a, a.chain.direct() ? 0 : a.source->largest_sample_bytes());
+  a.staging_sample_bytes = a.chain.direct() ? 0 : a.source->largest_sample_bytes();
   return owner;
 }
 
+Plan plan_run(const Assembly& a, const RunSettings& settings) {
+  // `auto` is a question for a tune, not a size: no pool can be sized, or graph built, from it.
+  if (const auto keys = settings.auto_keys(); !keys.empty()) {
+    std::string list;
+    for (const auto& k : keys) list += (list.empty() ? "" : ", ") + k;
+    throw Error(list + ": `auto` is chosen by a short tune when the pipeline is built (feedgraph run and "
+                       "compare, feedgraph::Pipeline, or feedgraph::resolve_auto); a plan and a run need a number");
+  }
+  const PipelineSpec& spec = a.spec;
+  Plan p = a.base;
+  p.settings = settings;
+  p.epochs = settings.epochs > 0 ? settings.epochs : spec.epochs;
+  p.shape = GraphShape::of(spec, settings);
+  if (__builtin_mul_overflow(p.batches_per_epoch, static_cast<std::int64_t>(p.epochs), &p.batches))
+    throw ConfigError(spec.origin, 0, 0, "epochs",
+                      std::to_string(p.epochs) + " epochs of " + std::to_string(p.batches_per_epoch) +
+                          " batches are more batches than a run can count (2^63)");
+  plan_memory(a, p);
+  return p;
+}
+
 }  // namespace feedgraph::detail
+
+namespace feedgraph {
+
+std::int64_t assemblies_built() noexcept { return detail::assembled.load(std::memory_order_relaxed); }
+
+}  // namespace feedgraph

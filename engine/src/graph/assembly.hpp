@@ -1,7 +1,7 @@
 #pragma once
-// A pipeline spec turned into what a run needs before any memory is allocated: the backend choice, the
-// built stages (which validates their options), the sample order (shuffle, shard), the transform chain and
-// the memory plan.
+// A pipeline spec turned into what every run of it shares: the backend choice, the built stages (which
+// validates their options), the sample order (shuffle, shard) and the transform chain. Built once per
+// Pipeline; each run's plan (pools, memory) is plan_run() of it and that run's settings.
 #include <memory>
 #include <vector>
 
@@ -22,7 +22,10 @@ struct Assembly {
   SampleOrder order;
   SampleChain chain;  ///< points into `transforms` and `spec`: an Assembly is not copied
   DeviceTransform device_transform;  ///< `device_transforms`, fused
-  Plan plan;
+  /// The half of every plan that no setting changes: device, layouts, samples, batches per epoch, batch
+  /// bytes. Its settings, shape, batches and memory are plan_run()'s to fill.
+  Plan base;
+  std::size_t staging_sample_bytes = 0;  ///< per staged sample, when samples change layout on the way in
 
   Assembly() = default;
   Assembly(const Assembly&) = delete;
@@ -30,11 +33,12 @@ struct Assembly {
   Assembly(Assembly&&) = delete;
 };
 
-/// Host buffers are page-locked themselves (no pin node, no slots).
-inline bool direct_pinned(const PipelineSpec& spec) { return spec.transfer.pinned && spec.transfer.direct; }
-
-/// Builds every stage and sizes every pool; throws ConfigError for bad stage options and Error when the
-/// plan is over `memory_budget`. Allocates nothing.
+/// Builds every stage and makes the sample order; throws ConfigError for bad stage options. Allocates
+/// nothing. Counted (assemblies_built()).
 std::unique_ptr<Assembly> assemble(const PipelineSpec& spec);
+
+/// The plan of one run of `a` with `settings`: its pools, batches and memory. Pure; allocates nothing.
+/// Throws Error when a key is still `auto` or the memory plan is over settings.memory_budget.
+Plan plan_run(const Assembly& a, const RunSettings& settings);
 
 }  // namespace feedgraph::detail

@@ -20,7 +20,7 @@ void GraphRun::fill_cache() {
   memory_.add(labels.size() * sizeof(std::int64_t));
   if (!fixed) {
     samples.resize(static_cast<std::size_t>(n));
-  } else if (spec_.batches_from_cache() && spec_.transfer.pinned) {
+  } else if (shape_.cache_pinned) {
     // Page-locked only when the copy reads batches straight out of it; otherwise it is only ever memcpy'd from.
     cache_ = backend_->allocate_pinned(static_cast<std::size_t>(n) * sample_bytes, memory_);
   } else {
@@ -54,7 +54,7 @@ void GraphRun::fill_cache() {
     }
   });
   if (failure) std::rethrow_exception(failure);
-  if (!bad.empty() && spec_.batches_from_cache()) {
+  if (!bad.empty() && shape_.from_cache) {
     const DataError& first = bad.begin()->second;
     throw Error("dataset.cache: " + std::to_string(bad.size()) + " bad sample(s), the first " + first.what() +
                 "; batches sent straight from the cache cannot leave a sample out (add a transform or "
@@ -70,7 +70,7 @@ void GraphRun::fill_cache() {
     cached = std::make_unique<CachedSource>(*a_.source, std::move(samples), std::move(labels), std::move(bad));
   }
 
-  if (spec_.batches_from_cache() && spec_.verify) {
+  if (shape_.from_cache && spec_.verify) {
     // The batches are the same every epoch (no shuffle, one shard), so their checksums are taken once here.
     cache_checksums_.resize(static_cast<std::size_t>(plan_.batches_per_epoch));
     tbb::parallel_for(std::int64_t{0}, plan_.batches_per_epoch, [&](std::int64_t b) {

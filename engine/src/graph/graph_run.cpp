@@ -33,7 +33,7 @@ void GraphRun::setup() {
   allocate();
   stage_->prepare(backend_->kind(), backend_->compute_stream());
   if (pull_mode_)
-    pull_ = std::make_shared<PullChannel>(*backend_, spec_.device_buffers(), [this](int slot) { give_back_slot(slot); });
+    pull_ = std::make_shared<PullChannel>(*backend_, shape_.device_buffers, [this](int slot) { give_back_slot(slot); });
   setup_s_ = seconds(Clock::now() - setup_start);
   set_up_ = true;
 }
@@ -41,7 +41,7 @@ void GraphRun::setup() {
 int GraphRun::auto_threads() const {
   const bool transforms_may_sleep =
       std::any_of(a_.transforms.begin(), a_.transforms.end(), [](const auto& t) { return t->may_sleep(); });
-  return auto_thread_count(tbb::info::default_concurrency(), spec_.concurrency, source_->read_may_sleep(),
+  return auto_thread_count(tbb::info::default_concurrency(), settings_.concurrency, source_->read_may_sleep(),
                            transforms_may_sleep);
 }
 
@@ -50,7 +50,7 @@ RunStats GraphRun::run() {
 
   // `threads` sets the number; auto (graph/thread_count.hpp) may go above the cores for workers that sleep,
   // so global_control lifts oneTBB's default cap (the cores) for the run.
-  const int threads = spec_.threads > 0 ? spec_.threads : auto_threads();
+  const int threads = settings_.threads > 0 ? settings_.threads : auto_threads();
   tbb::global_control allow(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
   tbb::task_arena arena(threads);
   arena.execute([&] { execute(); });
@@ -66,7 +66,7 @@ RunStats GraphRun::run() {
     return s;
   }
   // A limited run issued fewer tickets than the plan has; the report covers those.
-  if (options_.limit.active()) times_.resize(static_cast<std::size_t>(next_ticket_));
+  if (settings_.limit.active()) times_.resize(static_cast<std::size_t>(next_ticket_));
   const auto issued = static_cast<std::int64_t>(times_.size());
   if (done_count_ != issued)
     throw Error("internal: the graph ended with " + std::to_string(done_count_) + " of " + std::to_string(issued) +
@@ -104,9 +104,9 @@ void GraphRun::execute() {
 
 std::string GraphRun::stall_report(double idle) {
   StallScene scene;
-  scene.pools[static_cast<int>(Node::read)] = {"host buffer", host_gauge_.free(), spec_.prefetch};
-  scene.pools[static_cast<int>(Node::pin)] = {"pinned slot", slot_gauge_.free(), spec_.pinned_slots()};
-  scene.pools[static_cast<int>(Node::copy)] = {"device buffer", device_gauge_.free(), spec_.device_buffers()};
+  scene.pools[static_cast<int>(Node::read)] = {"host buffer", host_gauge_.free(), settings_.prefetch};
+  scene.pools[static_cast<int>(Node::pin)] = {"pinned slot", slot_gauge_.free(), shape_.pinned_slots};
+  scene.pools[static_cast<int>(Node::copy)] = {"device buffer", device_gauge_.free(), shape_.device_buffers};
   scene.has_pin = pin_node_;
   scene.ordered = spec_.ordered;
   // The input node's body is serial and stops at the last ticket; this read is only for a message.
@@ -142,12 +142,12 @@ void GraphRun::allocate() {
 void GraphRun::allocate_buffers() {
   const std::size_t batch = plan_.batch_bytes;
   if (spec_.data.cache) fill_cache();
-  for (int i = 0; i < spec_.prefetch; ++i) {
-    if (spec_.batches_from_cache()) {
+  for (int i = 0; i < settings_.prefetch; ++i) {
+    if (shape_.from_cache) {
       host_buffers_.emplace_back();  // the token stays (it bounds the batches in flight); the bytes are the cache's
       continue;
     }
-    if (direct_pinned(spec_)) {
+    if (shape_.direct) {
       refuse_if_injected("pinned", batch);
       host_buffers_.push_back(backend_->allocate_pinned(batch, memory_));
       continue;
@@ -160,7 +160,7 @@ void GraphRun::allocate_buffers() {
     // Staging for samples that change layout on their way to the batch, grown now to the largest sample the
     // source can produce, so that the run allocates nothing.
     const std::size_t largest = a_.source->largest_sample_bytes();
-    staging_.resize(static_cast<std::size_t>(spec_.prefetch));
+    staging_.resize(static_cast<std::size_t>(settings_.prefetch));
     for (auto& per_buffer : staging_) {
       refuse_if_injected("host", largest);
       per_buffer.resize(static_cast<std::size_t>(spec_.batch_size));
@@ -168,20 +168,20 @@ void GraphRun::allocate_buffers() {
       memory_.add(largest * per_buffer.size());
     }
   }
-  for (int i = 0; i < spec_.pinned_slots(); ++i) {
+  for (int i = 0; i < shape_.pinned_slots; ++i) {
     refuse_if_injected("pinned", batch);
     pinned_.push_back(backend_->allocate_pinned(batch, memory_));
   }
   const std::size_t transformed =
       a_.device_transform.active() ? static_cast<std::size_t>(spec_.batch_size) * a_.device_transform.out.bytes() : 0;
   refuse_if_injected("device", batch);
-  backend_->allocate_slots(spec_.device_buffers(), batch, static_cast<std::size_t>(spec_.batch_size), transformed,
+  backend_->allocate_slots(shape_.device_buffers, batch, static_cast<std::size_t>(spec_.batch_size), transformed,
                            memory_);
-  in_slot_.assign(static_cast<std::size_t>(spec_.device_buffers()), nullptr);
+  in_slot_.assign(static_cast<std::size_t>(shape_.device_buffers), nullptr);
   memory_.add(stage_->scratch_bytes(backend_->kind()));
-  host_gauge_.reset(spec_.prefetch);
-  slot_gauge_.reset(spec_.pinned_slots());
-  device_gauge_.reset(spec_.device_buffers());
+  host_gauge_.reset(settings_.prefetch);
+  slot_gauge_.reset(shape_.pinned_slots);
+  device_gauge_.reset(shape_.device_buffers);
 }
 
 void GraphRun::build(flow::graph& g) {
@@ -198,10 +198,10 @@ void GraphRun::build(flow::graph& g) {
   });
   host_pool_.emplace(g);
   read_join_.emplace(g);
-  read_.emplace(g, spec_.concurrency.read, [this](const std::tuple<std::int64_t, Token>& in) {
+  read_.emplace(g, settings_.concurrency.read, [this](const std::tuple<std::int64_t, Token>& in) {
     return read(std::get<0>(in), std::get<1>(in));
   });
-  transform_.emplace(g, spec_.concurrency.transform, [this](Msg m) { return transform(m); });
+  transform_.emplace(g, settings_.concurrency.transform, [this](Msg m) { return transform(m); });
   flow::make_edge(*tickets_, flow::input_port<0>(*read_join_));
   flow::make_edge(*host_pool_, flow::input_port<1>(*read_join_));
   flow::make_edge(*read_join_, *read_);
@@ -224,7 +224,7 @@ void GraphRun::build(flow::graph& g) {
     auto& in = buffered(pin_order_, pin_queue_);
     slot_pool_.emplace(g);
     pin_join_.emplace(g);
-    pin_.emplace(g, spec_.concurrency.pin, [this](const std::tuple<Msg, Token>& t) {
+    pin_.emplace(g, settings_.concurrency.pin, [this](const std::tuple<Msg, Token>& t) {
       return pin(std::get<0>(t), std::get<1>(t));
     });
     flow::make_edge(in, flow::input_port<0>(*pin_join_));
@@ -260,10 +260,10 @@ void GraphRun::build(flow::graph& g) {
   done_.emplace(g, flow::serial, [this](Msg m) { done(m); });
   flow::make_edge(*compute_, *done_);
 
-  for (Token t = 0; t < spec_.prefetch; ++t) host_pool_->try_put(t);
+  for (Token t = 0; t < settings_.prefetch; ++t) host_pool_->try_put(t);
   if (pinned)
-    for (Token t = 0; t < spec_.pinned_slots(); ++t) slot_pool_->try_put(t);
-  for (Token t = 0; t < spec_.device_buffers(); ++t) device_pool_->try_put(t);
+    for (Token t = 0; t < shape_.pinned_slots; ++t) slot_pool_->try_put(t);
+  for (Token t = 0; t < shape_.device_buffers; ++t) device_pool_->try_put(t);
 }
 
 RunInputs GraphRun::make_inputs(double wall, double setup_s) {
@@ -277,7 +277,9 @@ RunInputs GraphRun::make_inputs(double wall, double setup_s) {
   in.skipped = skipped_;
   in.skipped_samples = std::move(skipped_samples_);
   in.cache_fill_s = cache_fill_s_;
-  const int conc[] = {spec_.concurrency.read, spec_.concurrency.transform, spec_.concurrency.pin, 1, 1};
+  in.cores = tbb::info::default_concurrency();
+  in.interrupted = stopped_.load();
+  const int conc[] = {settings_.concurrency.read, settings_.concurrency.transform, settings_.concurrency.pin, 1, 1};
   const double token_wait[] = {host_gauge_.empty_seconds(), 0, slot_gauge_.empty_seconds(),
                                device_gauge_.empty_seconds(), 0};
   for (int n = 0; n < static_cast<int>(Node::count); ++n) {
@@ -292,8 +294,8 @@ RunInputs GraphRun::make_inputs(double wall, double setup_s) {
 
 thread_local std::int64_t GraphRun::current_sample_ = -1;
 
-RunStats run_assembly(Assembly& assembly, const RunOptions& options) {
-  GraphRun run(assembly, options);
+RunStats run_assembly(Assembly& assembly, const RunSettings& settings, const RunOptions& options) {
+  GraphRun run(assembly, settings, options);
   return run.run();
 }
 

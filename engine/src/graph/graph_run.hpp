@@ -7,6 +7,6 @@
 
 namespace feedgraph::detail {
 
-RunStats run_assembly(Assembly& assembly, const RunOptions& options);
+RunStats run_assembly(Assembly& assembly, const RunSettings& settings, const RunOptions& options);
 
 }  // namespace feedgraph::detail

@@ -42,10 +42,12 @@ class GraphRun final : public CompletionSink {
  public:
   /// `compute` stands in for the assembly's compute stage when set (a push callable, a pulling consumer's
   /// stand-in); `pull`: computed batches go to a PullChannel and keep their device buffer until released.
-  GraphRun(Assembly& a, const RunOptions& options, ComputeStage* compute = nullptr, bool pull = false)
-      : a_(a), spec_(a.spec), plan_(a.plan), options_(options), stage_(compute ? compute : a.compute.get()),
-        pull_mode_(pull),
-        pool_(static_cast<std::size_t>(spec_.prefetch + spec_.pinned_slots() + spec_.device_buffers()),
+  /// `settings` are planned here (plan_run: throws Error over the budget or with `auto` left).
+  GraphRun(Assembly& a, const RunSettings& settings, const RunOptions& options, ComputeStage* compute = nullptr,
+           bool pull = false)
+      : a_(a), spec_(a.spec), plan_(plan_run(a, settings)), options_(options),
+        stage_(compute ? compute : a.compute.get()), pull_mode_(pull),
+        pool_(static_cast<std::size_t>(settings_.prefetch + shape_.pinned_slots + shape_.device_buffers),
               static_cast<std::size_t>(spec_.batch_size)),
         times_(static_cast<std::size_t>(plan_.batches)) {}
 
@@ -146,9 +148,9 @@ class GraphRun final : public CompletionSink {
   void fail_status(Op op, Msg m, int status, const char* message) noexcept;
 
   void record(std::exception_ptr e) noexcept;
-  /// RunOptions::limit says to issue no more tickets (only the input node's body asks).
+  /// RunSettings::limit says to issue no more tickets (only the input node's body asks).
   bool limit_reached() const {
-    const RunLimit& l = options_.limit;
+    const RunLimit& l = settings_.limit;
     if (l.max_batches > 0 && next_ticket_ >= l.max_batches) return true;
     return l.max_seconds > 0 && next_ticket_ >= l.min_batches && now() >= l.max_seconds;
   }
@@ -165,7 +167,9 @@ class GraphRun final : public CompletionSink {
   CountedScope alive_{Counted::run};  // first: counted until everything below is gone
   Assembly& a_;
   const PipelineSpec& spec_;
-  const Plan& plan_;
+  const Plan plan_;
+  const RunSettings& settings_ = plan_.settings;
+  const GraphShape& shape_ = plan_.shape;
   const RunOptions& options_;
   ComputeStage* stage_;  // the compute stage this run launches
   const bool pull_mode_;
@@ -175,7 +179,7 @@ class GraphRun final : public CompletionSink {
   std::atomic<bool> stopped_{false};
   std::atomic<bool> started_{false}, finished_{false};
   std::atomic<std::int64_t> samples_done_{0};
-  const bool pin_node_ = spec_.pinned_slots() > 0;  // a pin copy into page-locked slots
+  const bool pin_node_ = shape_.pin_node;  // a pin copy into page-locked slots
   std::unique_ptr<Backend> backend_;
   MemoryCounter memory_;
   const Source* source_ = a_.source.get();  // the source, or the cache standing in for it

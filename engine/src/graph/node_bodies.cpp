@@ -80,7 +80,7 @@ Msg GraphRun::read(std::int64_t ticket, Token host_buffer) {
   const std::int64_t first = m->index * spec_.batch_size;
   const std::int64_t count = std::min<std::int64_t>(spec_.batch_size, plan_.samples - first);
   guarded(Node::read, m, [&] {
-    if (spec_.batches_from_cache()) {
+    if (shape_.from_cache) {
       read_from_cache(m, first, count);
       return;
     }
@@ -198,7 +198,7 @@ void GraphRun::copy(Msg m, Token slot, CopyNode::gateway_type& gw) {
     const std::byte* src = pin_node_ ? pinned_[static_cast<std::size_t>(m->pinned_slot)].get() : m->host_data;
     FG_RANGE_PUSH("copy");
     backend_->copy(slot, src, batch_bytes(m), {m->labels.data(), m->labels.size()},
-                   CopyMode{!spec_.transfer.non_blocking, spec_.transfer.copy_stream});
+                   CopyMode{!settings_.transfer.non_blocking, settings_.transfer.copy_stream});
     FG_RANGE_POP();
   } catch (...) {
     fail(Node::copy, m, std::current_exception());

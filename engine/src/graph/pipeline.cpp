@@ -1,16 +1,12 @@
-// The public entry points of feedgraph/pipeline.hpp.
+// The free entry points of feedgraph/pipeline.hpp: each is a Pipeline built for one call.
 #include "feedgraph/pipeline.hpp"
-
-#include "graph/assembly.hpp"
-#include "graph/graph_run.hpp"
 
 namespace feedgraph {
 
-Plan plan(const PipelineSpec& spec) { return detail::assemble(spec)->plan; }
+Plan plan(const PipelineSpec& spec) { return Pipeline(spec, {.tune_auto = false}).plan(); }
 
 RunStats run(const PipelineSpec& spec, const RunOptions& options) {
-  auto assembly = detail::assemble(spec);
-  return detail::run_assembly(*assembly, options);
+  return Pipeline(spec, {.tune_auto = false}).run(options);
 }
 
 const char* version() noexcept { return FEEDGRAPH_VERSION; }

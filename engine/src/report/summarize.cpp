@@ -1,6 +1,7 @@
 #include "report/summarize.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cmath>
 #include <limits>
 
@@ -33,13 +34,13 @@ double covered(const Interval& x, const std::vector<Interval>& sorted) {
 std::vector<TimelineSpan> timeline(const RunInputs& in) {
   std::vector<TimelineSpan> out;
   out.reserve(in.times.size() * 5);
-  const std::string copy_lane = in.spec.transfer.copy_stream ? "copy stream" : "compute stream";
+  const std::string copy_lane = in.plan.settings.transfer.copy_stream ? "copy stream" : "compute stream";
   for (std::size_t i = 0; i < in.times.size(); ++i) {
     const auto& t = in.times[i];
     const auto ticket = static_cast<std::int64_t>(i);
     out.push_back({"read/" + std::to_string(t.read_lane), "read", ticket, t.read_begin, t.read_end});
     out.push_back({"transform/" + std::to_string(t.transform_lane), "transform", ticket, t.transform_begin, t.transform_end});
-    if (in.spec.transfer.pinned && !in.spec.transfer.direct) out.push_back({"pin/" + std::to_string(t.pin_lane), "pin", ticket, t.pin_begin, t.pin_end});
+    if (in.plan.shape.pin_node) out.push_back({"pin/" + std::to_string(t.pin_lane), "pin", ticket, t.pin_begin, t.pin_end});
     out.push_back({copy_lane, "copy", ticket, t.copy_begin, t.copy_end});
     out.push_back({"compute stream", "compute", ticket, t.compute_begin, t.compute_end});
   }
@@ -61,7 +62,8 @@ double copy_busy_fraction(const RunStats& s) {
 RunStats summarize_run(RunInputs in) {
   RunStats s;
   s.graph = in.spec.name;
-  s.variant = in.spec.variant();
+  s.variant = in.plan.settings.variant();
+  s.interrupted = in.interrupted;
   s.backend = in.backend;
   s.device_name = in.device_name;
   s.batches = static_cast<std::int64_t>(in.times.size());  // the plan's, unless the run was limited or stopped
@@ -118,11 +120,12 @@ RunStats summarize_run(RunInputs in) {
   }
   s.nodes = std::move(in.nodes);
   s.timeline = timeline(in);
-  s.verdict = verdict(s, in.spec);
+  s.verdict = verdict(s, VerdictFacts{in.plan.settings, in.plan.shape.pin_node, !in.spec.transforms.empty(), in.cores});
   return s;
 }
 
-std::string verdict(const RunStats& s, const PipelineSpec& spec) {
+std::string verdict(const RunStats& s, const VerdictFacts& facts) {
+  const RunSettings& spec = facts.settings;
   auto pct = [](double f) { return std::to_string(static_cast<int>(std::lround(f * 100))) + "%"; };
   // Judged on the steady state, from the first kernel to the last: the fill and drain of a short run would
   // otherwise hide a saturated stream behind the pipeline's latency.
@@ -144,6 +147,25 @@ std::string verdict(const RunStats& s, const PipelineSpec& spec) {
     if (n.name != "copy" && n.name != "compute" && (!worst || n.utilization > worst->utilization)) worst = &n;
   if (!worst) return "no verdict: no host node ran";
   const std::string knob = "concurrency." + worst->name;
+  // The host nodes' busy time over the wall: how many cores the graph kept busy.
+  double cores_busy = 0;
+  for (const auto& n : s.nodes)
+    if (n.name != "copy" && n.name != "compute") cores_busy += n.busy_s;
+  cores_busy = s.wall_s > 0 ? cores_busy / s.wall_s : 0;
+  const int cores = std::max(1, facts.cores);
+  if (worst->utilization >= 0.8 && (worst->concurrency >= cores || cores_busy >= 0.85 * cores)) {
+    // More workers would only share the same cores: what moves this graph is more cores or less CPU per batch.
+    std::string less_cpu;
+    if (facts.pin_node) less_cpu += "transfer.direct (no pin copy)";
+    if (facts.host_transforms) less_cpu += std::string(less_cpu.empty() ? "" : " or ") + "device_transforms (the GPU does the per-sample work)";
+    char busy[32];
+    std::snprintf(busy, sizeof busy, "%.1f", cores_busy);
+    return "CPU-bound on this host: " + worst->name + " busy " + pct(worst->utilization) + " of " +
+           std::to_string(worst->concurrency) + (worst->concurrency == 1 ? " worker" : " workers") + " with " + busy +
+           " of its " + std::to_string(cores) + (cores == 1 ? " core" : " cores") + " busy, GPU idle " +
+           pct(s.gpu_idle_fraction) + ": more workers would share the same cores; a host with more cores" +
+           (less_cpu.empty() ? " moves it" : " moves it, and so does less CPU per batch: " + less_cpu);
+  }
   if (worst->utilization >= 0.8)
     return "input-bound: " + worst->name + " busy " + pct(worst->utilization) + " of " +
            std::to_string(worst->concurrency) + (worst->concurrency == 1 ? " worker" : " workers") + ", GPU idle " +

@@ -9,6 +9,14 @@
 
 namespace feedgraph::detail {
 
+/// What the verdict weighs besides the numbers: the run's switches and the machine under it.
+struct VerdictFacts {
+  RunSettings settings;
+  bool pin_node = false;
+  bool host_transforms = false;  ///< the file has host transforms (device_transforms could take them over)
+  int cores = 1;                 ///< the cores the graph's threads could run on
+};
+
 struct RunInputs {
   const PipelineSpec& spec;
   const Plan& plan;
@@ -23,11 +31,14 @@ struct RunInputs {
   std::vector<SkippedSample> skipped_samples;
   double cache_fill_s = 0;
   std::vector<NodeStats> nodes;  ///< busy, batches and waits filled; utilization computed here
+  int cores = 1;                 ///< the cores the graph's threads could run on
+  bool interrupted = false;      ///< stopped early (Pipeline::stop, Ctrl-C)
 };
 
 RunStats summarize_run(RunInputs in);
 
-/// One line: which node limits the graph and the setting that would move it.
-std::string verdict(const RunStats& s, const PipelineSpec& spec);
+/// One line: which node limits the graph and the setting that would move it. It never advises more workers
+/// than the cores can run: a host node saturated with the cores busy is CPU-bound on this host.
+std::string verdict(const RunStats& s, const VerdictFacts& facts);
 
 }  // namespace feedgraph::detail

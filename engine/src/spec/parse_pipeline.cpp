@@ -68,6 +68,25 @@ class DocumentMarks final : public YAML::EventHandler {
   }
 };
 
+/// A pipeline is a few hundred YAML nodes; this many is no pipeline, whatever the file's size.
+constexpr std::size_t kMaxNodes = 10000;
+
+/// Counts `node`'s values as every later pass will visit them, aliases expanded, and stops at the limit.
+/// yaml-cpp shares an aliased node rather than copying it, so parsing a file whose aliases nest aliases is
+/// linear, but each walk over the tree (duplicate keys, overrides, the schema) expands them: nine levels of
+/// nine aliases took 9 s before it reached an error. Counting up to the limit takes microseconds.
+bool within_node_limit(const YAML::Node& node, std::size_t& count) {
+  if (++count > kMaxNodes) return false;
+  if (node.IsSequence()) {
+    for (const auto& item : node)
+      if (!within_node_limit(item, count)) return false;
+  } else if (node.IsMap()) {
+    for (const auto& pair : node)
+      if (!within_node_limit(pair.first, count) || !within_node_limit(pair.second, count)) return false;
+  }
+  return true;
+}
+
 // The one document of the file, which must be a mapping; anything else is not a pipeline at all.
 //
 // Documents are counted from parser events before the first is built, rather than with YAML::LoadAll: on a
@@ -108,6 +127,11 @@ YAML::Node load_document(std::string_view yaml, const std::string& file) {
   if (!root.IsMap()) {
     throw ConfigError(file, fmt::format("not a pipeline: the top level must be a mapping of keys, not {}",
                                         root.IsSequence() ? "a sequence" : "plain text"));
+  }
+  if (std::size_t count = 0; !within_node_limit(root, count)) {
+    throw ConfigError(file, fmt::format("the file expands to more than {} YAML values (aliases within aliases?); "
+                                        "a pipeline is a few hundred",
+                                        kMaxNodes));
   }
   return root;
 }

@@ -211,6 +211,7 @@ PipelineSpec read_pipeline(const YAML::Node& root, const std::shared_ptr<const Y
 
   PipelineSpec spec;
   spec.origin = origin->file;
+  spec.top = make_options(root, root.Mark(), origin, "");
   spec.name = default_name(origin->file);
   if (auto v = top.find("name")) spec.name = to_name(*v);
   if (auto v = top.find("device")) spec.device = read_device(*v);

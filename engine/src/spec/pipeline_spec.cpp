@@ -1,4 +1,6 @@
-// What a PipelineSpec derives from its settings, and its serial twin (DESIGN §1).
+// What a PipelineSpec derives from its settings, and its serial twin: each the RunSettings answer for the
+// file's own settings, so that there is one formula.
+#include "feedgraph/settings.hpp"
 #include "feedgraph/spec.hpp"
 
 namespace feedgraph {
@@ -7,40 +9,21 @@ bool PipelineSpec::batches_from_cache() const {
   return data.cache && transforms.empty() && !data.shuffle && !data.shard.automatic && data.shard.count == 1;
 }
 
-int PipelineSpec::pinned_slots() const {
-  if (!transfer.pinned || transfer.direct || batches_from_cache()) return 0;
-  // One slot per pin worker being filled, plus the one the copy engine is reading.
-  return buffers.pinned > 0 ? buffers.pinned : concurrency.pin + 1;
-}
+int PipelineSpec::pinned_slots() const { return GraphShape::of(*this, RunSettings::of(*this)).pinned_slots; }
 
-int PipelineSpec::device_buffers() const {
-  // Double buffering: the copy fills one while the kernel reads the other.
-  return buffers.device > 0 ? buffers.device : 2;
-}
+int PipelineSpec::device_buffers() const { return GraphShape::of(*this, RunSettings::of(*this)).device_buffers; }
 
-std::vector<std::string> PipelineSpec::auto_keys() const {
-  std::vector<std::string> keys;
-  if (concurrency.read == kAuto) keys.emplace_back("concurrency.read");
-  if (concurrency.transform == kAuto) keys.emplace_back("concurrency.transform");
-  if (concurrency.pin == kAuto) keys.emplace_back("concurrency.pin");
-  if (prefetch == kAuto) keys.emplace_back("prefetch");
-  return keys;
-}
+std::vector<std::string> PipelineSpec::auto_keys() const { return RunSettings::of(*this).auto_keys(); }
 
-std::string PipelineSpec::variant() const {
-  bool serial = concurrency.read == 1 && concurrency.transform == 1 && concurrency.pin == 1 && prefetch == 1 &&
-                !transfer.pinned && !transfer.non_blocking && !transfer.copy_stream;
-  return serial ? "serial" : "concurrent";
-}
+std::string PipelineSpec::variant() const { return RunSettings::of(*this).variant(); }
 
 PipelineSpec serial_twin(const PipelineSpec& spec) {
-  // Derived, never written twice: everything but the overlap settings is the same graph, and the stage
-  // options are shared, not copied, so both variants build identical stages.
   PipelineSpec twin = spec;
-  twin.concurrency = ConcurrencySpec{.read = 1, .transform = 1, .pin = 1};
-  twin.prefetch = 1;
-  twin.buffers = BufferSpec{.pinned = 1, .device = 1};
-  twin.transfer = TransferSpec{.pinned = false, .non_blocking = false, .copy_stream = false, .direct = false};
+  const RunSettings s = RunSettings::of(spec).serial();
+  twin.concurrency = s.concurrency;
+  twin.prefetch = s.prefetch;
+  twin.buffers = s.buffers;
+  twin.transfer = s.transfer;
   return twin;
 }
 

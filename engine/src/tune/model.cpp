@@ -13,16 +13,16 @@ std::string TuneSettings::text() const {
   return fmt::format("read {}, transform {}, pin {}, prefetch {}", read, transform, pin, prefetch);
 }
 
-TuneSettings settings_of(const PipelineSpec& spec) {
-  return {spec.concurrency.read, spec.concurrency.transform, spec.concurrency.pin, spec.prefetch};
+TuneSettings settings_of(const RunSettings& settings) {
+  return {settings.concurrency.read, settings.concurrency.transform, settings.concurrency.pin, settings.prefetch};
 }
 
-PipelineSpec with_settings(PipelineSpec spec, const TuneSettings& settings) {
-  spec.concurrency.read = settings.read;
-  spec.concurrency.transform = settings.transform;
-  spec.concurrency.pin = settings.pin;
-  spec.prefetch = settings.prefetch;
-  return spec;
+RunSettings with_settings(RunSettings settings, const TuneSettings& tuned) {
+  settings.concurrency.read = tuned.read;
+  settings.concurrency.transform = tuned.transform;
+  settings.concurrency.pin = tuned.pin;
+  settings.prefetch = tuned.prefetch;
+  return settings;
 }
 
 Prediction predict(const ServiceProfile& profile, const TuneSettings& settings, int cores) {

@@ -1,6 +1,7 @@
 // `auto` in a pipeline file: a short tune of those keys alone at start-up (feedgraph/tune.hpp: resolve_auto).
 #include <fmt/format.h>
 
+#include "feedgraph/pipeline.hpp"
 #include "feedgraph/tune.hpp"
 
 namespace feedgraph {
@@ -15,17 +16,17 @@ TuneOptions auto_tune_options() {
   return o;
 }
 
-AutoResolution resolve_auto(const PipelineSpec& spec, const TuneOptions& options) {
-  const std::vector<std::string> keys = spec.auto_keys();
-  if (keys.empty()) return {spec, ""};
+AutoResolution resolve_auto(Pipeline& pipeline, const TuneOptions& options) {
+  const RunSettings given = pipeline.settings();
+  if (given.auto_keys().empty()) return {given, ""};
   TuneOptions o = options;
-  o.keys = {spec.concurrency.read == kAuto, spec.concurrency.transform == kAuto, spec.concurrency.pin == kAuto,
-            spec.prefetch == kAuto};
+  o.keys = {given.concurrency.read == kAuto, given.concurrency.transform == kAuto, given.concurrency.pin == kAuto,
+            given.prefetch == kAuto};
   o.try_spec_settings = false;
-  const TuneResult r = tune(spec, o);
+  const TuneResult r = tune(pipeline, o);
 
-  // Only the `auto` keys change: the tune ran every other key at the spec's value.
-  PipelineSpec out = spec;
+  // Only the `auto` keys change: the tune ran every other key at the file's value.
+  RunSettings out = given;
   std::string chosen;
   auto take = [&](const char* key, int& value, int tuned) {
     if (value != kAuto) return;
@@ -36,6 +37,7 @@ AutoResolution resolve_auto(const PipelineSpec& spec, const TuneOptions& options
   take("concurrency.transform", out.concurrency.transform, r.best_settings.transform);
   take("concurrency.pin", out.concurrency.pin, r.best_settings.pin);
   take("prefetch", out.prefetch, r.best_settings.prefetch);
+  pipeline.set_settings(out);
   return {out, fmt::format("auto: {} (tuned in {} trial{}, {:.1f} s: {:.0f} samples/s measured)", chosen,
                            r.trials.size(), r.trials.size() == 1 ? "" : "s", r.seconds, r.best_samples_per_s)};
 }

@@ -30,9 +30,9 @@ struct CpuMark {
 
 /// The batches of the first wave: every worker of the widest node starts at once, so they land together
 /// and would count as a burst. Bounded by prefetch, the most batches that can be in flight in front of the pin.
-int first_wave(const PipelineSpec& spec, int warmup) {
-  const int widest = std::max({spec.concurrency.read, spec.concurrency.transform, spec.concurrency.pin});
-  return std::max(warmup, std::min(spec.prefetch, widest));
+int first_wave(const RunSettings& settings, int warmup) {
+  const int widest = std::max({settings.concurrency.read, settings.concurrency.transform, settings.concurrency.pin});
+  return std::max(warmup, std::min(settings.prefetch, widest));
 }
 
 struct SteadyRate {
@@ -65,24 +65,24 @@ SteadyRate steady_rate(const RunStats& stats, std::int64_t warmup) {
 
 }  // namespace
 
-TrialMeasurement measure_trial(const PipelineSpec& spec_in, const TuneOptions& options) {
-  PipelineSpec spec = spec_in;
-  const std::int64_t warmup = first_wave(spec, std::max(0, options.warmup_batches));
+TrialMeasurement measure_trial(Pipeline& pipeline, const RunSettings& settings_in, const TuneOptions& options) {
+  RunSettings settings = settings_in;
+  const std::int64_t warmup = first_wave(settings, std::max(0, options.warmup_batches));
   // However slow the graph, enough batches to time a few intervals between the warm-up and the drain (the
   // batches in flight when the last one enters, up to prefetch, are not counted).
-  const std::int64_t least = 2 * warmup + spec.prefetch + 4;
+  const std::int64_t least = 2 * warmup + settings.prefetch + 4;
   const std::int64_t wanted = std::max(least, warmup + std::max<std::int64_t>(1, options.trial_batches));
   // A graph shorter than a trial runs more epochs; the memory it needs does not depend on them.
-  const Plan planned = plan(spec);
+  const Plan planned = pipeline.plan(settings);
   if (planned.batches < wanted) {
     const std::int64_t epochs = (wanted + planned.batches_per_epoch - 1) / planned.batches_per_epoch;
-    spec.epochs = static_cast<int>(std::min<std::int64_t>(epochs, std::numeric_limits<int>::max()));
+    settings.epochs = static_cast<int>(std::min<std::int64_t>(epochs, std::numeric_limits<int>::max()));
   }
+  settings.limit.max_batches = wanted;
+  settings.limit.max_seconds = options.trial_seconds;
+  settings.limit.min_batches = least;
 
   RunOptions run_options;
-  run_options.limit.max_batches = wanted;
-  run_options.limit.max_seconds = options.trial_seconds;
-  run_options.limit.min_batches = least;
 
   // The CPU clock sums every thread of the process, which costs about a microsecond: it is read as the
   // warm-up's last batch leaves compute (on_batch runs serially, on the graph's done node), then at most once
@@ -103,7 +103,8 @@ TrialMeasurement measure_trial(const PipelineSpec& spec_in, const TuneOptions& o
   };
   const double cpu_before = process_cpu_seconds();
   TrialMeasurement m;
-  m.stats = run(spec, run_options);
+  m.plan = planned;
+  m.stats = pipeline.run(settings, run_options);
   const double cpu_after = process_cpu_seconds();
 
   const SteadyRate steady = steady_rate(m.stats, warmup);
@@ -125,7 +126,7 @@ TrialMeasurement measure_trial(const PipelineSpec& spec_in, const TuneOptions& o
   return m;
 }
 
-ServiceProfile profile_of(const PipelineSpec& spec, const TrialMeasurement& trial) {
+ServiceProfile profile_of(const TrialMeasurement& trial) {
   const RunStats& s = trial.stats;
   ServiceProfile p;
   auto per_batch = [](double seconds, std::int64_t batches) {
@@ -142,10 +143,11 @@ ServiceProfile profile_of(const PipelineSpec& spec, const TrialMeasurement& tria
   p.compute_s = per_batch(s.compute_s, s.batches);
   p.cpu_s = trial.cpu_per_batch_s;
   p.samples_per_batch = s.batches > 0 ? static_cast<double>(s.samples) / static_cast<double>(s.batches) : 0;
-  p.copy_stream = spec.transfer.copy_stream;
-  p.pinned_slots = spec.buffers.pinned;
-  p.device_buffers = spec.device_buffers();
-  p.threads = spec.threads;
+  const RunSettings& settings = trial.plan.settings;
+  p.copy_stream = settings.transfer.copy_stream;
+  p.pinned_slots = settings.buffers.pinned;
+  p.device_buffers = trial.plan.shape.device_buffers;
+  p.threads = settings.threads;
   return p;
 }
 

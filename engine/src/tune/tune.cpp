@@ -26,12 +26,6 @@ constexpr double kProgress = 1.05;
 /// Trials in a row without progress before the search ends.
 constexpr int kPatience = 2;
 
-std::uint64_t effective_budget(std::uint64_t spec_budget, std::uint64_t option) {
-  // The option can only tighten the spec's budget: the tuned file is run under its own.
-  if (spec_budget > 0 && option > 0) return std::min(spec_budget, option);
-  return spec_budget > 0 ? spec_budget : option;
-}
-
 /// Limits left 0 are derived from the cores, and never below the spec's own value: its setting stays in the
 /// space, so that trial 3 can measure it.
 TuneLimits derived_limits(const TuneLimits& given, int cores, const TuneSettings& spec) {
@@ -56,21 +50,24 @@ std::string measured_limit(const ServiceProfile& p, const TuneSettings& s, int c
 
 class Search {
  public:
-  Search(const PipelineSpec& spec, const TuneOptions& options, const std::function<void(const TuneTrial&)>& on_trial)
-      : options_(options), on_trial_(on_trial), start_(Clock::now()) {
+  Search(Pipeline& pipeline, const TuneOptions& options, const std::function<void(const TuneTrial&)>& on_trial)
+      : pipeline_(pipeline), options_(options), on_trial_(on_trial), start_(Clock::now()) {
+    const RunSettings& given = pipeline.settings();
+    r_.graph = pipeline.spec().name;
     r_.cores = options.cores > 0 ? options.cores : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-    r_.memory_budget = effective_budget(spec.memory_budget, options.memory_budget);
-    r_.spec_settings = settings_of(spec);
+    r_.memory_budget = tune_memory_budget(given, options);
+    r_.spec_settings = settings_of(given);
     r_.limits = derived_limits(options.limits, r_.cores, r_.spec_settings);
-    spec_has_auto_ = !spec.auto_keys().empty();
+    spec_has_auto_ = !given.auto_keys().empty();
 
     // A key left `auto` but not searched (it does not apply here) runs at 1.
     TuneSettings fixed = r_.spec_settings;
     for (int* v : {&fixed.read, &fixed.transform, &fixed.pin, &fixed.prefetch})
       if (*v == kAuto) *v = 1;
-    base_ = with_settings(spec, fixed);
-    const bool has_transform = !spec.transforms.empty();
-    const bool has_pin = with_settings(base_, {1, 1, 1, 1}).pinned_slots() > 0;
+    base_ = with_settings(given, fixed);
+    base_.limit = {};
+    const bool has_transform = !pipeline.spec().transforms.empty();
+    const bool has_pin = GraphShape::of(pipeline.spec(), with_settings(base_, {1, 1, 1, 1})).pin_node;
     auto range = [](bool searched, int limit, int value) {
       return searched ? detail::KeyRange{1, std::max(1, limit)} : detail::KeyRange{value, value};
     };
@@ -144,19 +141,19 @@ class Search {
   }
 
  private:
-  PipelineSpec spec_for(const TuneSettings& s) const {
-    PipelineSpec spec = with_settings(base_, s);
-    spec.memory_budget = r_.memory_budget;  // the engine refuses it too, should the plan here be wrong
-    return spec;
+  RunSettings settings_for(const TuneSettings& s) const {
+    RunSettings settings = with_settings(base_, s);
+    settings.memory_budget = r_.memory_budget;  // the engine refuses it too, should the plan here be wrong
+    return settings;
   }
 
   /// The plan of a setting, sized with no budget so that the figure is known either way; computed once.
   const MemoryPlan& memory_plan(const TuneSettings& s) {
     for (const auto& [settings, memory] : planned_)
       if (settings == s) return memory;
-    PipelineSpec spec = with_settings(base_, s);
-    spec.memory_budget = 0;
-    planned_.emplace_back(s, plan(spec).memory);
+    RunSettings unbounded = with_settings(base_, s);
+    unbounded.memory_budget = 0;
+    planned_.emplace_back(s, pipeline_.plan(unbounded).memory);
     return planned_.back().second;
   }
   std::uint64_t plan_total(const TuneSettings& s) { return memory_plan(s).total(); }
@@ -187,7 +184,7 @@ class Search {
   /// key moves, the budget), or stays empty when every step from there has been tried.
   std::optional<detail::Step> step_from(std::size_t index, std::string& reason) {
     const TuneTrial& from = r_.trials[index];
-    const ServiceProfile measured = profile_of(spec_for(from.settings), measurements_[index]);
+    const ServiceProfile measured = profile_of(measurements_[index]);
     std::string stop;
     const auto steps = detail::next_steps(
         {measured, from.settings, from.measured_samples_per_s / std::max(1e-12, measured.samples_per_batch), space_,
@@ -260,18 +257,18 @@ class Search {
     const auto memory = memory_of(s);
     if (!memory) throw Error("tune: internal error: a candidate over the memory budget reached a trial: " + s.text());
     const double began = elapsed();
-    TrialMeasurement m = measure_trial(spec_for(s), options_);
+    TrialMeasurement m = measure_trial(pipeline_, settings_for(s), options_);
     TuneTrial t;
     t.index = static_cast<int>(r_.trials.size()) + 1;
     t.settings = s;
     t.why = why;
     // The first trial is where the model's service times come from; it is predicted from them too.
-    if (r_.trials.empty()) r_.profile = profile_of(spec_for(s), m);
+    if (r_.trials.empty()) r_.profile = profile_of(m);
     const Prediction p = predict(r_.profile, s, r_.cores);
     t.predicted_samples_per_s = p.samples_per_s;
     t.predicted_limit = p.limit;
     t.measured_samples_per_s = m.samples_per_s;
-    t.measured_limit = measured_limit(profile_of(spec_for(s), m), s, r_.cores);
+    t.measured_limit = measured_limit(profile_of(m), s, r_.cores);
     t.cores_used = m.cores_used;
     t.seconds = elapsed() - began;
     t.memory = *memory;
@@ -295,11 +292,12 @@ class Search {
     return std::move(r_);
   }
 
+  Pipeline& pipeline_;
   const TuneOptions& options_;
   const std::function<void(const TuneTrial&)>& on_trial_;
   Clock::time_point start_;
   TuneResult r_;
-  PipelineSpec base_;  ///< the spec with `auto` keys that are not searched at 1
+  RunSettings base_;  ///< the pipeline's settings, `auto` keys that are not searched at 1
   detail::SearchSpace space_;
   bool spec_has_auto_ = false;
   std::vector<TrialMeasurement> measurements_;  ///< one per trial
@@ -308,11 +306,22 @@ class Search {
 
 }  // namespace
 
-TuneResult tune(const PipelineSpec& spec, const TuneOptions& options,
-                const std::function<void(const TuneTrial&)>& on_trial) {
+std::uint64_t tune_memory_budget(const RunSettings& settings, const TuneOptions& options) {
+  // The option can only tighten the file's budget: the tuned file is run under its own.
+  const std::uint64_t own = settings.memory_budget, option = options.memory_budget;
+  if (own > 0 && option > 0) return std::min(own, option);
+  return own > 0 ? own : option;
+}
+
+TuneResult tune(Pipeline& pipeline, const TuneOptions& options, const std::function<void(const TuneTrial&)>& on_trial) {
   if (options.max_trials < 1) throw Error("tune: max_trials must be at least 1, got " + std::to_string(options.max_trials));
   if (!(options.trial_seconds > 0)) throw Error("tune: trial_seconds must be > 0");
-  return Search(spec, options, on_trial).run();
+  return Search(pipeline, options, on_trial).run();
+}
+
+TuneResult tune(const PipelineSpec& spec, const TuneOptions& options, const std::function<void(const TuneTrial&)>& on_trial) {
+  Pipeline pipeline(spec, {.tune_auto = false});
+  return tune(pipeline, options, on_trial);
 }
 
 }  // namespace feedgraph

@@ -1,6 +1,6 @@
-// `feedgraph ablate FILE`: what each of the seed lab's techniques buys on this machine. Runs the 11 rows of
+// `feedgraph ablate FILE`: what each of the five input-pipeline techniques of PyTorch's DataLoader guides buys on this machine. Runs the 11 rows of
 // feedgraph::ablation_plan (the serial twin, the techniques added one at a time, each removed from the full
-// graph) `--reps` times each and prints a table of medians, spreads, speedups and the seed lab's claims.
+// graph) `--reps` times each and prints a table of medians, spreads, speedups and the speedups claimed for them.
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,7 +16,7 @@
 #include "cli/commands.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/report.hpp"
-#include "feedgraph/ablate.hpp"
+#include "feedgraph/tools/ablate.hpp"
 #include "feedgraph/pipeline.hpp"
 #include "feedgraph/spec.hpp"
 
@@ -87,7 +87,7 @@ Cells row_cells(const AblationRow& row, const AblationRow* reference) {
 }
 
 std::string table_text(const std::vector<AblationRow>& rows) {
-  const Cells heading{"row", "samples/s", "min–max", "spread", "step  ", "cumulative", "seed lab claims"};
+  const Cells heading{"row", "samples/s", "min–max", "spread", "step  ", "cumulative", "claimed"};
   // Add rows are measured against the row above them, remove rows against the full graph (ablate.hpp).
   const AblationRow* full = nullptr;
   const AblationRow* above = nullptr;
@@ -119,7 +119,7 @@ std::string table_text(const std::vector<AblationRow>& rows) {
     return text + "  " + cells.back() + "\n";
   };
   std::string out = line(heading);
-  out += "adding one at a time, in the seed lab's order (step = this row ÷ the row above):\n";
+  out += "adding one at a time, in the order PyTorch's guides list them (step = this row ÷ the row above):\n";
   for (const auto& cells : adding) out += line(cells);
   out += "removing one from the full graph (step = full graph ÷ this row: what the technique is worth with all the "
          "others on):\n";

@@ -14,7 +14,7 @@
 #include "feedgraph/errors.hpp"
 #include "feedgraph/pipeline.hpp"
 #include "feedgraph/spec.hpp"
-#include "feedgraph/tune.hpp"
+#include "feedgraph/tools/tune.hpp"
 
 namespace feedgraph::cli {
 

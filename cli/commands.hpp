@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "feedgraph/make_dataset.hpp"
+#include "feedgraph/tools/make_dataset.hpp"
 #include "feedgraph/pipeline.hpp"
 #include "feedgraph/spec.hpp"
 
@@ -39,7 +39,7 @@ int run_command(const std::string& file, const CommandArgs& args);
 int compare_command(const std::vector<std::string>& files, const CommandArgs& args);
 /// Load and plan without running; prints the plan and "ok".
 int validate_command(const std::string& file, const CommandArgs& args);
-/// The serial twin, the seed lab's techniques added one at a time, then each removed from the full graph;
+/// The serial twin, the five input-pipeline techniques of PyTorch's DataLoader guides added one at a time, then each removed from the full graph;
 /// every row `repetitions` (≥ 3) times. Prints a table of medians, spreads and speedups (ablate_command.cpp).
 int ablate_command(const std::string& file, int repetitions, const CommandArgs& args);
 

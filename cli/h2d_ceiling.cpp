@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 
 #include "feedgraph/errors.hpp"
-#include "feedgraph/probe.hpp"
+#include "feedgraph/tools/probe.hpp"
 
 namespace feedgraph::cli {
 

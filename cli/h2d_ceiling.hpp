@@ -1,5 +1,5 @@
 #pragma once
-// The pinned H2D ceiling that run and compare report a cuda run's delivered H2D GB/s against (issue 3, item 7).
+// The pinned H2D ceiling that run and compare report a cuda run's delivered H2D GB/s against.
 #include <vector>
 
 #include "cli/report.hpp"

@@ -1,4 +1,4 @@
-// The `--json` document (DESIGN §5). Scripts rely on the contract keys (feedgraph, device.backend,
+// The `--json` document. Scripts rely on the contract keys (feedgraph, device.backend,
 // device.name, runs[].graph ... runs[].nodes[].utilization, speedup): add keys freely, never rename these.
 #include <cerrno>
 #include <cstring>

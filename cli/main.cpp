@@ -79,7 +79,7 @@ void add_device(CLI::App& command, feedgraph::cli::CommandArgs& args) {
 }
 
 void add_json(CLI::App& command, feedgraph::cli::CommandArgs& args) {
-  command.add_option("--json", args.json_path, "Also write the report as JSON (the DESIGN §5 contract) to PATH")
+  command.add_option("--json", args.json_path, "Also write the report as JSON (the documented contract) to PATH")
       ->type_name("PATH");
 }
 
@@ -143,7 +143,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(3, 1000));
   add_overrides(*ablate, args);
   add_device(*ablate, args);
-  // Not add_json: this document is the ablation table, not the DESIGN §5 run report.
+  // Not add_json: this document is the ablation table, not the run report.
   ablate->add_option("--json", args.json_path, "Also write the table, with every run's samples/s, as JSON to PATH")
       ->type_name("PATH");
 
@@ -171,7 +171,7 @@ int main(int argc, char** argv) {
       ->type_name("PATH");
   add_overrides(*tune, args);
   add_device(*tune, args);
-  // Not add_json: this document is the trial table, not the DESIGN §5 run report.
+  // Not add_json: this document is the trial table, not the run report.
   tune->add_option("--json", args.json_path, "Also write every trial and the choice as JSON to PATH")->type_name("PATH");
 
   feedgraph::cli::ProbeArgs probe_args;

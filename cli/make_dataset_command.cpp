@@ -13,7 +13,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
-#include "feedgraph/make_dataset.hpp"
+#include "feedgraph/tools/make_dataset.hpp"
 #include "feedgraph/spec.hpp"
 
 namespace feedgraph::cli {

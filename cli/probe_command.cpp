@@ -4,7 +4,7 @@
 #include "cli/commands.hpp"
 #include "cli/probe_report.hpp"
 #include "cli/report.hpp"
-#include "feedgraph/probe.hpp"
+#include "feedgraph/tools/probe.hpp"
 #include "feedgraph/spec.hpp"
 
 namespace feedgraph::cli {

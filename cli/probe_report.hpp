@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "feedgraph/probe.hpp"
+#include "feedgraph/tools/probe.hpp"
 
 namespace feedgraph::cli {
 

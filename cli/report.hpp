@@ -1,6 +1,6 @@
 #pragma once
 // What the `feedgraph` command prints and writes, built from a spec, a plan and RunStats alone, so that
-// tests can pin down the report and the `--json` contract (DESIGN §5) without running a pipeline.
+// tests can pin down the report and the `--json` contract without running a pipeline.
 //
 //   auto stats = feedgraph::run(spec);
 //   std::cout << feedgraph::cli::run_text(stats);
@@ -24,7 +24,7 @@ namespace feedgraph::cli {
 std::optional<double> speedup(const RunStats& first, const RunStats& second);
 
 // --- JSON (json_report.cpp) -------------------------------------------------------------------------
-// ordered_json keeps keys in the order DESIGN §5 lists them, so the file reads like the contract.
+// ordered_json keeps keys in the order the README lists them, so the file reads like the contract.
 
 /// The pinned H2D rate this machine reaches at a cuda run's batch size (feedgraph::pinned_h2d_ceiling_gbps),
 /// measured after the runs; a run's delivered H2D GB/s is reported as a fraction of it.

@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "feedgraph/errors.hpp"
-#include "feedgraph/timeline.hpp"
+#include "feedgraph/tools/timeline.hpp"
 
 namespace feedgraph::cli {
 namespace {

@@ -20,7 +20,7 @@
 #include "cli/tune_report.hpp"
 #include "feedgraph/errors.hpp"
 #include "feedgraph/pipeline.hpp"
-#include "feedgraph/tune.hpp"
+#include "feedgraph/tools/tune.hpp"
 
 namespace feedgraph::cli {
 namespace {

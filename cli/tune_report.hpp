@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "feedgraph/spec.hpp"
-#include "feedgraph/tune.hpp"
+#include "feedgraph/tools/tune.hpp"
 
 namespace feedgraph::cli {
 

@@ -5,8 +5,11 @@
 
 #include <filesystem>
 
-#include "feedgraph/make_dataset.hpp"
-#include "feedgraph/probe.hpp"
+#include <fmt/format.h>
+
+#include "feedgraph/tools/bounds.hpp"
+#include "feedgraph/tools/make_dataset.hpp"
+#include "feedgraph/tools/probe.hpp"
 #include "runner/scenario.hpp"
 
 namespace feedgraph::bench {
@@ -64,6 +67,14 @@ std::function<void()> make_images_once(std::string dir, std::int64_t samples, in
 std::string bench_data_dir() {
   const char* dir = std::getenv("FEEDGRAPH_BENCH_DATA");
   return dir && *dir ? dir : "bench-data";
+}
+
+Bound transforms_alone_bound(const BoundInputs& in) {
+  const int threads = std::max(1, in.spec.concurrency.transform);
+  const TransformsAlone r = measure_transforms_alone(in.spec, threads);
+  return {r.threads_samples_per_s,
+          fmt::format("transforms alone on {} threads (1 thread: {:.0f}/s, {:.2f}x)", threads,
+                      r.one_thread_samples_per_s, r.threads_samples_per_s / r.one_thread_samples_per_s)};
 }
 
 }  // namespace feedgraph::bench

@@ -53,7 +53,7 @@ Bound compute_bound(const BoundInputs& in);
 /// The raw pinned copy loop at the graph's batch size (cuda), or one thread's memcpy (host).
 Bound transfer_bound(const BoundInputs& in);
 /// The graph's host transforms alone on `concurrency.transform` plain threads, over samples read into memory
-/// once (bench/runner/transforms_alone.cpp); `what` also gives one thread's rate and the ratio of the two.
+/// once (feedgraph::measure_transforms_alone); `what` also gives one thread's rate and the ratio of the two.
 Bound transforms_alone_bound(const BoundInputs& in);
 /// No bound: for scenarios that compare with a baseline setting instead.
 inline Bound no_bound(const BoundInputs&) { return Bound{}; }

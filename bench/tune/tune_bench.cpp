@@ -12,7 +12,7 @@
 //   build/bin/feedgraph-tune-bench cpu-bound io-bound --reps 7 --json tune.json
 //   build/bin/feedgraph-tune-bench seed --device cuda   # on the GPU machine
 //
-// Done when (issue 7): tuned / best grid >= 0.90, in <= 12 trials, no trial over the budget.
+// Done when: tuned / best grid >= 0.90, in <= 12 trials, no trial over the budget.
 #include <algorithm>
 #include <cstdio>
 #include <fstream>

@@ -1,5 +1,5 @@
 // `kernel: matmul` with `flops_per_batch` — a TF32 GEMM workload over the batch data (cuBLAS on cuda, a
-// cache-blocked loop on host), standing in for a model's forward pass of known cost. The seed lab's
+// cache-blocked loop on host), standing in for a model's forward pass of known cost. The reference workload's
 // ConvNet costs 4.78e11 FLOP per batch of 256 × 3×256×256.
 #include <cstdint>
 #include <cstring>

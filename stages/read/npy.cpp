@@ -31,8 +31,8 @@
 
 #include <fmt/format.h>
 
-#include "dataset/npy_format.hpp"
-#include "dataset/npy_header.hpp"
+#include "feedgraph/detail/npy_format.hpp"
+#include "feedgraph/detail/npy_header.hpp"
 #include "feedgraph/errors.hpp"
 #include "feedgraph/stage.hpp"
 #include "read/data_files.hpp"

@@ -27,7 +27,7 @@
 
 #include <fmt/format.h>
 
-#include "dataset/record_format.hpp"
+#include "feedgraph/detail/record_format.hpp"
 #include "feedgraph/errors.hpp"
 #include "feedgraph/stage.hpp"
 #include "read/data_files.hpp"

@@ -9,7 +9,7 @@
 
 #include "feedgraph/splitmix.hpp"
 #include "feedgraph/stage.hpp"
-#include "simd/vector_clones.hpp"
+#include "feedgraph/detail/vector_clones.hpp"
 
 namespace feedgraph::stages {
 namespace {

@@ -7,7 +7,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "simd/vector_clones.hpp"
+#include "feedgraph/detail/vector_clones.hpp"
 
 namespace feedgraph::stages::image {
 

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "feedgraph/stage.hpp"
-#include "simd/vector_clones.hpp"
+#include "feedgraph/detail/vector_clones.hpp"
 
 namespace feedgraph::stages {
 namespace {

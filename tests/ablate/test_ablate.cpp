@@ -1,4 +1,4 @@
-// feedgraph ablate (issue 3 item 6): the plan adds the seed lab's techniques one at a time in its order and
+// feedgraph ablate: the plan adds the five input-pipeline techniques of PyTorch's DataLoader guides one at a time in its order and
 // removes each from the full graph, and ablate() measures every row the same way.
 #include <doctest/doctest.h>
 
@@ -8,14 +8,14 @@
 #include <vector>
 
 #include "../graph/graph_test_util.hpp"
-#include "ablate/schedule.hpp"
-#include "feedgraph/ablate.hpp"
+#include "tools/ablate/schedule.hpp"
+#include "feedgraph/tools/ablate.hpp"
 
 using namespace feedgraph;
 
 namespace {
 
-/// The seed lab's techniques, in its order, as the plan names them.
+/// The five techniques, in the order PyTorch's guides list them, as the plan names them.
 const std::array<std::string, 5> kTechniques{"pinned", "non_blocking", "workers", "prefetch", "copy_stream"};
 
 /// Which of the five techniques settings have on, in kTechniques order.
@@ -71,7 +71,7 @@ PipelineSpec full_graph(const std::string& extra = "") {
 
 }  // namespace
 
-TEST_CASE("the ablation plan is the twin then each technique added in the seed lab's order then each removed") {
+TEST_CASE("the ablation plan is the twin then each technique added in the order PyTorch's guides list them then each removed") {
   const auto plan = ablation_plan(full_graph());
   REQUIRE(plan.size() == 11);
   const std::vector<std::string> labels{

@@ -8,7 +8,7 @@
 
 #include "../graph/graph_test_util.hpp"
 #include "data_test_util.hpp"
-#include "feedgraph/make_dataset.hpp"
+#include "feedgraph/tools/make_dataset.hpp"
 #include "image_test_util.hpp"
 
 using namespace feedgraph;

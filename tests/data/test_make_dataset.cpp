@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "data_test_util.hpp"
-#include "dataset/record_format.hpp"
+#include "feedgraph/detail/record_format.hpp"
 
 using namespace feedgraph;
 using datatest::contains;

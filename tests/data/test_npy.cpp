@@ -4,7 +4,7 @@
 
 #include "../graph/graph_test_util.hpp"
 #include "data_test_util.hpp"
-#include "dataset/npy_format.hpp"
+#include "feedgraph/detail/npy_format.hpp"
 
 using namespace feedgraph;
 using datatest::contains;

@@ -6,7 +6,7 @@
 
 #include "../graph/graph_test_util.hpp"
 #include "data_test_util.hpp"
-#include "dataset/record_format.hpp"
+#include "feedgraph/detail/record_format.hpp"
 
 using namespace feedgraph;
 using datatest::contains;

@@ -1,5 +1,5 @@
 // `faults:` — each injected failure ends the way the real one must: a named error or a run that goes on and
-// delivers everything, never a crash or a hang, and nothing left behind (issue 6).
+// delivers everything, never a crash or a hang, and nothing left behind.
 #include <chrono>
 #include <filesystem>
 #include <set>

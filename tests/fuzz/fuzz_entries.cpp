@@ -16,9 +16,9 @@
 
 #include <fmt/format.h>
 
-#include "dataset/npy_format.hpp"
-#include "dataset/npy_header.hpp"
-#include "dataset/record_format.hpp"
+#include "feedgraph/detail/npy_format.hpp"
+#include "feedgraph/detail/npy_header.hpp"
+#include "feedgraph/detail/record_format.hpp"
 #include "feedgraph/errors.hpp"
 #include "feedgraph/pipeline.hpp"
 #include "feedgraph/spec.hpp"

@@ -1,5 +1,5 @@
 // What arrives: every sample once per epoch, in order when ordered, with the checksum the host sent,
-// across a grid of concurrency x prefetch (DESIGN §7).
+// across a grid of concurrency x prefetch.
 #include "graph_test_util.hpp"
 
 using namespace feedgraph;

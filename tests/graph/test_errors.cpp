@@ -1,4 +1,4 @@
-// Failures are reported with their node, batch and message, and never hang (DESIGN §6).
+// Failures are reported with their node, batch and message, and never hang.
 #include <chrono>
 
 #include "graph_test_util.hpp"

@@ -7,7 +7,7 @@
 #include <sstream>
 #include <string>
 
-#include "memory/batch_memory.hpp"
+#include "backend/batch_memory.hpp"
 
 using feedgraph::detail::allocate_batch_memory;
 using feedgraph::detail::FreeBatchMemory;

@@ -10,7 +10,7 @@
 #include "cli/probe_report.hpp"
 #include "cli/report.hpp"
 #include "feedgraph/errors.hpp"
-#include "feedgraph/probe.hpp"
+#include "feedgraph/tools/probe.hpp"
 
 using namespace feedgraph;
 

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../graph/graph_test_util.hpp"
-#include "feedgraph/timeline.hpp"
+#include "feedgraph/tools/timeline.hpp"
 
 using namespace feedgraph;
 

@@ -1,4 +1,4 @@
-// Resource hygiene (issue 6): after any run, successful or failed, the engine holds no thread and no pinned
+// Resource hygiene: after any run, successful or failed, the engine holds no thread and no pinned
 // or device allocation (live_resources()), and a thousand runs in one process do not grow its memory.
 #include <malloc.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-// `--set key.path=value` overrides (DESIGN §4): applied to the tree before validation, so they can set, create
+// `--set key.path=value` overrides: applied to the tree before validation, so they can set, create
 // and replace anything the file could say, and an error in what they set names the override, not the file.
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-// Pipeline files (DESIGN §4): what a valid file parses to, and that every class of bad file is rejected with
+// Pipeline files: what a valid file parses to, and that every class of bad file is rejected with
 // a ConfigError pointing at the exact line, column and key path of the problem.
 #include <doctest/doctest.h>
 
@@ -22,7 +22,7 @@ using spec_test::where;
 
 namespace {
 
-// The sketch of DESIGN §4, verbatim.
+// The sketch of a pipeline file from the design notes, verbatim.
 constexpr const char* kSeed = R"(name: seed
 device: auto                 # auto | cuda | cuda:N | host
 batch_size: 256

@@ -1,5 +1,5 @@
 #pragma once
-// Random valid pipelines for the stress suites (issue 6): a seed gives one graph, written as the YAML a
+// Random valid pipelines for the stress suites: a seed gives one graph, written as the YAML a
 // person would write, so that a failure prints a file that reproduces it. Every setting that changes how
 // batches move is drawn: concurrency 1-8, prefetch 1-16, pinned slots, device buffers, batch size, order,
 // epochs, shuffle, shards, the transfer switches, the cache, threads, transforms on host and device.

@@ -1,4 +1,4 @@
-// Randomized stress on the host backend (issue 6): seeded random valid graphs, each checked for every sample
+// Randomized stress on the host backend: seeded random valid graphs, each checked for every sample
 // exactly once per epoch, order, checksums, peak memory within the plan and a run that ends. Four cases of
 // 60 graphs each, so that each stays well inside ctest's per-test limit on a loaded 2-core machine; the
 // same generator drives the cuda suite (tests/gpu/test_cuda_stress.cpp).

@@ -1,11 +1,11 @@
-// feedgraph tune's model (issue 7): the prediction, the cheapest setting that reaches the model's best, and the
+// feedgraph tune's model: the prediction, the cheapest setting that reaches the model's best, and the
 // step taken from a measured trial, on made-up service times so that every figure is exact.
 #include <doctest/doctest.h>
 
 #include <string>
 
-#include "feedgraph/tune.hpp"
-#include "tune/model.hpp"
+#include "feedgraph/tools/tune.hpp"
+#include "tools/tune/model.hpp"
 
 using namespace feedgraph;
 using feedgraph::detail::KeyRange;

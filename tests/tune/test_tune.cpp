@@ -1,4 +1,4 @@
-// feedgraph tune (issue 7) on the host backend: trials stay inside the memory budget and max_trials, a run can
+// feedgraph tune on the host backend: trials stay inside the memory budget and max_trials, a run can
 // be limited to a trial's length, `auto` is parsed, refused unresolved and resolved, and --json has its shape.
 // No assertion here depends on how fast this machine is.
 #include <doctest/doctest.h>
@@ -8,7 +8,7 @@
 
 #include "../graph/graph_test_util.hpp"
 #include "cli/tune_report.hpp"
-#include "feedgraph/tune.hpp"
+#include "feedgraph/tools/tune.hpp"
 
 using namespace feedgraph;
 

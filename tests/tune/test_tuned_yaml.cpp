@@ -1,11 +1,11 @@
-// tune --write (issue 7): the tuned keys are edited in the file's own text, which keeps its comments and
+// tune --write: the tuned keys are edited in the file's own text, which keeps its comments and
 // layout; keys the file lacks are added; what cannot be edited in place is written out whole.
 #include <doctest/doctest.h>
 
 #include <string>
 
 #include "feedgraph/errors.hpp"
-#include "feedgraph/tune.hpp"
+#include "feedgraph/tools/tune.hpp"
 
 using namespace feedgraph;
 

@@ -1,5 +1,5 @@
 #pragma once
-// The one exception hierarchy of feedgraph (DESIGN §6). Every error a run can end with is one of these, so a
+// The one exception hierarchy of feedgraph. Every error a run can end with is one of these, so a
 // caller can catch `feedgraph::Error` and print `what()`, or catch a subclass for the structured fields.
 //
 //   try { auto stats = feedgraph::run(spec); }

@@ -20,6 +20,10 @@
 
 namespace feedgraph {
 
+namespace detail {
+struct StageOptionsAccess;
+}
+
 /// Bounds for a numeric option; both ends inclusive unless `greater_than` is set.
 struct Range {
   double min = -std::numeric_limits<double>::infinity();
@@ -66,11 +70,14 @@ class StageOptions {
   /// The key path of this block inside the pipeline file, e.g. `transforms[0].normalize`.
   const std::string& path() const;
 
-  struct Impl;  // the parsed YAML and the record of which keys were read (engine/src/spec)
-  explicit StageOptions(std::shared_ptr<Impl> impl);
-  const std::shared_ptr<Impl>& impl() const { return impl_; }
+  /// Whether this and `other` are copies of one options block (copies share the parsed block and its record
+  /// of the keys read; nothing is parsed again).
+  bool same_block(const StageOptions& other) const noexcept { return impl_ == other.impl_; }
 
  private:
+  friend struct detail::StageOptionsAccess;  // the engine's parser makes blocks from the parsed file
+  struct Impl;  // the parsed YAML and the record of which keys were read
+  explicit StageOptions(std::shared_ptr<Impl> impl);
   std::shared_ptr<Impl> impl_;
 };
 

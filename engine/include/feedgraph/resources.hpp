@@ -1,6 +1,6 @@
 #pragma once
 // What the engine holds right now, across the process: the counters behind "a run, successful or failed,
-// leaves nothing behind" (issue 6). Every thread the engine starts, every page-locked and device allocation
+// leaves nothing behind". Every thread the engine starts, every page-locked and device allocation
 // and every CUDA stream and event is counted when made and when let go.
 //
 //   feedgraph::run(spec);                        // or a Pipeline that went out of scope

@@ -1,5 +1,5 @@
 #pragma once
-// A validated pipeline: what a YAML file says, with defaults filled in (DESIGN §4).
+// A validated pipeline: what a YAML file says, with defaults filled in.
 //
 //   auto spec = feedgraph::load_pipeline("graphs/seed.yaml", {"concurrency.read=8"});
 //   auto twin = feedgraph::serial_twin(spec);     // the baseline: same nodes, run serially
@@ -43,7 +43,7 @@ struct ConcurrencySpec {
 /// pipeline starts (feedgraph/tune.hpp, resolve_auto). plan() and run() refuse a spec that still holds it.
 inline constexpr int kAuto = 0;
 
-/// The seed lab's transfer techniques, as switches.
+/// The transfer techniques of PyTorch's input pipelines, as switches.
 struct TransferSpec {
   bool pinned = true;        ///< stage batches in page-locked slots (pin_memory=True)
   bool non_blocking = true;  ///< asynchronous copies; off: copy then wait for the stream (non_blocking=False)
@@ -173,7 +173,7 @@ PipelineSpec load_pipeline(const std::string& path, const std::vector<std::strin
 PipelineSpec parse_pipeline(std::string_view yaml, const std::string& origin,
                             const std::vector<std::string>& overrides = {});
 
-/// The serial twin (DESIGN §1): every concurrency 1, prefetch 1, one device buffer, and the three transfer
+/// The serial twin: every concurrency 1, prefetch 1, one device buffer, and the three transfer
 /// switches off (so no pinned slots: the copy reads the pageable host buffer). Everything else, the stages included, is unchanged.
 PipelineSpec serial_twin(const PipelineSpec& spec);
 

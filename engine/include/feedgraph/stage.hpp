@@ -27,7 +27,7 @@
 #include "feedgraph/layout.hpp"
 #include "feedgraph/options.hpp"
 
-struct CUstream_st;  // cudaStream_t without including the CUDA runtime (DESIGN §2)
+struct CUstream_st;  // cudaStream_t without including the CUDA runtime
 
 namespace feedgraph {
 

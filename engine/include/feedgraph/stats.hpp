@@ -1,5 +1,5 @@
 #pragma once
-// What a run measured (DESIGN §5). Times are seconds, rates per second, sizes bytes.
+// What a run measured. Times are seconds, rates per second, sizes bytes.
 //
 //   feedgraph::RunStats s = pipeline.stats();          // or feedgraph::run(spec)
 //   std::printf("%.0f samples/s, %.1f GB/s over the link, GPU idle %.1f%%: %s\n", s.samples_per_s,

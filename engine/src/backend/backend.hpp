@@ -1,6 +1,6 @@
 #pragma once
 // The device side of a run, behind one interface: the cuda backend drives a real GPU, the host backend
-// stands in for it with a copy thread and a compute thread (DESIGN §3). The graph never knows which.
+// stands in for it with a copy thread and a compute thread. The graph never knows which.
 //
 // Work is addressed by device-buffer slot: slot d owns a device buffer, its copy and compute events, its
 // checksum cell and its completion records. A slot is reused only after the completion of its compute was
@@ -11,7 +11,7 @@
 #include <span>
 #include <string>
 
-#include "device/device_transform.hpp"
+#include "backend/device_transform.hpp"
 #include "feedgraph/spec.hpp"
 #include "feedgraph/stage.hpp"
 

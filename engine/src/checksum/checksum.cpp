@@ -4,7 +4,7 @@
 
 #include "checksum/mix.hpp"
 #include "feedgraph/device_checksum.hpp"
-#include "simd/vector_clones.hpp"
+#include "feedgraph/detail/vector_clones.hpp"
 
 namespace feedgraph {
 namespace {

@@ -1,5 +1,5 @@
 #pragma once
-// Every CUDA runtime call goes through one of these (DESIGN §6): FG_CUDA throws CudaError naming the call;
+// Every CUDA runtime call goes through one of these: FG_CUDA throws CudaError naming the call;
 // FG_CUDA_NOTHROW, for destructors and teardown, reports to stderr and carries on.
 #include <cuda_runtime_api.h>
 

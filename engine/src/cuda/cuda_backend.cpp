@@ -3,7 +3,7 @@
 //
 // Why cudaStreamAddCallback and not cudaLaunchHostFunc: a host function is not called once the context has
 // an error, so a pipeline waiting on it would hang after a kernel fault; a stream callback is always called
-// and carries the status (DESIGN §1). The callback makes no CUDA call; it only hands the status to the sink.
+// and carries the status. The callback makes no CUDA call; it only hands the status to the sink.
 //
 // Why the callbacks sit on streams of their own: a stream callback holds back everything queued after it on
 // its stream until the host has run it (tens to hundreds of microseconds to wake the callback thread). On the

@@ -3,7 +3,7 @@
 // a warp are contiguous in every plane. Per-channel constants live in a by-value struct: no device allocation.
 #include <cuda_runtime.h>
 
-#include "device/device_transform.hpp"
+#include "backend/device_transform.hpp"
 #include "feedgraph/errors.hpp"
 
 namespace feedgraph::detail {

@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "cuda/check.hpp"
-#include "resources/live_counts.hpp"
+#include "backend/live_counts.hpp"
 
 namespace feedgraph::detail {
 

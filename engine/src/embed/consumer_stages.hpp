@@ -5,7 +5,7 @@
 // that a pulled or pushed batch is checked exactly as one the built-in compute stage saw.
 #include <vector>
 
-#include "embed/pull_channel.hpp"
+#include "graph/pull_channel.hpp"
 #include "feedgraph/device_checksum.hpp"
 #include "feedgraph/pipeline.hpp"
 

@@ -1,6 +1,6 @@
 #include "feedgraph/device_batch.hpp"
 
-#include "embed/pull_channel.hpp"
+#include "graph/pull_channel.hpp"
 
 namespace feedgraph {
 

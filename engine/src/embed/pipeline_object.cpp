@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "embed/consumer_stages.hpp"
-#include "feedgraph/tune.hpp"
+#include "feedgraph/tools/tune.hpp"
 #include "graph/graph_run_impl.hpp"
 
 namespace feedgraph {

@@ -7,6 +7,8 @@
 #include <mutex>
 #include <vector>
 
+#include "report/ticket_times.hpp"
+
 namespace feedgraph::detail {
 
 enum class Node : int { read, transform, pin, copy, compute, count };
@@ -35,13 +37,6 @@ struct BatchState {
   std::atomic<double> since{0};
 };
 
-/// Per ticket, on the run clock (seconds); filled by the nodes, read after the run.
-struct TicketTimes {
-  double read_begin = 0, read_end = 0, transform_begin = 0, transform_end = 0, pin_begin = 0, pin_end = 0;
-  double copy_begin = 0, copy_end = 0, compute_begin = 0, compute_end = 0, done = 0;
-  int read_lane = 0, transform_lane = 0, pin_lane = 0;
-  std::int64_t samples = 0;  // delivered to compute
-};
 
 /// Hands each running body of a node a lane (its worker index for the timeline): the lowest free one.
 class LanePool {

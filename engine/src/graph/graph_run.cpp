@@ -1,4 +1,4 @@
-// The flow graph (DESIGN §1):
+// The flow graph:
 //
 //   tickets ─┬─► [join] ─► read ─► transform ─► (order) ─► [join] ─► pin ─► (order) ─► [join] ─► copy ─► copied
 //   host buffers ┘                               pinned slots ┘        device buffers ┘     (async)     │
@@ -22,7 +22,7 @@
 
 #include "graph/graph_run_impl.hpp"
 #include "graph/thread_count.hpp"
-#include "memory/batch_memory.hpp"
+#include "backend/batch_memory.hpp"
 
 namespace feedgraph::detail {
 

@@ -15,7 +15,7 @@
 #include "feedgraph/errors.hpp"
 #include "graph/assembly.hpp"
 #include "graph/batch_state.hpp"
-#include "embed/pull_channel.hpp"
+#include "graph/pull_channel.hpp"
 #include "graph/run_monitor.hpp"
 #include "samples/sample_buffer.hpp"
 #include "report/summarize.hpp"

@@ -166,7 +166,7 @@ Msg GraphRun::pin(Msg m, Token slot) {
     const std::byte* src = m->host_data;
     std::byte* dst = pinned_[static_cast<std::size_t>(slot)].get();
     const std::size_t bytes = batch_bytes(m);
-    // One thread's memcpy into pinned memory runs at about 9 GB/s, a sixth of PCIe Gen5 (DESIGN §8):
+    // One thread's memcpy into pinned memory runs at about 9 GB/s, a sixth of PCIe Gen5:
     // large batches are copied by several threads. Isolated, so a waiting thread takes no unrelated task.
     constexpr std::size_t kChunk = 4u << 20;
     if (bytes <= 2 * kChunk) {

@@ -1,6 +1,6 @@
 #pragma once
 // The two threads that watch a run from outside the graph: the watchdog, which turns a run that stopped
-// making progress into a StallError naming each node's state (DESIGN §6), and the progress line on stderr.
+// making progress into a StallError naming each node's state, and the progress line on stderr.
 // Both sleep on one condition variable, so finishing the run wakes them at once.
 #include <atomic>
 #include <condition_variable>
@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "graph/batch_state.hpp"
-#include "resources/live_counts.hpp"
+#include "backend/live_counts.hpp"
 
 namespace feedgraph::detail {
 

@@ -15,8 +15,8 @@
 #include "feedgraph/checksum.hpp"
 #include "feedgraph/errors.hpp"
 #include "host/op_queue.hpp"
-#include "memory/batch_memory.hpp"
-#include "resources/live_counts.hpp"
+#include "backend/batch_memory.hpp"
+#include "backend/live_counts.hpp"
 
 namespace feedgraph::detail {
 namespace {

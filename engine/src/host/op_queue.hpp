@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "backend/backend.hpp"
-#include "sync/spin_briefly.hpp"
+#include "backend/spin_briefly.hpp"
 
 namespace feedgraph::detail {
 

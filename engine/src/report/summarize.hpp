@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "feedgraph/pipeline.hpp"
-#include "graph/batch_state.hpp"
+#include "report/ticket_times.hpp"
 
 namespace feedgraph::detail {
 

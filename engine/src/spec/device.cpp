@@ -1,4 +1,4 @@
-// Device selection: `device: auto | cuda | cuda:N | host` (DESIGN §3).
+// Device selection: `device: auto | cuda | cuda:N | host`.
 #include <charconv>
 #include <string>
 #include <string_view>

@@ -1,5 +1,5 @@
 #pragma once
-// The `faults:` section of a pipeline file: failures a run injects on purpose (issue 6).
+// The `faults:` section of a pipeline file: failures a run injects on purpose.
 #include <vector>
 
 #include "feedgraph/spec.hpp"

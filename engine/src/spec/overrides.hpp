@@ -1,5 +1,5 @@
 #pragma once
-// `--set key.path=value` overrides (DESIGN §4), applied to the parsed tree before it is validated, so an
+// `--set key.path=value` overrides, applied to the parsed tree before it is validated, so an
 // overridden value is checked exactly like one written in the file.
 #include <string>
 #include <vector>

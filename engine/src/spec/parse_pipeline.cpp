@@ -1,4 +1,4 @@
-// Reading a pipeline file: text → YAML tree → overrides → duplicate check → schema (DESIGN §4).
+// Reading a pipeline file: text → YAML tree → overrides → duplicate check → schema.
 #include <cerrno>
 #include <cstdio>
 #include <memory>

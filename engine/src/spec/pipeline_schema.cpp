@@ -51,7 +51,7 @@ std::string to_name(const ValueAt& value) {
 
 StageOptions make_options(YAML::Node node, YAML::Mark mark, const std::shared_ptr<const YamlOrigin>& origin,
                           std::string path) {
-  return StageOptions(StageOptions::Impl::make(std::move(node), mark, origin, std::move(path)));
+  return StageOptionsAccess::make(std::move(node), mark, origin, std::move(path));
 }
 
 int to_shard_number(const ValueAt& value, int min) {

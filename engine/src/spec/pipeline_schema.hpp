@@ -1,5 +1,5 @@
 #pragma once
-// The schema of a pipeline file (DESIGN §4): from a parsed tree to a validated PipelineSpec.
+// The schema of a pipeline file: from a parsed tree to a validated PipelineSpec.
 #include <memory>
 
 #include <yaml-cpp/yaml.h>

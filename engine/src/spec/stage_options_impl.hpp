@@ -47,3 +47,15 @@ struct StageOptions::Impl {
 };
 
 }  // namespace feedgraph
+
+namespace feedgraph::detail {
+
+/// How the parser makes an options block (StageOptions' constructor from a block is private to the engine).
+struct StageOptionsAccess {
+  static StageOptions make(YAML::Node node, YAML::Mark mark, std::shared_ptr<const YamlOrigin> origin,
+                           std::string path) {
+    return StageOptions(StageOptions::Impl::make(std::move(node), mark, std::move(origin), std::move(path)));
+  }
+};
+
+}  // namespace feedgraph::detail

@@ -1,5 +1,5 @@
 #pragma once
-// Where each value of a parsed pipeline came from, so that every ConfigError points at it (DESIGN §4, §6):
+// Where each value of a parsed pipeline came from, so that every ConfigError points at it:
 // a line and column of the file, or the `--set` override that put the value in place.
 #include <cstddef>
 #include <functional>

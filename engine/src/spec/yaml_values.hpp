@@ -1,6 +1,6 @@
 #pragma once
 // Typed, strict reads of pipeline values, shared by the pipeline schema and StageOptions. Every failure is a
-// ConfigError at the value (DESIGN §4): wrong type, out of range, not one of the choices.
+// ConfigError at the value: wrong type, out of range, not one of the choices.
 #include <cstdint>
 #include <optional>
 #include <string>

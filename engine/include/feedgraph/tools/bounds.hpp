@@ -1,0 +1,28 @@
+#pragma once
+// What the host alone can do with a pipeline's transforms: the ceiling a transform-bound graph is measured
+// against (`feedgraph-bench jpeg-decode`).
+//
+//   auto rate = feedgraph::measure_transforms_alone(feedgraph::load_pipeline("graphs/images.yaml"), 2);
+//   std::cout << rate.threads_samples_per_s / rate.one_thread_samples_per_s << "x on 2 threads\n";
+#include "feedgraph/spec.hpp"
+
+namespace feedgraph {
+
+/// Samples/s of the transforms alone, on one thread and on `threads`.
+struct TransformsAlone {
+  double one_thread_samples_per_s = 0;
+  double threads_samples_per_s = 0;
+  int threads = 1;
+};
+
+/// The pipeline's host transforms on plain threads over its samples, read into memory once first: no graph,
+/// no reads from storage, no copy, no compute. Each thread copies a sample out of memory as the read node
+/// does and writes the result into a batch-sized buffer of its own, slot after slot, as a transform worker
+/// writes into its batch, so the output's memory traffic is counted as the graph has it. Thread t takes
+/// samples t, t + threads, ... of each of the file's epochs; samples the source cannot read are left out.
+/// One thread and `threads` run interleaved, `repetitions` times each; the medians are returned. Builds the
+/// pipeline's stages itself (one assembly). Throws ConfigError for a bad file, Error for threads or
+/// repetitions below 1, and what a transform throws.
+TransformsAlone measure_transforms_alone(const PipelineSpec& spec, int threads, int repetitions = 3);
+
+}  // namespace feedgraph

@@ -45,7 +45,7 @@ class DeviceBatch {
   DeviceBatch& operator=(DeviceBatch&& other) noexcept;
   DeviceBatch(const DeviceBatch&) = delete;
   DeviceBatch& operator=(const DeviceBatch&) = delete;
-  /// Releases a pulled batch on the stream it was pulled on.
+  /// Releases a pulled batch on the stream it was pulled on. Throws nothing.
   ~DeviceBatch();
 
   explicit operator bool() const noexcept { return f_.data != nullptr; }
@@ -80,7 +80,7 @@ class DeviceBatch {
   std::int64_t ticket() const noexcept { return f_.ticket; }
 
   /// The batch as a compute stage sees it, for the functions that take one (feedgraph::enqueue_device_checksum).
-  /// Empty for an empty batch.
+  /// Empty for an empty batch. Throws nothing.
   DeviceBatchView view() const;
 
   /// Give the buffer back to the pipeline once the work queued on `stream` so far has run (an event the

@@ -13,11 +13,13 @@
 namespace feedgraph {
 
 /// Enqueue on `stream` a kernel that adds the checksum of `batch` (device memory) into `*out` (device
-/// memory, zeroed by the engine). Never waits on the host. Throws Error in a build without CUDA.
+/// memory, zeroed by the engine). Never waits on the host. Throws CudaError when the launch fails, and Error
+/// in a build without CUDA.
 void enqueue_device_checksum(const DeviceBatchView& batch, std::uint64_t* out, CUstream_st* stream);
 
 /// The batch checksum into `launch.checksum`, where the engine reads it: enqueue_device_checksum on the
-/// launch's stream on cuda, batch_checksum on this thread on the host backend.
+/// launch's stream on cuda, batch_checksum on this thread on the host backend. Throws what
+/// enqueue_device_checksum throws on cuda; nothing on the host backend.
 void launch_checksum(const ComputeLaunch& launch);
 
 }  // namespace feedgraph

@@ -5,6 +5,9 @@
 //   try { auto stats = feedgraph::run(spec); }
 //   catch (const feedgraph::ConfigError& e) { std::cerr << e.what(); return 2; }   // file:line:col: key: message
 //   catch (const feedgraph::Error& e)       { std::cerr << e.what(); return 1; }
+//
+// Each public function's comment says which of these it throws. std::bad_alloc, which anything that
+// allocates may throw, goes unsaid: "Throws nothing." leaves it out.
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -20,8 +23,10 @@ class Error : public std::runtime_error {
 /// problem has no position (an empty file, a missing key reported at its parent).
 class ConfigError : public Error {
  public:
+  /// Builds what() ("file:line:col: key.path: message", leaving out what is unknown) once, here, so that
+  /// printing the error never allocates. Throws nothing.
   ConfigError(std::string file, int line, int column, std::string key_path, std::string message);
-  /// An error about the file as a whole (unreadable, empty, not YAML at all).
+  /// An error about the file as a whole (unreadable, empty, not YAML at all). Throws nothing.
   ConfigError(std::string file, std::string message);
 
   const std::string& file() const noexcept { return file_; }
@@ -41,6 +46,8 @@ class ConfigError : public Error {
 /// A stage threw while working on a batch. `sample` is -1 when the failure is not tied to one sample.
 class StageError : public Error {
  public:
+  /// what() is "node 'read' failed on batch 5 (sample 42): message"; a negative batch or sample is left out.
+  /// Throws nothing.
   StageError(std::string node, std::int64_t batch, std::int64_t sample, std::string message);
 
   const std::string& node() const noexcept { return node_; }
@@ -61,6 +68,7 @@ class StageError : public Error {
 /// may leave it empty and the engine fills in where the sample came from.
 class DataError : public Error {
  public:
+  /// what() is "where: message", or the message alone when `where` is empty. Throws nothing.
   DataError(std::string where, std::string message);
 
   const std::string& where() const noexcept { return where_; }
@@ -74,6 +82,7 @@ class DataError : public Error {
 /// A CUDA runtime (or cuBLAS) call failed. `code` is the numeric status, `name` its symbolic name.
 class CudaError : public Error {
  public:
+  /// what() is "call failed: name (code): description". Throws nothing.
   CudaError(std::string call, int code, std::string name, std::string description);
 
   const std::string& call() const noexcept { return call_; }

@@ -37,7 +37,7 @@ struct SampleLayout {
   std::size_t bytes() const noexcept { return static_cast<std::size_t>(elements()) * dtype_size(dtype); }
   /// bytes(), or nullopt when the product of the shape and the dtype's size does not fit in 64 bits.
   std::optional<std::uint64_t> checked_bytes() const noexcept;
-  /// "3x256x256 float32"; a varying entry shows as `?`.
+  /// "3x256x256 float32"; a varying entry shows as `?`. Throws nothing.
   std::string describe() const;
   bool operator==(const SampleLayout&) const = default;
 };

@@ -73,15 +73,17 @@ struct BatchRecord {
 };
 
 struct RunOptions {
-  /// Called once per batch, serially, in the order batches completed (ticket order when `ordered`).
+  /// Called once per batch, serially, in the order batches completed (ticket order when `ordered`). An
+  /// exception from it ends the run as a StageError naming the compute node.
   std::function<void(const BatchRecord&)> on_batch;
   /// A progress line on stderr, refreshed a few times a second.
   bool progress = false;
 };
 
 /// Build `spec` (its `auto` keys must have numbers) and plan it with its own settings: Pipeline(spec,
-/// {.tune_auto = false}).plan(). Throws ConfigError (bad stage options, file:line:col) or Error (memory
-/// budget, a key still `auto`).
+/// {.tune_auto = false}).plan(). Throws what building throws (ConfigError for bad stage options or a plan
+/// over the file's memory_budget, Error for no device or unreadable data files) and Error for a key still
+/// `auto`.
 Plan plan(const PipelineSpec& spec);
 
 /// Build `spec` and run it once with its own settings and compute stage: Pipeline(spec, {.tune_auto =
@@ -123,9 +125,10 @@ struct BuildOptions {
 /// Each run is one pass over the file's `epochs`. The file's `compute` is the built-in compute stage; a
 /// pulling consumer or a push callable takes its place.
 ///
-/// Errors: building throws ConfigError (file:line:col, for the file and for stage options) or Error (memory
-/// budget, no device); plan(settings) throws Error (memory budget, a key still `auto`); a run's failure
-/// reaches the caller as the StageError, CudaError or StallError the `feedgraph` command would report.
+/// Errors: building throws ConfigError (file:line:col, for the file, for stage options and for a plan over
+/// the file's memory_budget) or Error (no device, unreadable data files); plan(settings) throws Error (a
+/// budget given in code, a key still `auto`) or ConfigError (the file's budget); a run's failure reaches the
+/// caller as the StageError, CudaError or StallError the `feedgraph` command would report.
 ///
 /// Threads: a Pipeline is used from one thread at a time (the consumer's). The graph runs on threads of its
 /// own; `progress()` may be called from any thread.
@@ -136,14 +139,18 @@ class Pipeline {
   /// for it. The batch is lent for the call (see feedgraph/device_batch.hpp).
   using BatchFunction = std::function<void(DeviceBatch& batch, CUstream_st* stream)>;
 
-  /// Load the file (throws ConfigError naming file:line:col) and build it.
+  /// Load the file (throws ConfigError naming file:line:col) and build it (throws as the constructor does).
   static Pipeline from_file(const std::string& path, const std::vector<std::string>& overrides = {},
                             BuildOptions options = {});
+  /// The same from text; `origin` names it in messages.
   static Pipeline from_yaml(std::string_view yaml, const std::string& origin = "<yaml>",
                             const std::vector<std::string>& overrides = {}, BuildOptions options = {});
   /// A spec built in code (or loaded and then changed): its device chosen, its stages built (which checks
   /// their options), its sample order made and, unless a key is left `auto`, its memory planned against the
-  /// budget. This is the only place a pipeline is assembled: every later run reuses what it built.
+  /// budget. This is the only place a pipeline is assembled: every later run reuses what it built. Throws
+  /// ConfigError for bad stage options or a plan over the file's memory_budget, Error for no device or a
+  /// source that cannot read its files, and what a stage's factory throws. With BuildOptions::tune_auto and a
+  /// key left `auto`, also what the short tune throws (resolve_auto()), its runs' errors included.
   explicit Pipeline(PipelineSpec spec, BuildOptions options = {});
 
   Pipeline(Pipeline&&) noexcept;
@@ -160,16 +167,18 @@ class Pipeline {
   /// set_settings() gave.
   const RunSettings& settings() const;
   /// Runs from now on use `settings` (a run in progress keeps its own). Throws Error when they are over the
-  /// memory budget or still hold `auto` (as plan(settings)); nothing changes then.
+  /// memory budget or still hold `auto` (ConfigError over the file's own budget, as plan(settings)); nothing
+  /// changes then.
   void set_settings(const RunSettings& settings);
   /// The plan of settings(); throws Error while a key is still `auto`.
   const Plan& plan() const;
   /// What a run with `settings` would hold and do, from what was built: nothing is allocated or built. A
   /// pure function of the pipeline and `settings`. Throws Error when the memory plan is over
-  /// settings.memory_budget (naming the key in the file that sets it) or a key is still `auto`.
+  /// settings.memory_budget or a key is still `auto`; over the file's own budget, the error is a ConfigError
+  /// that points at its `memory_budget` key.
   Plan plan(const RunSettings& settings) const;
   /// What `auto` resolved to, the line logged at start-up: "auto: prefetch 4 (tuned in 5 trials, ...)";
-  /// empty when the spec had no `auto` key or BuildOptions::tune_auto was off.
+  /// empty when the spec had no `auto` key or BuildOptions::tune_auto was off. Throws nothing.
   const std::string& tuning() const;
 
   class BatchRange;
@@ -177,15 +186,21 @@ class Pipeline {
   /// stream wait for the copy on the device; the host does not wait). Batches come in order when `ordered`.
   /// The graph starts prefetching at once, before the first batch is asked for. `stream` is a cudaStream_t
   /// (null: the legacy default stream; ignored on the host backend). Throws Error while a pulling run is in
-  /// progress, or what allocating the run's buffers throws (Error, CudaError).
+  /// progress, or when settings() set a RunSettings::limit or still hold `auto`, and what setting the run up
+  /// throws: allocating its buffers (Error, CudaError), filling `dataset.cache` (StageError for bad data),
+  /// the compute stage's prepare(). The run's own failure comes from the range (begin() and ++).
   BatchRange batches(CUstream_st* stream = nullptr, RunOptions options = {});
 
-  /// Run once, calling `fn` with every batch (push), and return the run's metrics. Throws what the run
-  /// throws (StageError, CudaError, StallError, Error).
+  /// Run once, calling `fn` with every batch (push), and return the run's metrics. Throws Error when `fn` is
+  /// empty or a key is still `auto`, and what the run throws (StageError, CudaError, StallError, Error). An
+  /// exception from `fn` ends the run as ComputeStage::launch's does: a StageError naming the compute node,
+  /// or on cuda a CudaError, StageError or StallError as thrown.
   RunStats run(BatchFunction fn, const RunOptions& options = {});
-  /// Run once with the file's own compute stage, as `feedgraph run` does.
+  /// Run once with the file's own compute stage, as `feedgraph run` does. Throws Error while a key is still
+  /// `auto`, and what the run throws (StageError, CudaError, StallError, Error).
   RunStats run(const RunOptions& options = {});
-  /// The same with other settings (the serial twin, a tuning trial): nothing is built again.
+  /// The same with other settings (the serial twin, a tuning trial): nothing is built again. Throws what
+  /// plan(settings) throws, before anything runs, then what the run throws.
   RunStats run(const RunSettings& settings, const RunOptions& options = {});
 
   /// End a run early and cleanly, from any thread: no new batch starts, batches in flight finish or are
@@ -196,7 +211,8 @@ class Pipeline {
 
   /// The last run's metrics (as `feedgraph run --json` reports them), once it has ended: after a push run,
   /// or after the pulled range reached its end or stop(). A stopped run counts the batches it delivered.
-  /// Rethrows the run's error if it failed; throws Error while batches remain to be pulled.
+  /// Rethrows the run's error if it failed; throws Error while batches remain to be pulled, or before the
+  /// first run.
   RunStats stats();
   /// How far the current run has got; throws nothing.
   Progress progress() const;
@@ -216,6 +232,7 @@ class Pipeline::BatchRange {
     using difference_type = std::ptrdiff_t;
     DeviceBatch& operator*() const { return range_->current_; }
     DeviceBatch* operator->() const { return &range_->current_; }
+    /// Releases the current batch and takes the next, as begin() does; throws as begin() does.
     iterator& operator++();
     void operator++(int) { ++*this; }
     bool operator==(std::default_sentinel_t) const { return range_ == nullptr || range_->ended_; }
@@ -229,7 +246,8 @@ class Pipeline::BatchRange {
   BatchRange(BatchRange&&) noexcept;
   BatchRange& operator=(BatchRange&&) = delete;
   ~BatchRange();
-  /// Takes the first batch. Call once.
+  /// Takes the first batch, waiting for it. Call once. Throws the run's error (StageError, CudaError,
+  /// StallError, Error) if it failed, and CudaError when `stream` cannot be made to wait for the batch.
   iterator begin();
   std::default_sentinel_t end() const { return {}; }
 

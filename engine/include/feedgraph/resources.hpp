@@ -21,7 +21,7 @@ struct LiveResources {
   std::int64_t cuda_handles = 0;        ///< CUDA streams and events
 
   bool none() const { return runs == 0 && threads == 0 && pinned_allocations == 0 && device_allocations == 0 && cuda_handles == 0; }
-  /// "runs 0, threads 0, pinned 0, device 0, cuda handles 0"
+  /// "runs 0, threads 0, pinned 0, device 0, cuda handles 0". Throws nothing.
   std::string text() const;
 };
 

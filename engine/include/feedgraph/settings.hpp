@@ -45,17 +45,19 @@ struct RunSettings {
   std::uint64_t memory_budget = 0;  ///< bytes; 0: none. A plan over it is refused before anything is allocated
   RunLimit limit;               ///< stop early (tuning trials); inactive: every batch of the plan
 
-  /// The file's settings: its concurrency, prefetch, transfer, buffers, threads and memory_budget.
+  /// The file's settings: its concurrency, prefetch, transfer, buffers, threads and memory_budget. Throws
+  /// nothing.
   static RunSettings of(const PipelineSpec& spec);
 
   /// The serial twin of these settings: every concurrency 1, prefetch 1, one pinned slot and one device
   /// buffer, and the three transfer switches off (so no pinned slots: the copy reads the pageable host
-  /// buffer). Threads, epochs, the budget and the limit stay.
+  /// buffer). Threads, epochs, the budget and the limit stay. Throws nothing.
   RunSettings serial() const;
   /// `serial` when these are a serial twin's (every concurrency 1, prefetch 1, switches off), else `concurrent`.
+  /// Throws nothing.
   std::string variant() const;
   /// The keys still `auto` (kAuto), in file order: "concurrency.read", "concurrency.transform",
-  /// "concurrency.pin", "prefetch". Empty when every one has a number.
+  /// "concurrency.pin", "prefetch". Empty when every one has a number. Throws nothing.
   std::vector<std::string> auto_keys() const;
 
   bool operator==(const RunSettings&) const = default;

@@ -21,6 +21,7 @@ struct DeviceSelection {
   enum class Kind { automatic, cuda, host };
   Kind kind = Kind::automatic;
   int index = 0;
+  /// "auto", "host" or "cuda:N" (always with the ordinal). Throws nothing.
   std::string text() const;
 };
 DeviceSelection parse_device(std::string_view text);  // throws Error on anything else
@@ -40,7 +41,7 @@ struct ConcurrencySpec {
 };
 
 /// The value `auto` takes in concurrency.read, .transform, .pin and prefetch: chosen by a short tune when the
-/// pipeline starts (feedgraph/tune.hpp, resolve_auto). plan() and run() refuse a spec that still holds it.
+/// pipeline starts (feedgraph/tools/tune.hpp, resolve_auto). plan() and run() refuse a spec that still holds it.
 inline constexpr int kAuto = 0;
 
 /// The transfer techniques of PyTorch's input pipelines, as switches.
@@ -112,7 +113,7 @@ struct FaultSpec {
   /// stall: how long (0: until the watchdog ends the run); slow_consumer: extra compute time per batch.
   double seconds = 0;
   std::string memory;      ///< refuse_alloc: host | pinned | device
-  /// "throw at transform batch 5", for logs and messages.
+  /// "throw at transform batch 5", for logs and messages. Throws nothing.
   std::string text() const;
 };
 
@@ -153,33 +154,38 @@ struct PipelineSpec {
 
   /// Pinned staging slots: `buffers.pinned`, else pin concurrency + 1 (one slot being copied while every
   /// pin worker fills another); 0 when transfer.pinned is off, transfer.direct is on, or batches come
-  /// straight from a (page-locked) dataset cache.
+  /// straight from a (page-locked) dataset cache. Throws nothing.
   int pinned_slots() const;
   /// True when batches go to the link straight out of `dataset.cache` (no host transform, no shuffle, one
-  /// shard): no host buffer, and no pin copy either when the cache is page-locked.
+  /// shard): no host buffer, and no pin copy either when the cache is page-locked. Throws nothing.
   bool batches_from_cache() const;
-  /// Device buffers: `buffers.device`, else 2 (one being copied into while the kernel reads the other).
+  /// Device buffers: `buffers.device`, else 2 (one being copied into while the kernel reads the other). Throws
+  /// nothing.
   int device_buffers() const;
   /// The keys written `auto` (kAuto), in file order: "concurrency.read", "concurrency.transform",
-  /// "concurrency.pin", "prefetch". Empty when every one has a number.
+  /// "concurrency.pin", "prefetch". Empty when every one has a number. Throws nothing.
   std::vector<std::string> auto_keys() const;
   /// `serial` when this is a serial twin (every concurrency 1, prefetch 1, switches off), else `concurrent`.
+  /// Throws nothing.
   std::string variant() const;
 };
 
 /// Read and validate a pipeline file; `overrides` are `key.path=value` strings applied before validation.
+/// Throws ConfigError for every problem: at file:line:col, at the `--set` override that wrote the value, or
+/// naming the file alone when it cannot be read or is no pipeline at all. Stage options are not checked here.
 PipelineSpec load_pipeline(const std::string& path, const std::vector<std::string>& overrides = {});
-/// The same from text; `origin` names it in messages.
+/// The same from text; `origin` names it in messages. Throws ConfigError as load_pipeline does.
 PipelineSpec parse_pipeline(std::string_view yaml, const std::string& origin,
                             const std::vector<std::string>& overrides = {});
 
 /// The serial twin: every concurrency 1, prefetch 1, one device buffer, and the three transfer
-/// switches off (so no pinned slots: the copy reads the pageable host buffer). Everything else, the stages included, is unchanged.
+/// switches off (so no pinned slots: the copy reads the pageable host buffer). Everything else, the stages
+/// included, is unchanged. Throws nothing.
 PipelineSpec serial_twin(const PipelineSpec& spec);
 
 /// "4GiB", "512 MiB", "1048576", "2.5GB" → bytes. Throws Error on anything else.
 std::uint64_t parse_byte_size(std::string_view text);
-/// 1610612736 → "1.50 GiB"
+/// 1610612736 → "1.50 GiB". Throws nothing.
 std::string format_bytes(std::uint64_t bytes);
 
 }  // namespace feedgraph

@@ -53,6 +53,9 @@ struct SampleView {
 /// once buffers have grown to the largest sample.
 class SampleOut {
  public:
+  /// Throws Error when `layout` varies, or does not fit where the sample goes (a final layout other than the
+  /// batch's; a size other than the input's for an in-place transform). Let it propagate: the run then fails
+  /// as for any other exception of the stage.
   virtual std::span<std::byte> allocate(const SampleLayout& layout) = 0;
 
  protected:
@@ -62,6 +65,8 @@ class SampleOut {
 /// Produces samples by id. `read` is called concurrently by the read workers and must be thread-safe; the
 /// bytes it writes must depend on the id alone, so that any concurrency yields the same batches. Bad data
 /// is reported by throwing DataError (the dataset's `on_error` decides), never by crashing or hanging.
+/// The other members run while a Pipeline is built or a run starts (what they throw reaches that caller as
+/// thrown), or next to `read` (`label`, `where`: they then fail the run as `read` does).
 class Source {
  public:
   virtual ~Source() = default;
@@ -85,6 +90,11 @@ class Source {
   /// thread beyond the cores, since a sleeping one leaves its core free. A source that only computes says
   /// false, and its read workers share the cores with the transforms.
   virtual bool read_may_sleep() const { return true; }
+  /// Writes sample `id` through `out`. When it throws: a DataError goes to the dataset's `on_error` (fail: the
+  /// run ends with a StageError carrying its message; skip: the sample is left out and counted); any other
+  /// exception ends the run as a StageError naming the read node, batch and sample (a CudaError, StageError
+  /// or StallError as thrown). While `dataset.cache` is filled, before the graph starts, a non-DataError
+  /// exception reaches the caller of the run as thrown.
   virtual void read(std::int64_t id, SampleOut& out) const = 0;
 };
 
@@ -102,6 +112,11 @@ class Transform {
   /// worker then gets a thread beyond the cores, as a read worker whose reads may sleep does. A transform
   /// that only computes (every built-in one) leaves it false and shares the cores.
   virtual bool may_sleep() const { return false; }
+  /// Writes the transformed sample through `out`. When it throws: a DataError goes to the dataset's
+  /// `on_error`, as from Source::read; any other exception ends the run as a StageError naming the transform
+  /// node, batch and sample (a CudaError, StageError or StallError as thrown). The other members run while
+  /// the Pipeline is built or a run starts (what they throw reaches that caller as thrown), or next to `apply`
+  /// (`in_place`: it then fails the run as `apply` does).
   virtual void apply(const SampleView& in, SampleOut& out, const SampleContext& ctx) const = 0;
 };
 
@@ -140,9 +155,14 @@ class ComputeStage {
  public:
   virtual ~ComputeStage() = default;
   /// Bytes of scratch memory (device on cuda) the stage will allocate in `prepare`, for the memory plan.
+  /// Called when a run is planned or set up: what it throws reaches that caller as thrown.
   virtual std::size_t scratch_bytes(BackendKind) const { return 0; }
-  /// Allocate scratch and handles; called once before the graph starts, on the thread that runs it.
+  /// Allocate scratch and handles; called before each run's graph starts (a Pipeline that runs again calls
+  /// it again), on the thread that runs it. What it throws reaches the caller of the run as thrown.
   virtual void prepare(BackendKind, CUstream_st* /*stream*/) {}
+  /// When it throws, the run ends: on cuda a CudaError, StageError or StallError reaches the caller as
+  /// thrown, any other exception as a StageError naming the compute node and the batch; on the host backend
+  /// every std::exception becomes such a StageError, carrying its message (throw nothing else there).
   virtual void launch(const ComputeLaunch& launch) = 0;
 };
 
@@ -157,12 +177,13 @@ using TransformFactory = std::function<std::unique_ptr<Transform>(const StageOpt
 using ComputeFactory = std::function<std::unique_ptr<ComputeStage>(const StageOptions&, const StageContext&)>;
 
 /// Register a stage under `name`, so that `dataset.source`, a `transforms` entry or `compute.kernel` can name
-/// it. Registering a name twice replaces the earlier factory. Thread-safe.
+/// it. Registering a name twice replaces the earlier factory. Thread-safe. Throws nothing. A factory reports
+/// bad options through StageOptions (ConfigError); whatever it throws reaches the builder of the Pipeline.
 void register_source(const std::string& name, SourceFactory factory);
 void register_transform(const std::string& name, TransformFactory factory);
 void register_compute(const std::string& name, ComputeFactory factory);
 
-/// The names known now (built-in ones included), sorted.
+/// The names known now (built-in ones included), sorted. Throws nothing.
 std::vector<std::string> source_names();
 std::vector<std::string> transform_names();
 std::vector<std::string> compute_names();

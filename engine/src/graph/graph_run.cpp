@@ -22,7 +22,6 @@
 
 #include "graph/graph_run_impl.hpp"
 #include "graph/thread_count.hpp"
-#include "backend/batch_memory.hpp"
 
 namespace feedgraph::detail {
 
@@ -57,17 +56,18 @@ RunStats GraphRun::run() {
   if (error_) std::rethrow_exception(error_);
   if (stopped_) {
     // What was delivered before the stop; the tickets that never finished are left out.
-    std::vector<TicketTimes> all = std::move(times_);
+    std::vector<TicketTimes> all = std::move(rec_.times());
+    rec_.times().clear();
     for (auto& t : all)
-      if (t.done > 0) times_.push_back(t);
+      if (t.done > 0) rec_.times().push_back(t);
     RunStats s = summarize_run(make_inputs(wall_, setup_s_));
-    s.batches = static_cast<std::int64_t>(times_.size());
+    s.batches = static_cast<std::int64_t>(rec_.times().size());
     s.batches_per_s = static_cast<double>(s.batches) / std::max(wall_, 1e-9);
     return s;
   }
   // A limited run issued fewer tickets than the plan has; the report covers those.
-  if (settings_.limit.active()) times_.resize(static_cast<std::size_t>(next_ticket_));
-  const auto issued = static_cast<std::int64_t>(times_.size());
+  if (settings_.limit.active()) rec_.times().resize(static_cast<std::size_t>(next_ticket_));
+  const auto issued = static_cast<std::int64_t>(rec_.times().size());
   if (done_count_ != issued)
     throw Error("internal: the graph ended with " + std::to_string(done_count_) + " of " + std::to_string(issued) +
                 " batches done and no error");
@@ -90,7 +90,7 @@ void GraphRun::execute() {
   flow::graph& g = graph_.emplace();
   build(g);
   backend_->start(*this);
-  t0_ = Clock::now();
+  rec_.start();
   started_.store(true);
   monitor_.start();
 
@@ -104,9 +104,9 @@ void GraphRun::execute() {
 
 std::string GraphRun::stall_report(double idle) {
   StallScene scene;
-  scene.pools[static_cast<int>(Node::read)] = {"host buffer", host_gauge_.free(), settings_.prefetch};
-  scene.pools[static_cast<int>(Node::pin)] = {"pinned slot", slot_gauge_.free(), shape_.pinned_slots};
-  scene.pools[static_cast<int>(Node::copy)] = {"device buffer", device_gauge_.free(), shape_.device_buffers};
+  scene.pools[static_cast<int>(Node::read)] = {"host buffer", rec_.host_buffers().free(), settings_.prefetch};
+  scene.pools[static_cast<int>(Node::pin)] = {"pinned slot", rec_.pinned_slots().free(), shape_.pinned_slots};
+  scene.pools[static_cast<int>(Node::copy)] = {"device buffer", rec_.device_buffers().free(), shape_.device_buffers};
   scene.has_pin = pin_node_;
   scene.ordered = spec_.ordered;
   // The input node's body is serial and stops at the last ticket; this read is only for a message.
@@ -128,60 +128,21 @@ void GraphRun::on_complete(Op op, int slot, int status, const char* message) noe
 }
 
 void GraphRun::allocate() {
-  try {
-    allocate_buffers();
-  } catch (const std::bad_alloc&) {
-    // operator new's answer carries no size; the plan's does, and says which part of it did not fit.
-    throw Error("out of host memory while allocating the run's buffers (planned: " + format_bytes(plan_.memory.host_bytes) +
-                " host, " + format_bytes(plan_.memory.pinned_bytes) + " pinned, " +
-                format_bytes(plan_.memory.device_bytes) + " device); lower prefetch, buffers or batch_size, or "
-                "set memory_budget to have the plan checked first");
-  }
-}
-
-void GraphRun::allocate_buffers() {
-  const std::size_t batch = plan_.batch_bytes;
-  if (spec_.data.cache) fill_cache();
-  for (int i = 0; i < settings_.prefetch; ++i) {
-    if (shape_.from_cache) {
-      host_buffers_.emplace_back();  // the token stays (it bounds the batches in flight); the bytes are the cache's
-      continue;
+  // The cache first: its fill is part of set-up, and a batch served from it needs no host buffer bytes.
+  if (spec_.data.cache) {
+    try {
+      cache_.fill(a_, plan_, *backend_, memory_, bad_, spec_.verify);
+    } catch (const std::bad_alloc&) {
+      throw Error("out of host memory while filling dataset.cache (planned: " +
+                  format_bytes(plan_.memory.cache_bytes) + "); lower the dataset or turn cache off");
     }
-    if (shape_.direct) {
-      refuse_if_injected("pinned", batch);
-      host_buffers_.push_back(backend_->allocate_pinned(batch, memory_));
-      continue;
-    }
-    refuse_if_injected("host", batch);
-    host_buffers_.emplace_back(allocate_batch_memory(batch), FreeBatchMemory{});  // touched, huge pages
-    memory_.add(batch);
+    source_ = &cache_.source();
   }
-  if (!a_.chain.direct()) {
-    // Staging for samples that change layout on their way to the batch, grown now to the largest sample the
-    // source can produce, so that the run allocates nothing.
-    const std::size_t largest = a_.source->largest_sample_bytes();
-    staging_.resize(static_cast<std::size_t>(settings_.prefetch));
-    for (auto& per_buffer : staging_) {
-      refuse_if_injected("host", largest);
-      per_buffer.resize(static_cast<std::size_t>(spec_.batch_size));
-      for (auto& sample : per_buffer) (void)sample.allocate(SampleLayout{{static_cast<std::int64_t>(largest)}, DType::u8});
-      memory_.add(largest * per_buffer.size());
-    }
-  }
-  for (int i = 0; i < shape_.pinned_slots; ++i) {
-    refuse_if_injected("pinned", batch);
-    pinned_.push_back(backend_->allocate_pinned(batch, memory_));
-  }
-  const std::size_t transformed =
-      a_.device_transform.active() ? static_cast<std::size_t>(spec_.batch_size) * a_.device_transform.out.bytes() : 0;
-  refuse_if_injected("device", batch);
-  backend_->allocate_slots(shape_.device_buffers, batch, static_cast<std::size_t>(spec_.batch_size), transformed,
-                           memory_);
+  buffers_.allocate(a_, plan_, *stage_, *backend_, memory_, faults_);
   in_slot_.assign(static_cast<std::size_t>(shape_.device_buffers), nullptr);
-  memory_.add(stage_->scratch_bytes(backend_->kind()));
-  host_gauge_.reset(settings_.prefetch);
-  slot_gauge_.reset(shape_.pinned_slots);
-  device_gauge_.reset(shape_.device_buffers);
+  rec_.host_buffers().reset(settings_.prefetch);
+  rec_.pinned_slots().reset(shape_.pinned_slots);
+  rec_.device_buffers().reset(shape_.device_buffers);
 }
 
 void GraphRun::build(flow::graph& g) {
@@ -267,28 +228,20 @@ void GraphRun::build(flow::graph& g) {
 }
 
 RunInputs GraphRun::make_inputs(double wall, double setup_s) {
-  RunInputs in{spec_, plan_, times_, {}, {}, 0, 0, 0, 0, 0, {}, 0, {}};
+  RunInputs in{spec_, plan_, rec_.times(), {}, {}, 0, 0, 0, 0, 0, {}, 0, {}};
   in.backend = backend_->kind() == BackendKind::cuda ? "cuda" : "host";
   in.device_name = backend_->device_name();
   in.wall_s = wall;
   in.setup_s = setup_s;
   in.peak_memory_bytes = memory_.peak;
-  for (const auto& t : times_) in.samples_delivered += t.samples;
-  in.skipped = skipped_;
-  in.skipped_samples = std::move(skipped_samples_);
-  in.cache_fill_s = cache_fill_s_;
+  for (const auto& t : rec_.times()) in.samples_delivered += t.samples;
+  in.skipped = bad_.skipped();
+  in.skipped_samples = bad_.take_samples();
+  in.cache_fill_s = cache_.fill_seconds();
   in.cores = tbb::info::default_concurrency();
   in.interrupted = stopped_.load();
   const int conc[] = {settings_.concurrency.read, settings_.concurrency.transform, settings_.concurrency.pin, 1, 1};
-  const double token_wait[] = {host_gauge_.empty_seconds(), 0, slot_gauge_.empty_seconds(),
-                               device_gauge_.empty_seconds(), 0};
-  for (int n = 0; n < static_cast<int>(Node::count); ++n) {
-    if (n == static_cast<int>(Node::pin) && !pin_node_) continue;
-    auto& c = counters_[n];
-    in.nodes.push_back(NodeStats{node_name(static_cast<Node>(n)), conc[n], c.batches.load(),
-                                 static_cast<double>(c.busy_ns.load()) * 1e-9, 0,
-                                 static_cast<double>(c.wait_ns.load()) * 1e-9, token_wait[n]});
-  }
+  in.nodes = rec_.node_stats(conc, pin_node_);
   return in;
 }
 

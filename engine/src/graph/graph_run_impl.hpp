@@ -14,9 +14,14 @@
 
 #include "feedgraph/errors.hpp"
 #include "graph/assembly.hpp"
+#include "graph/bad_data.hpp"
 #include "graph/batch_state.hpp"
+#include "graph/dataset_cache.hpp"
+#include "graph/fault_plan.hpp"
 #include "graph/pull_channel.hpp"
 #include "graph/run_monitor.hpp"
+#include "graph/run_buffers.hpp"
+#include "graph/run_recorder.hpp"
 #include "samples/sample_buffer.hpp"
 #include "report/summarize.hpp"
 
@@ -26,13 +31,6 @@ namespace flow = tbb::flow;
 using Clock = std::chrono::steady_clock;
 using Msg = BatchState*;
 using Token = int;
-
-struct NodeCounters {
-  LanePool lanes;
-  std::atomic<std::int64_t> batches{0};
-  std::atomic<std::int64_t> busy_ns{0};
-  std::atomic<std::int64_t> wait_ns{0};
-};
 
 class GraphRun final : public CompletionSink {
   using CopyNode = flow::async_node<std::tuple<Msg, Token>, Msg>;
@@ -49,7 +47,7 @@ class GraphRun final : public CompletionSink {
         stage_(compute ? compute : a.compute.get()), pull_mode_(pull),
         pool_(static_cast<std::size_t>(settings_.prefetch + shape_.pinned_slots + shape_.device_buffers),
               static_cast<std::size_t>(spec_.batch_size)),
-        times_(static_cast<std::size_t>(plan_.batches)) {}
+        rec_(plan_.batches) {}
 
   /// Allocates every buffer and prepares the compute stage (the part of a run that can fail before the graph
   /// starts); run() calls it if it was not called.
@@ -74,7 +72,6 @@ class GraphRun final : public CompletionSink {
   // ---- set-up ------------------------------------------------------------------------------------------
   /// Every buffer of the run, before the graph starts; a refused allocation is an Error naming the plan.
   void allocate();
-  void allocate_buffers();
   void build(flow::graph& g);
 
   // ---- node bodies ---------------------------------------------------------------------------------------
@@ -99,34 +96,13 @@ class GraphRun final : public CompletionSink {
   template <class Fn>
   void guarded(Node node, Msg m, Fn&& fn);
 
-  // ---- `faults:` (fault_injection.cpp) -----------------------------------------------------------------
-  /// A `throw` or `stall` fault aimed at this node and batch.
-  void inject(Node node, Msg m);
-  /// `trap` and `slow_consumer`: queued on the compute stream ahead of the batch's compute.
-  void inject_device_faults(int slot, Msg m);
-  /// `refuse_alloc` for `memory` (host | pinned | device): throws what a refused allocation of `bytes` throws.
-  void refuse_if_injected(const char* memory, std::size_t bytes) const;
-  /// `vanish`: from its batch on, every sample's file is gone.
-  bool vanished(Msg m) const;
-  DataError vanished_error(std::int64_t id) const;
-
   void release_host_buffer(Msg m) {
-    host_gauge_.give(now());
+    rec_.host_buffers().give(now());
     host_pool_->try_put(m->host_buffer);
   }
 
   std::size_t batch_bytes(Msg m) const { return static_cast<std::size_t>(m->samples) * plan_.transfer_layout.bytes(); }
-  std::byte* host_buffer_data(Token t) const { return host_buffers_[static_cast<std::size_t>(t)].get(); }
-
-  // ---- data: the cache, bad samples --------------------------------------------------------------------
-  void fill_cache();
-  /// A batch served straight from the cache: no bytes move on the host.
-  void read_from_cache(Msg m, std::int64_t first, std::int64_t count);
-  /// Under `on_error: skip`, records `e` for sample `id` and returns true (the caller leaves the sample
-  /// out); under `fail` returns false (the caller rethrows). Throws once more than max_skipped were skipped.
-  bool skip(Msg m, std::int64_t id, const DataError& e);
-  /// `e` with `where` filled in from the source when the stage that threw did not know it.
-  DataError located(std::int64_t id, const DataError& e) const;
+  std::byte* host_buffer_data(Token t) const { return buffers_.host(t); }
 
   void enter(Msg m, Node node, double at) {
     m->since.store(at);
@@ -159,10 +135,9 @@ class GraphRun final : public CompletionSink {
   // ---- measurements ----------------------------------------------------------------------------------
   RunInputs make_inputs(double wall, double setup_s);
 
-  double now() const { return seconds(Clock::now() - t0_); }
-  static double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
-  static std::int64_t ns(double s) { return static_cast<std::int64_t>(s * 1e9); }
-  NodeCounters& counters(Node n) { return counters_[static_cast<int>(n)]; }
+  double now() const { return rec_.now(); }
+  static double seconds(Clock::duration d) { return RunRecorder::seconds(d); }
+  static std::int64_t ns(double s) { return RunRecorder::ns(s); }
 
   CountedScope alive_{Counted::run};  // first: counted until everything below is gone
   Assembly& a_;
@@ -183,21 +158,13 @@ class GraphRun final : public CompletionSink {
   std::unique_ptr<Backend> backend_;
   MemoryCounter memory_;
   const Source* source_ = a_.source.get();  // the source, or the cache standing in for it
-  std::vector<std::shared_ptr<std::byte>> host_buffers_;  // page-locked with transfer.direct
-  std::vector<std::vector<SampleBuffer>> staging_;  // [host buffer][sample]: samples on their way to the batch
-  std::shared_ptr<std::byte> cache_;
-  std::unique_ptr<Source> cache_source_;
-  std::vector<std::uint64_t> cache_checksums_;  // per batch index, when batches come from the cache
-  double cache_fill_s_ = 0;
-  std::mutex skip_mutex_;
-  std::int64_t skipped_ = 0;
-  std::vector<SkippedSample> skipped_samples_;
-  std::vector<std::shared_ptr<std::byte>> pinned_;
+  RunBuffers buffers_;
+  FaultPlan faults_{spec_.faults};
+  BadData bad_{spec_.data, *a_.source};
+  DatasetCache cache_;  // dataset.cache: source_ points at it once filled
   std::vector<Msg> in_slot_;  // which batch each device slot holds, for completions
   BatchPool pool_;
-  std::vector<TicketTimes> times_;
-  NodeCounters counters_[static_cast<int>(Node::count)];
-  TokenGauge host_gauge_, slot_gauge_, device_gauge_;
+  RunRecorder rec_;
 
   // Declared before its nodes so that it is destroyed after them: a node unregisters from its graph.
   std::optional<flow::graph> graph_;
@@ -217,7 +184,6 @@ class GraphRun final : public CompletionSink {
   CopyNode::gateway_type* copy_gateway_ = nullptr;
   ComputeNode::gateway_type* compute_gateway_ = nullptr;
 
-  Clock::time_point t0_;
   double wall_ = 0;
   // Written only by the input node's body, which is serial; atomic because the watchdog reads it.
   std::atomic<std::int64_t> next_ticket_{0};

@@ -27,7 +27,7 @@ namespace feedgraph::detail {
 
 template <class Fn>
 void GraphRun::guarded(Node node, Msg m, Fn&& fn) {
-  auto& c = counters(node);
+  auto& c = rec_.node(node);
   const double start = now();
   if (node != Node::read) c.wait_ns += ns(start - m->ready_at);
   enter(m, node, start);
@@ -35,7 +35,7 @@ void GraphRun::guarded(Node node, Msg m, Fn&& fn) {
   FG_RANGE_PUSH(node_name(node));
   try {
     if (!failed_.load()) {
-      inject(node, m);
+      faults_.strike(node_name(node), m->ticket, failed_);
       fn();
     }
   } catch (...) {
@@ -48,7 +48,7 @@ void GraphRun::guarded(Node node, Msg m, Fn&& fn) {
   c.batches++;
   m->ready_at = end;
   left(m, node, end);
-  auto& t = times_[static_cast<std::size_t>(m->ticket)];
+  auto& t = rec_.ticket(m->ticket);
   if (node == Node::read) (t.read_end = end, t.read_lane = lane);
   if (node == Node::transform) (t.transform_begin = start, t.transform_end = end, t.transform_lane = lane);
   if (node == Node::pin) (t.pin_begin = start, t.pin_end = end, t.pin_lane = lane);
@@ -57,7 +57,7 @@ void GraphRun::guarded(Node node, Msg m, Fn&& fn) {
 
 Msg GraphRun::read(std::int64_t ticket, Token host_buffer) {
   const double start = now();
-  host_gauge_.take(start);
+  rec_.host_buffers().take(start);
   Msg m = pool_.acquire();
   if (!m) {
     // Impossible while every in-flight batch holds a token (see done()); a null would crash a sequencer
@@ -81,7 +81,7 @@ Msg GraphRun::read(std::int64_t ticket, Token host_buffer) {
   const std::int64_t count = std::min<std::int64_t>(spec_.batch_size, plan_.samples - first);
   guarded(Node::read, m, [&] {
     if (shape_.from_cache) {
-      read_from_cache(m, first, count);
+      cache_.serve(*m, first, count, spec_.verify);
       return;
     }
     const std::size_t sample_bytes = plan_.transfer_layout.bytes();
@@ -95,7 +95,7 @@ Msg GraphRun::read(std::int64_t ticket, Token host_buffer) {
       const std::int64_t id = a_.order.at(m->epoch, first + j);
       current_sample_ = id;
       try {
-        if (vanished(m)) throw vanished_error(id);
+        if (faults_.vanished(m->ticket)) throw DataError(a_.source->where(id), "No such file or directory [injected: faults: vanish]");
         if (direct) {
           const std::span<std::byte> slot{base + static_cast<std::size_t>(k) * sample_bytes, sample_bytes};
           BatchSlotOut out(slot, plan_.transfer_layout);
@@ -103,11 +103,11 @@ Msg GraphRun::read(std::int64_t ticket, Token host_buffer) {
           if (!out.used()) throw Error("the source wrote nothing for sample " + std::to_string(id));
           if (checksum_here) m->host_checksum += sample_checksum(slot, k);
         } else {
-          source_->read(id, staging_[static_cast<std::size_t>(host_buffer)][static_cast<std::size_t>(k)]);
+          source_->read(id, buffers_.staged(host_buffer, k));
         }
       } catch (const DataError& e) {
-        if (skip(m, id, e)) continue;
-        throw located(id, e);
+        if (bad_.skip(m->ticket, id, e)) continue;
+        throw bad_.located(id, e);
       }
       m->sample_ids.push_back(id);
       m->labels.push_back(source_->label(id));
@@ -115,7 +115,7 @@ Msg GraphRun::read(std::int64_t ticket, Token host_buffer) {
     }
     m->samples = k;
   });
-  times_[static_cast<std::size_t>(ticket)].read_begin = start;
+  rec_.ticket(ticket).read_begin = start;
   return m;
 }
 
@@ -138,12 +138,12 @@ Msg GraphRun::transform(Msg m) {
           if (k != j) std::memmove(slot.data(), base + static_cast<std::size_t>(j) * sample_bytes, sample_bytes);
           a_.chain.run(slot, plan_.source_layout, slot, ctx);
         } else {
-          SampleBuffer& staged = staging_[static_cast<std::size_t>(m->host_buffer)][static_cast<std::size_t>(j)];
+          SampleBuffer& staged = buffers_.staged(m->host_buffer, j);
           a_.chain.run(staged.bytes(), staged.layout(), slot, ctx);
         }
       } catch (const DataError& e) {
-        if (skip(m, id, e)) continue;
-        throw located(id, e);
+        if (bad_.skip(m->ticket, id, e)) continue;
+        throw bad_.located(id, e);
       }
       // The host's checksum of exactly the bytes that will cross the link.
       if (spec_.verify) m->host_checksum += sample_checksum(slot, k);
@@ -160,11 +160,11 @@ Msg GraphRun::transform(Msg m) {
 
 Msg GraphRun::pin(Msg m, Token slot) {
   if (!m) return m;
-  slot_gauge_.take(now());
+  rec_.pinned_slots().take(now());
   m->pinned_slot = slot;
   guarded(Node::pin, m, [&] {
     const std::byte* src = m->host_data;
-    std::byte* dst = pinned_[static_cast<std::size_t>(slot)].get();
+    std::byte* dst = buffers_.pinned(static_cast<int>(slot));
     const std::size_t bytes = batch_bytes(m);
     // One thread's memcpy into pinned memory runs at about 9 GB/s, a sixth of PCIe Gen5:
     // large batches are copied by several threads. Isolated, so a waiting thread takes no unrelated task.
@@ -186,16 +186,16 @@ Msg GraphRun::pin(Msg m, Token slot) {
 
 void GraphRun::copy(Msg m, Token slot, CopyNode::gateway_type& gw) {
   if (!m || failed_.load()) return;
-  device_gauge_.take(now());
+  rec_.device_buffers().take(now());
   m->device_slot = slot;
   in_slot_[static_cast<std::size_t>(slot)] = m;
   const double start = now();
-  counters(Node::copy).wait_ns += ns(start - m->ready_at);
+  rec_.node(Node::copy).wait_ns += ns(start - m->ready_at);
   enter(m, Node::copy, start);
   gw.reserve_wait();
   try {
-    inject(Node::copy, m);
-    const std::byte* src = pin_node_ ? pinned_[static_cast<std::size_t>(m->pinned_slot)].get() : m->host_data;
+    faults_.strike("copy", m->ticket, failed_);
+    const std::byte* src = pin_node_ ? buffers_.pinned(m->pinned_slot) : m->host_data;
     FG_RANGE_PUSH("copy");
     backend_->copy(slot, src, batch_bytes(m), {m->labels.data(), m->labels.size()},
                    CopyMode{!settings_.transfer.non_blocking, settings_.transfer.copy_stream});
@@ -207,9 +207,9 @@ void GraphRun::copy(Msg m, Token slot, CopyNode::gateway_type& gw) {
 }
 
 Msg GraphRun::copied(Msg m) {
-  counters(Node::copy).batches++;
+  rec_.node(Node::copy).batches++;
   if (pin_node_) {
-    slot_gauge_.give(now());
+    rec_.pinned_slots().give(now());
     slot_pool_->try_put(m->pinned_slot);
   } else {
     release_host_buffer(m);
@@ -222,13 +222,13 @@ Msg GraphRun::copied(Msg m) {
 void GraphRun::compute(Msg m, ComputeNode::gateway_type& gw) {
   if (failed_.load()) return;
   const double start = now();
-  counters(Node::compute).wait_ns += ns(start - m->ready_at);
+  rec_.node(Node::compute).wait_ns += ns(start - m->ready_at);
   enter(m, Node::compute, start);
   gw.reserve_wait();
   try {
-    inject(Node::compute, m);
+    faults_.strike("compute", m->ticket, failed_);
     const std::int64_t slot = m->device_slot;
-    inject_device_faults(static_cast<int>(slot), m);
+    if (const auto f = faults_.on_device(m->ticket); f.any()) backend_->inject_fault(static_cast<int>(slot), f.trap, f.delay_s);
     FG_RANGE_PUSH("compute");
     const DeviceBatchView view = batch_view(m, backend_->slot_memory(static_cast<int>(slot)), plan_.transfer_layout);
     backend_->compute(static_cast<int>(slot), *stage_, view, &a_.device_transform, spec_.verify);
@@ -243,14 +243,14 @@ void GraphRun::done(Msg m) {
   if (failed_.load()) return;
   const int slot = m->device_slot;
   const SlotTimes st = backend_->times(slot);
-  auto& t = times_[static_cast<std::size_t>(m->ticket)];
+  auto& t = rec_.ticket(m->ticket);
   t.copy_begin = st.copy_begin;
   t.copy_end = st.copy_end;
   t.compute_begin = st.compute_begin;
   t.compute_end = st.compute_end;
   t.done = now();
   t.samples = m->samples;
-  counters(Node::compute).batches++;
+  rec_.node(Node::compute).batches++;
   const std::uint64_t device_sum = backend_->checksum(slot);
   if (spec_.verify && device_sum != m->host_checksum) {
     char text[200];
@@ -279,7 +279,7 @@ void GraphRun::done(Msg m) {
   // that holds a token, so the pool (prefetch + slots + buffers) can never run dry.
   in_slot_[static_cast<std::size_t>(slot)] = nullptr;
   pool_.release(m);
-  device_gauge_.give(now());
+  rec_.device_buffers().give(now());
   device_pool_->try_put(slot);
   ++done_count_;
   touch();
@@ -319,7 +319,7 @@ DeviceBatchView GraphRun::batch_view(Msg m, std::byte* data, const SampleLayout&
 }
 
 void GraphRun::give_back_slot(int slot) {
-  device_gauge_.give(now());
+  rec_.device_buffers().give(now());
   device_pool_->try_put(slot);
   graph_->release_wait();
 }

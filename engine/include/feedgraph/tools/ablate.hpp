@@ -8,9 +8,9 @@
 //   });
 //   std::cout << "all techniques: " << rows[5].cumulative_speedup << "x over the serial twin\n";
 //
-// The plan has 11 rows: the serial twin; the five techniques added one at a time, cumulatively, in the seed
-// lab's order (pinned memory, non_blocking, workers, prefetch, copy stream), the last of which is the full
-// graph; then the full graph with each technique removed, one at a time. Adding in one order credits a
+// The plan has 11 rows: the serial twin; the five techniques added one at a time, cumulatively, in the order
+// PyTorch's guides list them (pinned memory, non_blocking, workers, prefetch, copy stream), the last of which
+// is the full graph; then the full graph with each technique removed, one at a time. Adding in one order credits a
 // technique with what it unlocks for the ones before it (workers buy little until prefetch lets several
 // batches be in flight), so the remove rows are there to say what each one is worth with all the others on.
 // Every row is a RunSettings value: the pipeline is built once and run with each.
@@ -47,7 +47,7 @@ const char* to_string(AblationStep::Kind kind) noexcept;
 /// RunSettings::serial()'s. A technique the file already has off still gets its two rows, labelled
 /// "(already off in FILE)", so that the table always has the same shape. Throws nothing.
 std::vector<AblationStep> ablation_plan(const PipelineSpec& spec, const RunSettings& full);
-/// The rows for the file's own settings: ablation_plan(spec, RunSettings::of(spec)).
+/// The rows for the file's own settings: ablation_plan(spec, RunSettings::of(spec)). Throws nothing.
 std::vector<AblationStep> ablation_plan(const PipelineSpec& spec);
 
 /// One row, measured.
@@ -68,11 +68,14 @@ struct AblationRow {
 /// rows in plan order. Every row is planned before the first run, so a row over the memory budget fails
 /// before any time is spent. `on_row` is called once per row as soon as its last repetition has finished
 /// and its speedups can be computed, in plan order. `on_run` (optional) after every single run, for a
-/// progress display: the step, the 0-based index of the run and the number of runs in all.
+/// progress display: the step, the 0-based index of the run and the number of runs in all. Throws Error for
+/// fewer than 3 repetitions, what Pipeline::plan throws for a row (before any run: over the memory budget, a
+/// key still `auto`), what a run throws, and what `on_row` or `on_run` throws, as thrown.
 std::vector<AblationRow> ablate(
     Pipeline& pipeline, int repetitions, const std::function<void(const AblationRow&)>& on_row = {},
     const std::function<void(const AblationStep&, int run_index, int runs, const RunStats&)>& on_run = {});
-/// The same for a spec, built once (its `auto` keys must have numbers).
+/// The same for a spec, built once (its `auto` keys must have numbers). Throws what building a Pipeline
+/// throws, then as above.
 std::vector<AblationRow> ablate(
     const PipelineSpec& full, int repetitions, const std::function<void(const AblationRow&)>& on_row = {},
     const std::function<void(const AblationStep&, int run_index, int runs, const RunStats&)>& on_run = {});

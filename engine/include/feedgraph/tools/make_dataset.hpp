@@ -33,7 +33,8 @@ struct MadeDataset {
   std::uint64_t bytes = 0;         ///< their total size
 };
 
-/// Throws Error (naming the path) when the output cannot be written or the options make no sense.
+/// Throws ConfigError ("make-dataset", naming the option) when the options make no sense, and Error naming
+/// the path when the output cannot be written.
 MadeDataset make_dataset(const MakeDatasetOptions& options);
 
 }  // namespace feedgraph

@@ -56,12 +56,14 @@ struct ProbeResult {
 };
 
 /// Measure this machine. On the host backend only the host figures (cores, memcpy) are measured.
-/// Throws Error on an unknown device, a device that does not answer, sizes of 0 or repeats < 1.
+/// Throws Error on an unknown device, a device that does not answer, sizes of 0 or repeats < 1, and
+/// CudaError when a CUDA call fails while measuring.
 ProbeResult probe(const ProbeOptions& options);
 
 /// The pinned host → device rate at exactly `bytes` on CUDA device `device_index`: a few copies after a
 /// warm-up, the median. A quick measurement, meant to be taken once per command after the runs it is
-/// compared with. Throws Error (CudaError) where there is no CUDA: a build without it, or no device.
+/// compared with. Throws Error in a build without CUDA or when `bytes` is 0, and CudaError when a CUDA call
+/// fails (no device, or none numbered `device_index`).
 double pinned_h2d_ceiling_gbps(int device_index, std::size_t bytes);
 
 }  // namespace feedgraph

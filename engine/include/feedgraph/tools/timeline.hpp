@@ -20,13 +20,13 @@ namespace feedgraph {
 /// One process per run (pid = run index + 1, named "<graph> (<variant>)"), one thread per lane, one
 /// complete event per TimelineSpan (ts and dur in microseconds on the run clock, args.batch = the ticket),
 /// and a counter per node after the first: the batches queued in front of it (finished the previous node,
-/// not yet started this one), emitted at each change.
+/// not yet started this one), emitted at each change. Throws nothing.
 std::string chrome_trace_json(const std::vector<RunStats>& runs);
 
 /// One SVG (no scripts, no external references) with the runs stacked top to bottom on a common time
 /// axis in ms: a title line per run, a lane per node worker and per stream, a rect per span coloured by
 /// node with a tooltip ("read batch 5: 12.3 ms ..."). Empty stretches of the compute stream lane are the
-/// GPU's idle gaps.
+/// GPU's idle gaps. Throws nothing.
 std::string timeline_svg(const std::vector<RunStats>& runs);
 
 }  // namespace feedgraph

@@ -48,13 +48,13 @@ struct TuneSettings {
   int prefetch = 1;
 
   bool operator==(const TuneSettings&) const = default;
-  /// "read 4, transform 2, pin 1, prefetch 6"
+  /// "read 4, transform 2, pin 1, prefetch 6". Throws nothing.
   std::string text() const;
 };
 
-/// The four keys of `settings` (kAuto where still `auto`).
+/// The four keys of `settings` (kAuto where still `auto`). Throws nothing.
 TuneSettings settings_of(const RunSettings& settings);
-/// `settings` with the four keys set; everything else, `buffers` included, unchanged.
+/// `settings` with the four keys set; everything else, `buffers` included, unchanged. Throws nothing.
 RunSettings with_settings(RunSettings settings, const TuneSettings& tuned);
 
 /// What one batch costs each part of the graph, measured in one run (TuneResult::profile; profile_of()).
@@ -88,6 +88,7 @@ struct Prediction {
 ///   buffers, each held from the start of its read until the pin (or the copy) is done;
 ///   pinned slots / (pin_s + copy_s) and device buffers / (copy_s + compute_s), the same for those pools;
 ///   cores / cpu_s; and with `threads`, threads / (read_s + transform_s + pin_s).
+/// Throws nothing.
 Prediction predict(const ServiceProfile& profile, const TuneSettings& settings, int cores);
 
 /// The upper ends of the search, per key (the lower end is 1). 0: derived from the cores: max(8, 2 × cores)
@@ -125,7 +126,8 @@ struct TuneOptions {
 };
 
 /// The budget a tune plans its candidates against: the tighter of the settings' memory_budget and
-/// options.memory_budget (either 0: the other; both 0: none). A tune never loosens the file's budget.
+/// options.memory_budget (either 0: the other; both 0: none). A tune never loosens the file's budget. Throws
+/// nothing.
 std::uint64_t tune_memory_budget(const RunSettings& settings, const TuneOptions& options);
 
 /// One measured run of a tune.
@@ -166,11 +168,13 @@ struct TuneResult {
 
 /// Tune the concurrency and prefetch of `pipeline`'s settings (see the top of this header): every trial is a
 /// run of `pipeline`, which is not built again; its settings() are left as they were. `on_trial` is called
-/// after every trial, in order. Throws Error when even the all-ones setting is over the budget, or what a
-/// run throws.
+/// after every trial, in order. Throws Error when options.max_trials is below 1, options.trial_seconds is not
+/// above 0 or even the all-ones setting is over the budget; what planning a trial or a run throws; and what
+/// `on_trial` throws, as thrown.
 TuneResult tune(Pipeline& pipeline, const TuneOptions& options = {},
                 const std::function<void(const TuneTrial&)>& on_trial = {});
-/// The same for a spec: builds it once (`auto` keys left for the search) and tunes that.
+/// The same for a spec: builds it once (`auto` keys left for the search) and tunes that. Throws what building
+/// a Pipeline throws, then as above.
 TuneResult tune(const PipelineSpec& spec, const TuneOptions& options = {},
                 const std::function<void(const TuneTrial&)>& on_trial = {});
 
@@ -184,12 +188,14 @@ struct TrialMeasurement {
   double cores_used = 0;
   RunStats stats;
 };
+/// One trial of `settings` on `pipeline`, measured as tune() measures it. Throws what
+/// pipeline.plan(settings) throws, before anything runs, then what the run throws.
 TrialMeasurement measure_trial(Pipeline& pipeline, const RunSettings& settings, const TuneOptions& options = {});
 
-/// The profile of the graph from a trial (trial 1's: every key at 1).
+/// The profile of the graph from a trial (trial 1's: every key at 1). Throws nothing.
 ServiceProfile profile_of(const TrialMeasurement& trial);
 
-/// The options `auto` uses at start-up: a few short trials (6 trials of 0.3 s, 10 s at most).
+/// The options `auto` uses at start-up: a few short trials (6 trials of 0.3 s, 10 s at most). Throws nothing.
 TuneOptions auto_tune_options();
 
 /// Settings with their `auto` keys chosen, and the line that says what was chosen.
@@ -208,7 +214,8 @@ AutoResolution resolve_auto(Pipeline& pipeline, const TuneOptions& options = aut
 /// to `settings`, and `comment` ("tuned by feedgraph tune on ...") as its first line, replacing such a line
 /// left by an earlier tune. Everything else, comments included, stays as written. Keys the file lacks are
 /// added; a file whose layout cannot be edited in place (a flow-style top level) is written out again by
-/// yaml-cpp, comments lost. Throws ConfigError when `original` is not a pipeline file.
+/// yaml-cpp, comments lost. Throws ConfigError (origin:line:col) when `original` is not YAML or its top
+/// level is not a mapping, and Error for an entry of `keys` that is not one of the four tuned keys.
 std::string tuned_yaml(std::string_view original, const std::string& origin, const TuneSettings& settings,
                        const std::vector<std::string>& keys, const std::string& comment);
 

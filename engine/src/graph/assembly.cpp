@@ -148,7 +148,18 @@ std::unique_ptr<Assembly> assemble(const PipelineSpec& spec_in) {
   p.shard_index = spec.data.shard.index;
   p.shard_count = spec.data.shard.count;
   if (p.dataset_samples < 1) spec.dataset.options.fail("", "the dataset has no samples");
-  a.order = SampleOrder(p.dataset_samples, spec.data.shuffle, spec.seed, spec.data.shard);
+  // A shard the dataset leaves empty, or a launcher's rank past its world size, is the file's `dataset.shard`
+  // to answer for: the error points at that key.
+  if (spec.data.shard.index < 0 || spec.data.shard.index >= spec.data.shard.count)
+    spec.top.child("dataset").fail("shard", "shard " + std::to_string(spec.data.shard.index) + " of " +
+                                           std::to_string(spec.data.shard.count) + " does not exist (" + p.shard_from + ")");
+  try {
+    a.order = SampleOrder(p.dataset_samples, spec.data.shuffle, spec.seed, spec.data.shard);
+  } catch (const ConfigError&) {
+    throw;
+  } catch (const Error& e) {
+    spec.top.child("dataset").fail("shard", e.what());
+  }
   p.samples = a.order.size();
   // Rounded up without samples + batch_size - 1, which overflows for a batch_size near 2^63.
   p.batches_per_epoch = p.samples / spec.batch_size + (!spec.drop_last && p.samples % spec.batch_size != 0 ? 1 : 0);

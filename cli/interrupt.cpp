@@ -1,11 +1,11 @@
 // Ctrl-C and SIGTERM as a clean stop (interrupt.hpp).
 #include "cli/interrupt.hpp"
 
-#include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <mutex>
 #include <thread>
 
@@ -15,26 +15,21 @@ namespace feedgraph::cli {
 namespace {
 
 std::atomic<int> received{0};
+sem_t wake;  // posted by the handler: the one thing it does besides recording the signal
 std::mutex watched_mutex;
 Pipeline* watched = nullptr;
 
-sigset_t stop_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  return set;
+/// Runs on whichever thread the kernel chose (the sanitizers' own threads included), so it does only what
+/// is async-signal-safe: a lock-free exchange, sem_post, _exit.
+extern "C" void on_stop_signal(int sig) {
+  int expected = 0;
+  if (!received.compare_exchange_strong(expected, sig)) _exit(128 + sig);  // the second one: no clean stop
+  sem_post(&wake);
 }
 
-void wait_for_signals() {
-  const sigset_t set = stop_signals();
+void stop_watched() {
   for (;;) {
-    int sig = 0;
-    if (sigwait(&set, &sig) != 0) continue;
-    int expected = 0;
-    if (!received.compare_exchange_strong(expected, sig)) {
-      // The second one: whoever presses Ctrl-C again does not want to wait for a clean stop.
-      std::_Exit(128 + sig);
+    while (sem_wait(&wake) != 0) {
     }
     std::lock_guard lock(watched_mutex);
     if (watched) watched->stop();
@@ -44,10 +39,15 @@ void wait_for_signals() {
 }  // namespace
 
 void install_interrupt_handling() {
-  const sigset_t set = stop_signals();
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  sem_init(&wake, 0, 0);
   // Detached: it lives as long as the process, and holds nothing that needs tearing down.
-  std::thread(wait_for_signals).detach();
+  std::thread(stop_watched).detach();
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
 }
 
 int interrupt_signal() noexcept { return received.load(); }

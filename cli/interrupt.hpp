@@ -3,9 +3,9 @@
 // (Pipeline::stop), the command reports what ran, marked as interrupted, and exits 128 + the signal (130 for
 // SIGINT, 143 for SIGTERM). A second signal ends the process at once.
 //
-// How: install() blocks both signals in the main thread before any other thread exists, so every thread the
-// engine and oneTBB start inherits the block, and one thread of its own waits for them with sigwait(). The
-// stop happens on that thread, outside any signal handler, where locks and the engine's calls are allowed.
+// How: the handler only records the signal and posts a semaphore (both async-signal-safe, whichever thread
+// the kernel delivers it to); a thread of its own waits on the semaphore and stops the pipeline there,
+// outside any signal handler, where locks and the engine's calls are allowed.
 namespace feedgraph {
 class Pipeline;
 }
@@ -14,7 +14,7 @@ namespace feedgraph::cli {
 
 class InterruptWatch;
 
-/// Call once, first thing in main(). Without it (tests calling the commands in-process) nothing is caught
+/// Call once in main(), before a command starts. Without it (tests calling the commands in-process) nothing is caught
 /// and requested() stays false.
 void install_interrupt_handling();
 

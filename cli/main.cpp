@@ -204,7 +204,7 @@ int main(int argc, char** argv) {
     return exit_usage;
   }
 
-  // Before any command starts a thread: each inherits the blocked signals, and one thread waits for them.
+  // Ctrl-C and SIGTERM stop the run in progress cleanly, with a report (cli/interrupt.hpp).
   feedgraph::cli::install_interrupt_handling();
   try {
     if (run->parsed()) return feedgraph::cli::run_command(file, args);

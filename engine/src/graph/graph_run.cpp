@@ -11,7 +11,6 @@
 // compute: tokens are then handed out in ticket order, so the oldest batch can always get the token it
 // needs, and ordering can never deadlock against a pool (with a single sequencer before compute, batches
 // 2..k could hold every device buffer while batch 1 waits for one).
-#include "graph/graph_run.hpp"
 
 #include <tbb/global_control.h>
 #include <tbb/info.h>
@@ -246,10 +245,5 @@ RunInputs GraphRun::make_inputs(double wall, double setup_s) {
 }
 
 thread_local std::int64_t GraphRun::current_sample_ = -1;
-
-RunStats run_assembly(Assembly& assembly, const RunSettings& settings, const RunOptions& options) {
-  GraphRun run(assembly, settings, options);
-  return run.run();
-}
 
 }  // namespace feedgraph::detail

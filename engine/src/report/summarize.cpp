@@ -1,9 +1,10 @@
 #include "report/summarize.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <cmath>
 #include <limits>
+
+#include <fmt/format.h>
 
 namespace feedgraph::detail {
 namespace {
@@ -158,10 +159,9 @@ std::string verdict(const RunStats& s, const VerdictFacts& facts) {
     std::string less_cpu;
     if (facts.pin_node) less_cpu += "transfer.direct (no pin copy)";
     if (facts.host_transforms) less_cpu += std::string(less_cpu.empty() ? "" : " or ") + "device_transforms (the GPU does the per-sample work)";
-    char busy[32];
-    std::snprintf(busy, sizeof busy, "%.1f", cores_busy);
     return "CPU-bound on this host: " + worst->name + " busy " + pct(worst->utilization) + " of " +
-           std::to_string(worst->concurrency) + (worst->concurrency == 1 ? " worker" : " workers") + " with " + busy +
+           std::to_string(worst->concurrency) + (worst->concurrency == 1 ? " worker" : " workers") + " with " +
+           fmt::format("{:.1f}", cores_busy) +
            " of its " + std::to_string(cores) + (cores == 1 ? " core" : " cores") + " busy, GPU idle " +
            pct(s.gpu_idle_fraction) + ": more workers would share the same cores; a host with more cores" +
            (less_cpu.empty() ? " moves it" : " moves it, and so does less CPU per batch: " + less_cpu);

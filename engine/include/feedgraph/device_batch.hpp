@@ -15,8 +15,12 @@
 //    batch held is a device buffer the pipeline cannot fill (`buffers.device` bounds them), so a consumer
 //    that holds them all stalls the pipeline until it lets one go: backpressure, never a deadlock.
 //  - `sample_ids()`, `host_labels()` and `shape()` are host memory, valid while the batch is held.
-//  - The memory stays allocated until the next run of the same Pipeline starts or the Pipeline is destroyed;
-//    releasing after that, or twice, does nothing.
+//  - The memory stays allocated while the batch is held, even after its run ended, the next run started or the
+//    Pipeline was destroyed; releasing a batch whose run has ended only frees it (once nothing holds any batch
+//    of that run). Releasing twice does nothing.
+//  - A consumer that learns its stream only when it uses the batch (DLPack's `__dlpack__(stream)`) pulls with
+//    `Pipeline::batches(feedgraph::streams_later)` and calls `wait_on(stream)` for each stream that will use
+//    the batch; releasing then waits for the work queued on each of them.
 //  - A batch handed to a push callable (`Pipeline::run(fn)`) is only lent for the call: its buffer is reused
 //    once the work `fn` queued on the stream it was given has run. Do not keep it.
 //
@@ -26,6 +30,7 @@
 #include <memory>
 #include <span>
 #include <utility>
+#include <vector>
 
 #include "feedgraph/layout.hpp"
 #include "feedgraph/stage.hpp"
@@ -83,11 +88,19 @@ class DeviceBatch {
   /// Empty for an empty batch. Throws nothing.
   DeviceBatchView view() const;
 
+  /// Make `stream` wait, on the device, until the batch is ready (the host does not wait), and remember it:
+  /// release() also waits for the work queued on it. Does nothing for the stream the batch was pulled on, a
+  /// stream already given, or an empty batch. Throws CudaError when the wait cannot be queued.
+  void wait_on(CUstream_st* stream);
+
   /// Give the buffer back to the pipeline once the work queued on `stream` so far has run (an event the
   /// engine's copy stream waits for on the device). Leaves the batch empty. Does nothing on an empty batch.
   /// Pass the stream your last use of the batch was queued on, if it is not the one the batch was pulled on.
   void release(CUstream_st* stream) noexcept;
-  /// `release` on the stream the batch was pulled on.
+  /// The same once the work queued on every one of `streams` has run; none: at once (no device work used it).
+  void release(std::span<CUstream_st* const> streams) noexcept;
+  /// `release` on the stream the batch was pulled on (none with `streams_later`) and every stream given to
+  /// wait_on().
   void release() noexcept;
 
  private:
@@ -106,6 +119,8 @@ class DeviceBatch {
     int slot = -1;
     std::uint64_t generation = 0;
     CUstream_st* stream = nullptr;
+    bool stream_later = false;           // pulled with streams_later: `stream` waited for nothing
+    std::vector<CUstream_st*> used_on;  // wait_on's streams (no allocation until the first)
   };
   Fields f_;
 };

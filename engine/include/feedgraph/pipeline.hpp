@@ -22,6 +22,7 @@
 //   auto twin   = pipeline.run(pipeline.settings().serial());
 //   auto stats  = pipeline.run();                           // throws feedgraph::Error on any failure
 //   std::cout << stats.samples_per_s / twin.samples_per_s << "x, " << stats.verdict << "\n";
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <iterator>
@@ -101,6 +102,11 @@ struct Progress {
   double seconds = 0;        ///< since the graph started
   bool running = false;
 };
+
+/// Passed to Pipeline::batches() by a consumer that learns which stream uses a batch only when it uses it
+/// (a DLPack consumer names its stream in `__dlpack__(stream)`): see DeviceBatch::wait_on.
+struct StreamsLater {};
+inline constexpr StreamsLater streams_later{};
 
 /// How a Pipeline is built.
 struct BuildOptions {
@@ -190,6 +196,9 @@ class Pipeline {
   /// throws: allocating its buffers (Error, CudaError), filling `dataset.cache` (StageError for bad data),
   /// the compute stage's prepare(). The run's own failure comes from the range (begin() and ++).
   BatchRange batches(CUstream_st* stream = nullptr, RunOptions options = {});
+  /// The same, but no stream is made to wait when a batch is taken: call DeviceBatch::wait_on(stream) for
+  /// each stream that will use it before queuing work there; releasing waits for each of those streams.
+  BatchRange batches(StreamsLater, RunOptions options = {});
 
   /// Run once, calling `fn` with every batch (push), and return the run's metrics. Throws Error when `fn` is
   /// empty or a key is still `auto`, and what the run throws (StageError, CudaError, StallError, Error). An
@@ -205,8 +214,9 @@ class Pipeline {
 
   /// End a run early and cleanly, from any thread: no new batch starts, batches in flight finish or are
   /// dropped, every buffer goes back, the graph's threads end. A push run or run() returns the report of
-  /// what was delivered, with RunStats::interrupted set. Batches a puller still holds stay readable until the
-  /// next run starts. Does nothing when no run is in progress. Throws nothing.
+  /// what was delivered, with RunStats::interrupted set; a puller's next take ends the range. Batches a
+  /// puller still holds stay readable for as long as it holds them. Does nothing when no run is in
+  /// progress. Throws nothing.
   void stop() noexcept;
 
   /// The last run's metrics (as `feedgraph run --json` reports them), once it has ended: after a push run,
@@ -218,6 +228,8 @@ class Pipeline {
   Progress progress() const;
 
  private:
+  void start_pulling(RunOptions options);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
@@ -245,19 +257,29 @@ class Pipeline::BatchRange {
 
   BatchRange(BatchRange&&) noexcept;
   BatchRange& operator=(BatchRange&&) = delete;
+  /// Releases the current batch; a range that goes before its end stops the run (Pipeline::stop()).
   ~BatchRange();
   /// Takes the first batch, waiting for it. Call once. Throws the run's error (StageError, CudaError,
   /// StallError, Error) if it failed, and CudaError when `stream` cannot be made to wait for the batch.
   iterator begin();
   std::default_sentinel_t end() const { return {}; }
 
+  /// Waits up to `timeout` until taking the next batch (begin() or ++) would not block: a batch is ready, or
+  /// the run ended, failed or was stopped. For a consumer that must stay responsive while it waits (a
+  /// Python loop checking for Ctrl-C). Throws nothing.
+  bool ready_within(std::chrono::nanoseconds timeout);
+
  private:
   friend class Pipeline;
-  BatchRange(Pipeline::Impl* impl, CUstream_st* stream) : impl_(impl), stream_(stream) {}
+  BatchRange(Pipeline::Impl* impl, std::uint64_t run_id, CUstream_st* stream, bool wait)
+      : impl_(impl), run_id_(run_id), stream_(stream), wait_(wait) {}
   void advance();
+  bool current() const;  // the pipeline's run is still this range's
 
   Pipeline::Impl* impl_;
+  std::uint64_t run_id_;
   CUstream_st* stream_;
+  bool wait_;  // false: streams_later
   DeviceBatch current_;
   bool ended_ = false;
 };

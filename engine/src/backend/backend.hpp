@@ -94,9 +94,10 @@ class Backend {
   /// Make `stream` wait, on the device, until the slot's compute work (device transform, checksum) is done.
   /// Called from the consumer's thread; the host does not wait.
   virtual void ready_on(int slot, CUstream_st* stream) = 0;
-  /// The consumer is done with the slot once the work queued on `stream` so far has run: the slot's next
-  /// copy waits for that on the device. Called from the consumer's thread before the slot goes back.
-  virtual void release_on(int slot, CUstream_st* stream) = 0;
+  /// The consumer is done with the slot once the work queued on each of `streams` so far has run: the slot's
+  /// next copy waits for that on the device. Called from the thread that lets go, before the slot goes back.
+  /// No streams: the consumer queued no device work on the slot, and nothing is waited for.
+  virtual void release_on(int slot, std::span<CUstream_st* const> streams) = 0;
 
   virtual SlotTimes times(int slot) = 0;
   virtual std::uint64_t checksum(int slot) = 0;

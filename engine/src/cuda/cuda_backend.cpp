@@ -112,8 +112,8 @@ class CudaBackend final : public Backend {
     std::memcpy(s.labels_host.get(), labels.data(), labels.size_bytes());
     // A consumer that pulled the slot's last batch may still be reading it on its own stream: the copy waits
     // for that on the device (the event its release recorded), never on the host.
-    if (s.wait_for_release.exchange(false, std::memory_order_acq_rel))
-      FG_CUDA(cudaStreamWaitEvent(stream, s.released.get(), 0));
+    const int releases = s.releases.exchange(0, std::memory_order_acq_rel);
+    for (int i = 0; i < releases; ++i) FG_CUDA(cudaStreamWaitEvent(stream, s.released[static_cast<std::size_t>(i)].get(), 0));
     FG_CUDA(cudaEventRecord(s.copy_begin.get(), stream));
     FG_CUDA(cudaMemcpyAsync(s.memory.get(), src, bytes, cudaMemcpyHostToDevice, stream));
     if (!labels.empty())
@@ -176,10 +176,13 @@ class CudaBackend final : public Backend {
     // compute_end is recorded again only when the slot is reused, which waits for the consumer's release.
     FG_CUDA(cudaStreamWaitEvent(stream, slot_at(slot).compute_end.get(), 0));
   }
-  void release_on(int slot, CUstream_st* stream) override {
+  void release_on(int slot, std::span<CUstream_st* const> streams) override {
     auto& s = slot_at(slot);
-    FG_CUDA(cudaEventRecord(s.released.get(), stream));
-    s.wait_for_release.store(true, std::memory_order_release);
+    // One event per stream: the copy that reuses the slot waits for each, and no consumer stream is made to
+    // wait for another's work. A slot's events are made when a release first needs that many.
+    while (s.released.size() < streams.size()) s.released.push_back(make_event_untimed());
+    for (std::size_t i = 0; i < streams.size(); ++i) FG_CUDA(cudaEventRecord(s.released[i].get(), streams[i]));
+    s.releases.store(static_cast<int>(streams.size()), std::memory_order_release);
   }
 
   SlotTimes times(int slot) override {
@@ -211,8 +214,10 @@ class CudaBackend final : public Backend {
     DeviceBuffer memory, labels, transformed;
     PinnedBuffer labels_host;
     Event copy_begin, copy_end, compute_begin, compute_end;
-    Event released = make_event_untimed();  // recorded on a pulling consumer's stream when it lets go
-    std::atomic<bool> wait_for_release{false};
+    // Recorded on a pulling consumer's streams when it lets go (usually one); the next copy waits for the
+    // first `releases` of them.
+    std::vector<Event> released;
+    std::atomic<int> releases{0};
     Callback on_copy, on_compute;
     bool copy_on_compute_stream = false;
     bool fault_trap = false;    // `faults:` for the slot's next compute (set by the compute node, then used)

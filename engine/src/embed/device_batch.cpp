@@ -1,5 +1,7 @@
 #include "feedgraph/device_batch.hpp"
 
+#include <algorithm>
+
 #include "graph/pull_channel.hpp"
 
 namespace feedgraph {
@@ -30,12 +32,34 @@ DeviceBatchView DeviceBatch::view() const {
   return v;
 }
 
-void DeviceBatch::release(CUstream_st* stream) noexcept {
-  // Whatever happens in the channel, this batch no longer owns the buffer.
-  const Fields f = std::exchange(f_, {});
-  if (f.channel) f.channel->release(f.slot, f.generation, stream);
+void DeviceBatch::wait_on(CUstream_st* stream) {
+  if (!f_.channel) return;
+  if (std::find(f_.used_on.begin(), f_.used_on.end(), stream) != f_.used_on.end()) return;
+  if (!f_.stream_later && stream == f_.stream) return;
+  f_.channel->wait_on(f_.slot, stream);
+  f_.used_on.push_back(stream);
 }
 
-void DeviceBatch::release() noexcept { release(f_.stream); }
+void DeviceBatch::release(std::span<CUstream_st* const> streams) noexcept {
+  // Whatever happens in the channel, this batch no longer owns the buffer.
+  const Fields f = std::exchange(f_, {});
+  if (f.channel) f.channel->release(f.slot, f.generation, streams);
+}
+
+void DeviceBatch::release(CUstream_st* stream) noexcept { release(std::span<CUstream_st* const>(&stream, 1)); }
+
+void DeviceBatch::release() noexcept {
+  if (!f_.stream_later) {
+    try {
+      f_.used_on.push_back(f_.stream);
+    } catch (...) {
+      // Out of memory for one pointer: the pulling stream alone is still right when wait_on was never called.
+      release(f_.stream);
+      return;
+    }
+  }
+  std::vector<CUstream_st*> streams = std::move(f_.used_on);
+  release(streams);
+}
 
 }  // namespace feedgraph

@@ -3,8 +3,8 @@
 //
 // A pulling run is a GraphRun on a thread of its own: the consumer's thread sets it up (so that allocation
 // errors reach the caller of batches()), then takes batches from its PullChannel. The GraphRun outlives the
-// run's thread, since the batches the consumer still holds point into its buffers; it goes when the next
-// run starts or the Pipeline is destroyed.
+// run's thread (its report is read after); it goes when the next run starts or the Pipeline is destroyed. The
+// device memory of batches the consumer still holds goes only with the last of them (pull_channel.hpp).
 #include <cstdio>
 #include <mutex>
 #include <optional>
@@ -29,14 +29,18 @@ struct Pipeline::Impl {
   std::mutex run_mutex;
   std::unique_ptr<detail::GraphRun> run;
   detail::CountedThread thread;  // a pulling run's graph: joinable while that run is in progress
+  std::mutex end_mutex;          // end(): one thread joins `thread`
   std::optional<RunStats> stats;
   std::exception_ptr error;
+  std::uint64_t run_id = 0;  // counts runs started: a range knows whether its run is still the current one
 
   explicit Impl(std::unique_ptr<detail::Assembly> a) : assembly(std::move(a)), settings(RunSettings::of(assembly->spec)) {}
   ~Impl() { discard(); }
 
-  /// End the current run (stop it if batches remain) and wait for its threads; keeps its buffers.
+  /// End the current run (stop it if batches remain) and wait for its threads. Any thread may ask (stop()
+  /// from a signal handler's thread while the consumer pulls): one joins, the others wait for it.
   void end() {
+    std::lock_guard lock(end_mutex);
     if (!pulling()) return;
     // Batches left to pull: stop. None left: batches the consumer still holds (moved out of the loop) go
     // back, so that the graph can finish; their memory stays until the run is discarded.
@@ -45,6 +49,19 @@ struct Pipeline::Impl {
     thread.join();
   }
   bool pulling() const { return thread.joinable(); }
+  /// Pipeline::stop(), also for a range that goes before its end.
+  void stop() noexcept {
+    {
+      std::lock_guard lock(run_mutex);
+      if (run) run->stop();
+    }
+    // A pulling run's graph is joined here (end() checks under its lock); a push run's caller returns from
+    // run() by itself.
+    try {
+      end();
+    } catch (...) {
+    }
+  }
   /// End the run and free its buffers.
   void discard() {
     end();
@@ -58,6 +75,7 @@ struct Pipeline::Impl {
   }
   void start(const RunSettings& s, RunOptions o, std::unique_ptr<ComputeStage> stage, bool pull) {
     discard();
+    ++run_id;
     stats.reset();
     error = nullptr;
     options = std::move(o);
@@ -122,6 +140,16 @@ Plan Pipeline::plan(const RunSettings& settings) const { return detail::plan_run
 const std::string& Pipeline::tuning() const { return impl_->tuning; }
 
 Pipeline::BatchRange Pipeline::batches(CUstream_st* stream, RunOptions options) {
+  start_pulling(std::move(options));
+  return BatchRange(impl_.get(), impl_->run_id, stream, true);
+}
+
+Pipeline::BatchRange Pipeline::batches(StreamsLater, RunOptions options) {
+  start_pulling(std::move(options));
+  return BatchRange(impl_.get(), impl_->run_id, nullptr, false);
+}
+
+void Pipeline::start_pulling(RunOptions options) {
   if (impl_->pulling() && !impl_->run->pull_channel()->drained())
     throw Error("Pipeline::batches: a pulling run is still in progress; pull it to its end or stop() it first");
   if (impl_->settings.limit.active())
@@ -138,7 +166,6 @@ Pipeline::BatchRange Pipeline::batches(CUstream_st* stream, RunOptions options) 
       impl.run->pull_channel()->fail(impl.error);
     }
   });
-  return BatchRange(impl_.get(), stream);
 }
 
 RunStats Pipeline::run(BatchFunction fn, const RunOptions& options) {
@@ -155,18 +182,7 @@ RunStats Pipeline::run(const RunSettings& settings, const RunOptions& options) {
 }
 
 void Pipeline::stop() noexcept {
-  if (!impl_) return;
-  {
-    std::lock_guard lock(impl_->run_mutex);
-    if (impl_->run) impl_->run->stop();
-  }
-  // Only a puller's own thread joins its graph here; a push run's caller returns from run() by itself.
-  if (impl_->pulling()) {
-    try {
-      impl_->end();
-    } catch (...) {
-    }
-  }
+  if (impl_) impl_->stop();
 }
 
 RunStats Pipeline::stats() {
@@ -191,10 +207,14 @@ Progress Pipeline::progress() const {
 // ---- BatchRange ------------------------------------------------------------------------------------------
 
 Pipeline::BatchRange::BatchRange(BatchRange&& other) noexcept
-    : impl_(std::exchange(other.impl_, nullptr)), stream_(other.stream_), current_(std::move(other.current_)),
+    : impl_(std::exchange(other.impl_, nullptr)), run_id_(other.run_id_), stream_(other.stream_), wait_(other.wait_),
+      current_(std::move(other.current_)),
       ended_(other.ended_) {}
 
-Pipeline::BatchRange::~BatchRange() { current_.release(); }
+Pipeline::BatchRange::~BatchRange() {
+  current_.release();
+  if (current() && !ended_) impl_->stop();  // nobody can pull the rest
+}
 
 Pipeline::BatchRange::iterator Pipeline::BatchRange::begin() {
   advance();
@@ -202,12 +222,22 @@ Pipeline::BatchRange::iterator Pipeline::BatchRange::begin() {
 }
 
 void Pipeline::BatchRange::advance() {
-  current_.release(stream_);
-  if (ended_ || !impl_ || !impl_->run) {
+  current_.release();
+  if (ended_ || !current()) {
     ended_ = true;
     return;
   }
-  ended_ = !impl_->run->pull_channel()->take(current_, stream_);
+  ended_ = !impl_->run->pull_channel()->take(current_, stream_, wait_);
+}
+
+bool Pipeline::BatchRange::current() const {
+  // A range outlives its run when the pipeline was stopped and run again: it has nothing more to give.
+  return impl_ && impl_->run && impl_->run_id == run_id_;
+}
+
+bool Pipeline::BatchRange::ready_within(std::chrono::nanoseconds timeout) {
+  if (ended_ || !current()) return true;
+  return impl_->run->pull_channel()->wait_ready(timeout);
 }
 
 Pipeline::BatchRange::iterator& Pipeline::BatchRange::iterator::operator++() {

@@ -31,7 +31,7 @@ void GraphRun::setup() {
   allocate();
   stage_->prepare(backend_->kind(), backend_->compute_stream());
   if (pull_mode_)
-    pull_ = std::make_shared<PullChannel>(*backend_, shape_.device_buffers, [this](int slot) { give_back_slot(slot); });
+    pull_ = std::make_shared<PullChannel>(backend_, shape_.device_buffers, [this](int slot) { give_back_slot(slot); });
   setup_s_ = seconds(Clock::now() - setup_start);
   set_up_ = true;
 }

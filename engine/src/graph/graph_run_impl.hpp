@@ -49,6 +49,11 @@ class GraphRun final : public CompletionSink {
               static_cast<std::size_t>(spec_.batch_size)),
         rec_(plan_.batches) {}
 
+  /// A pulled batch still held goes back to nobody: its channel is closed (its memory stays while held).
+  ~GraphRun() {
+    if (pull_) pull_->close();
+  }
+
   /// Allocates every buffer and prepares the compute stage (the part of a run that can fail before the graph
   /// starts); run() calls it if it was not called.
   void setup();
@@ -155,7 +160,7 @@ class GraphRun final : public CompletionSink {
   std::atomic<bool> started_{false}, finished_{false};
   std::atomic<std::int64_t> samples_done_{0};
   const bool pin_node_ = shape_.pin_node;  // a pin copy into page-locked slots
-  std::unique_ptr<Backend> backend_;
+  std::shared_ptr<Backend> backend_;  // shared with the pull channel: pulled batches outlive the run
   MemoryCounter memory_;
   const Source* source_ = a_.source.get();  // the source, or the cache standing in for it
   RunBuffers buffers_;

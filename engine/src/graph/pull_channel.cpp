@@ -26,7 +26,8 @@ DeviceBatch DeviceBatchAccess::lend(const DeviceBatchView& v, std::span<const st
 }
 
 void DeviceBatchAccess::own(DeviceBatch& b, std::shared_ptr<PullChannel> channel, int slot, std::uint64_t generation,
-                            CUstream_st* stream) {
+                            CUstream_st* stream, bool stream_later) {
+  b.f_.stream_later = stream_later;
   b.f_.channel = std::move(channel);
   b.f_.slot = slot;
   b.f_.generation = generation;
@@ -39,8 +40,8 @@ void batch_shape(std::int64_t samples, const SampleLayout& layout, std::vector<s
   out.insert(out.end(), layout.shape.begin(), layout.shape.end());
 }
 
-PullChannel::PullChannel(Backend& backend, int slots, std::function<void(int)> give_back)
-    : backend_(backend), give_back_(std::move(give_back)), slots_(static_cast<std::size_t>(slots)),
+PullChannel::PullChannel(std::shared_ptr<Backend> backend, int slots, std::function<void(int)> give_back)
+    : backend_(std::move(backend)), give_back_(std::move(give_back)), slots_(static_cast<std::size_t>(slots)),
       queue_(static_cast<std::size_t>(slots)) {}
 
 void PullChannel::stage(int slot, const DeviceBatchView& view) {
@@ -91,7 +92,16 @@ void PullChannel::fail(std::exception_ptr error) {
   for (int slot : back) give_back_(slot);
 }
 
-bool PullChannel::take(DeviceBatch& out, CUstream_st* stream) {
+bool PullChannel::wait_ready(std::chrono::nanoseconds timeout) {
+  std::unique_lock lock(mutex_);
+  ++waiting_;
+  const bool ready =
+      ready_.wait_for(lock, timeout, [&] { return queued_ > 0 || finished_ || closed_ || error_ != nullptr; });
+  --waiting_;
+  return ready;
+}
+
+bool PullChannel::take(DeviceBatch& out, CUstream_st* stream, bool wait) {
   DeviceBatchAccess::clear(out);
   int slot = -1;
   std::uint64_t generation = 0;
@@ -121,18 +131,25 @@ bool PullChannel::take(DeviceBatch& out, CUstream_st* stream) {
     generation = h.generation;
     out = DeviceBatchAccess::lend(h.view, h.shape);
   }
-  DeviceBatchAccess::own(out, shared_from_this(), slot, generation, stream);
+  DeviceBatchAccess::own(out, shared_from_this(), slot, generation, stream, !wait);
+  if (!wait) return true;
   // The consumer's stream waits for the batch on the device. Should this fail, the batch goes back first.
   try {
-    backend_.ready_on(slot, stream);
+    backend_->ready_on(slot, stream);
   } catch (...) {
-    out.release(nullptr);
+    out.release(std::span<CUstream_st* const>{});
     throw;
   }
   return true;
 }
 
-void PullChannel::release(int slot, std::uint64_t generation, CUstream_st* stream) noexcept {
+void PullChannel::wait_on(int slot, CUstream_st* stream) {
+  // No lock: the slot's compute event is recorded again only after the holder released it, and after a close
+  // (a stopped run) nothing is recorded any more; the backend lives as long as this channel.
+  backend_->ready_on(slot, stream);
+}
+
+void PullChannel::release(int slot, std::uint64_t generation, std::span<CUstream_st* const> streams) noexcept {
   {
     std::lock_guard lock(mutex_);
     Held& h = slots_[static_cast<std::size_t>(slot)];
@@ -142,7 +159,7 @@ void PullChannel::release(int slot, std::uint64_t generation, CUstream_st* strea
   }
   // Recorded before the slot goes back: the copy that reuses it waits for this event.
   try {
-    backend_.release_on(slot, stream);
+    backend_->release_on(slot, streams);
   } catch (...) {
     // A broken context: the run fails on its own; the slot must still go back so that the graph can end.
   }

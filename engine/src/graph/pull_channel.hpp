@@ -7,7 +7,11 @@
 // batches and needs no bound of its own: a consumer that stops pulling stops the graph through its pools.
 // Each delivered batch also holds the flow graph open (graph::reserve_wait), so that the graph does not
 // finish while the consumer still has batches; giving the buffer back releases both.
+//
+// The channel shares the run's backend, and every pulled batch shares the channel: the device memory a batch
+// points into stays allocated while the batch is held, after its run has ended and its GraphRun is gone.
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -28,7 +32,7 @@ struct DeviceBatchAccess {
   /// A batch showing `view` (shape stored by the caller), owned by nobody: push callables.
   static DeviceBatch lend(const DeviceBatchView& view, std::span<const std::int64_t> shape);
   static void own(DeviceBatch& batch, std::shared_ptr<PullChannel> channel, int slot, std::uint64_t generation,
-                  CUstream_st* stream);
+                  CUstream_st* stream, bool stream_later);
   static void clear(DeviceBatch& b) { b = DeviceBatch(); }
 };
 
@@ -39,7 +43,7 @@ class PullChannel : public std::enable_shared_from_this<PullChannel> {
  public:
   /// `give_back(slot)` returns a device buffer to the run's pool (and lets the graph finish); it is called
   /// without the channel's lock held, from whichever thread let go of the batch.
-  PullChannel(Backend& backend, int slots, std::function<void(int slot)> give_back);
+  PullChannel(std::shared_ptr<Backend> backend, int slots, std::function<void(int slot)> give_back);
 
   // ---- the run's side (its last node, serially, in delivery order) ------------------------------------
   /// Hand a computed batch to the consumer, in two steps: `stage` copies what `view` shows (its spans
@@ -54,12 +58,19 @@ class PullChannel : public std::enable_shared_from_this<PullChannel> {
   void fail(std::exception_ptr error);
 
   // ---- the consumer's side ------------------------------------------------------------------------------
-  /// The next batch, ready on `stream`; blocks while none is ready. False at the end of the run; throws the
-  /// run's error if it failed.
-  bool take(DeviceBatch& out, CUstream_st* stream);
-  /// A pulled batch is let go (DeviceBatch::release). Ignored if the channel was closed or the batch was
-  /// already released.
-  void release(int slot, std::uint64_t generation, CUstream_st* stream) noexcept;
+  /// The next batch; blocks while none is ready. With `wait`, `stream` is made to wait for it on the device
+  /// (else the consumer calls wait_on for the streams it uses). False at the end of the run; throws the run's
+  /// error if it failed.
+  bool take(DeviceBatch& out, CUstream_st* stream, bool wait = true);
+  /// True once take() would not block (a batch is queued, or the run ended, failed or was stopped); waits
+  /// up to `timeout` for that.
+  bool wait_ready(std::chrono::nanoseconds timeout);
+  /// `stream` waits on the device for the batch in `slot`, held by the caller (DeviceBatch::wait_on). Throws
+  /// CudaError.
+  void wait_on(int slot, CUstream_st* stream);
+  /// A pulled batch is let go (DeviceBatch::release) once the work queued on `streams` has run. Ignored if
+  /// the channel was closed or the batch was already released.
+  void release(int slot, std::uint64_t generation, std::span<CUstream_st* const> streams) noexcept;
   /// Stop: every batch, queued or held by the consumer, goes back now; later releases do nothing.
   void close();
 
@@ -80,7 +91,7 @@ class PullChannel : public std::enable_shared_from_this<PullChannel> {
   };
   std::vector<int> give_back_all_locked(bool held_too);
 
-  Backend& backend_;
+  std::shared_ptr<Backend> backend_;
   std::function<void(int)> give_back_;
   std::mutex mutex_;
   std::condition_variable ready_;

@@ -121,7 +121,7 @@ class HostBackend final : public Backend {
   std::byte* slot_transformed(int slot) override { return slots_[static_cast<std::size_t>(slot)]->transformed.get(); }
   // The consumer runs on the host, synchronously: a batch it was handed is ready, and one it released is done.
   void ready_on(int, CUstream_st*) override {}
-  void release_on(int, CUstream_st*) override {}
+  void release_on(int, std::span<CUstream_st* const>) override {}
 
   SlotTimes times(int slot) override { return slots_[static_cast<std::size_t>(slot)]->times; }
   std::uint64_t checksum(int slot) override { return slots_[static_cast<std::size_t>(slot)]->checksum; }

@@ -117,6 +117,54 @@ nlohmann::ordered_json report_json(const std::vector<RunStats>& runs, bool with_
   return document;
 }
 
+namespace {
+nlohmann::ordered_json layout_json(const SampleLayout& layout) {
+  // A varying entry (kVaries) reads as null: its size is known only per sample.
+  auto shape = nlohmann::ordered_json::array();
+  for (std::int64_t d : layout.shape) shape.push_back(d == kVaries ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(d));
+  return {{"shape", std::move(shape)}, {"dtype", std::string(dtype_name(layout.dtype))}};
+}
+}  // namespace
+
+nlohmann::ordered_json plan_json(const PipelineSpec& spec, const Plan& plan) {
+  const RunSettings& s = plan.settings;
+  return {
+      {"graph", spec.name},
+      {"variant", spec.variant()},
+      {"backend", plan.backend},
+      {"device_index", plan.device_index},
+      {"device_name", plan.device_name},
+      {"device_reason", plan.device_reason},
+      {"layout", layout_json(plan.layout)},
+      {"transfer_layout", layout_json(plan.transfer_layout)},
+      {"source_layout", layout_json(plan.source_layout)},
+      {"batch_size", spec.batch_size},
+      {"batch_bytes", plan.batch_bytes},
+      {"dataset_samples", plan.dataset_samples},
+      {"samples", plan.samples},
+      {"batches_per_epoch", plan.batches_per_epoch},
+      {"epochs", plan.epochs},
+      {"batches", plan.batches},
+      {"shard", {{"index", plan.shard_index}, {"count", plan.shard_count}, {"from", plan.shard_from}}},
+      {"settings",
+       {{"concurrency", {{"read", s.concurrency.read}, {"transform", s.concurrency.transform}, {"pin", s.concurrency.pin}}},
+        {"prefetch", s.prefetch},
+        {"transfer",
+         {{"pinned", s.transfer.pinned},
+          {"non_blocking", s.transfer.non_blocking},
+          {"copy_stream", s.transfer.copy_stream},
+          {"direct", s.transfer.direct}}},
+        {"buffers", {{"pinned", plan.shape.pinned_slots}, {"device", plan.shape.device_buffers}}},
+        {"threads", s.threads}}},
+      {"memory",
+       {{"host_bytes", plan.memory.host_bytes},
+        {"pinned_bytes", plan.memory.pinned_bytes},
+        {"device_bytes", plan.memory.device_bytes},
+        {"cache_bytes", plan.memory.cache_bytes},
+        {"total_bytes", plan.memory.total()}}},
+  };
+}
+
 void write_json_file(const std::string& path, const nlohmann::ordered_json& document) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) throw Error("cannot write " + path + ": " + std::strerror(errno));

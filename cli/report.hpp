@@ -42,6 +42,9 @@ nlohmann::ordered_json run_json(const RunStats& run, const std::optional<H2dCeil
 /// the last run's samples/s over the first's (null when undefined). `ceilings`: empty, or one per run.
 nlohmann::ordered_json report_json(const std::vector<RunStats>& runs, bool with_speedup,
                                    const H2dCeilings& ceilings = {});
+/// What `validate` says of a plan, as data: graph, variant, backend, device, layouts (transfer, compute,
+/// source), batch size and bytes, samples, batches, epochs, shard, settings and the memory plan.
+nlohmann::ordered_json plan_json(const PipelineSpec& spec, const Plan& plan);
 /// Throws feedgraph::Error naming the path when the file cannot be written completely.
 void write_json_file(const std::string& path, const nlohmann::ordered_json& document);
 

@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# The Python tests that use PyTorch take Debian's CPU build; the package itself does not need it.
+scripts/apt-install.sh python3-torch
 scripts/setup.sh
 build_dir=${FEEDGRAPH_BUILD_DIR:-build}
 

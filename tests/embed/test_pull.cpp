@@ -116,6 +116,20 @@ TEST_CASE("a consumer holding every device buffer holds the graph back and the w
   CHECK(pipeline.stats().batches == 16);
 }
 
+TEST_CASE("a consumer that holds every device buffer and asks for another gets a StallError naming the cause") {
+  // Nothing can come: the loop would wait for ever. The watchdog says why instead.
+  Pipeline pipeline(parse_pipeline(graph(64, 4, 1, "prefetch: 2\nbuffers: {device: 2}\n", "0.4"), "greedy.yaml"));
+  std::vector<DeviceBatch> held;
+  auto range = pipeline.batches();
+  auto it = range.begin();
+  held.push_back(std::move(*it));
+  held.push_back(std::move(*++it));
+  CHECK_THROWS_WITH_AS(++it, doctest::Contains("holds every device buffer (2 of 2) and waits for another batch"),
+                       StallError);
+  held.clear();
+  CHECK_THROWS_AS(pipeline.stats(), StallError);
+}
+
 TEST_CASE("stop ends a pulling run mid-epoch and stats count what was delivered") {
   Pipeline pipeline(parse_pipeline(graph(400, 4, 5, "prefetch: 4\n"), "stop.yaml"));
   int taken = 0;

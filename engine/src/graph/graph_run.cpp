@@ -111,6 +111,7 @@ std::string GraphRun::stall_report(double idle) {
   // The input node's body is serial and stops at the last ticket; this read is only for a message.
   scene.tickets_left = next_ticket_ < plan_.batches;
   scene.consumer_holds = pull_ ? pull_->outstanding() : -1;
+  scene.consumer_deadlocked = pull_ && pull_->consumer_deadlocked();
   return describe_stall(idle, spec_.watchdog_s, pool_.states(), now(), scene);
 }
 

@@ -205,7 +205,16 @@ int PullChannel::outstanding() {
 
 bool PullChannel::waiting_for_consumer() {
   std::lock_guard lock(mutex_);
-  return queued_ > 0 || held_ == static_cast<int>(slots_.size());
+  if (queued_ > 0) return true;
+  // Every buffer held is the consumer's to give back, unless the consumer is itself waiting for the next
+  // batch: then none can come (a loop that keeps every batch alive and asks for more), and the watchdog must
+  // say so rather than wait for ever.
+  return held_ == static_cast<int>(slots_.size()) && waiting_ == 0;
+}
+
+bool PullChannel::consumer_deadlocked() {
+  std::lock_guard lock(mutex_);
+  return queued_ == 0 && held_ == static_cast<int>(slots_.size()) && waiting_ > 0;
 }
 
 bool PullChannel::drained() {

@@ -75,8 +75,10 @@ class PullChannel : public std::enable_shared_from_this<PullChannel> {
   void close();
 
   /// For the watchdog: the graph is waiting for the consumer (a batch is ready and not taken, or the
-  /// consumer holds every buffer), which is backpressure, not a stall.
+  /// consumer holds every buffer and is not waiting for another), which is backpressure, not a stall.
   bool waiting_for_consumer();
+  /// The consumer holds every buffer and waits for a batch, which cannot come until it lets one go.
+  bool consumer_deadlocked();
   /// Batches delivered and not yet released: queued for the consumer or held by it (the watchdog's report).
   int outstanding();
   /// True once take() has returned false or thrown.

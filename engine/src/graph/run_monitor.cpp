@@ -108,7 +108,12 @@ std::string describe_stall(double idle_s, double watchdog_s, std::vector<BatchSt
     out += fmt::format("{}{} {}", first ? "" : "; ", node_name(node), state);
     first = false;
   }
-  if (scene.consumer_holds >= 0)
+  if (scene.consumer_deadlocked)
+    out += fmt::format("; the pulling consumer holds every device buffer ({} of {}) and waits for another batch, "
+                       "which cannot come until it lets one go: drop a held batch (and every tensor made from it) "
+                       "or raise buffers.device",
+                       scene.consumer_holds, scene.pools[static_cast<int>(Node::copy)].total);
+  else if (scene.consumer_holds >= 0)
     out += fmt::format("; the pulling consumer holds {} batch(es)", scene.consumer_holds);
   return out;
 }

@@ -71,6 +71,7 @@ struct StallScene {
   bool ordered = true;        ///< batches wait in ticket order in front of pin, copy and compute
   bool tickets_left = true;   ///< the read node has batches still to start
   std::int64_t consumer_holds = -1;  ///< batches a pulling consumer holds (-1: no pulling consumer)
+  bool consumer_deadlocked = false;  ///< it holds every device buffer and waits for another batch
 };
 
 /// "no progress for 61.0 s (watchdog_s: 60): read waiting for a host buffer (0 of 4 free); transform busy

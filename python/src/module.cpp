@@ -1,0 +1,20 @@
+// _feedgraph: the extension behind the `feedgraph` Python package (feedgraph/__init__.py is the documented API).
+#include <pybind11/pybind11.h>
+
+#include "array.hpp"
+#include "errors.hpp"
+#include "feedgraph/pipeline.hpp"
+#include "pipeline_binding.hpp"
+
+PYBIND11_MODULE(_feedgraph, m) {
+  m.doc() = "feedgraph's engine, for the feedgraph package";
+  m.attr("__version__") = feedgraph::version();
+#if FEEDGRAPH_HAVE_CUDA
+  m.attr("built_with_cuda") = true;
+#else
+  m.attr("built_with_cuda") = false;
+#endif
+  feedgraph::python::bind_errors(m);
+  feedgraph::python::bind_array(m);
+  feedgraph::python::bind_pipeline(m);
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One build-test-bench cycle on a GPU machine without package access (the lent H100): unpack the offline
 # dependencies, build, run the gpu tests and the GPU comparisons, and leave logs and JSON under $OUT.
-# Usage (from the repo root, with .gpu-deps carried): OUT=/some/dir scripts/gpu-cycle.sh [tests|bench|all]
+# Usage (from the repo root, with .gpu-deps carried): OUT=/some/dir scripts/gpu-cycle.sh [tests|bench|python|all]
 #        OUT=/some/dir scripts/gpu-cycle.sh tune [GRAPH...]   # feedgraph-tune-bench (tune against a grid)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -12,12 +12,28 @@ eval "$(.gpu-deps/unpack.sh .gpu-deps)"
 nvidia-smi --query-gpu=name,driver_version,memory.total,pcie.link.gen.current,pcie.link.width.current --format=csv \
   | tee "$out/device.txt"
 echo "commit: ${FEEDGRAPH_COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}  date: $(date -u +%F)" | tee -a "$out/device.txt"
-cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release >"$out/configure.log" 2>&1 || { tail -30 "$out/configure.log"; exit 1; }
+# The Python package: the machine's own python3 and the pybind11 installed for it (.gpu-deps carries
+# libdlpack-dev: fetch.sh .gpu-deps libdlpack-dev).
+python=$(command -v python3 || true)
+pybind11_dir=$([[ -n $python ]] && "$python" -m pybind11 --cmakedir 2>/dev/null || true)
+cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release ${python:+-DPython3_EXECUTABLE="$python"} \
+  ${pybind11_dir:+-Dpybind11_DIR="$pybind11_dir"} >"$out/configure.log" 2>&1 || { tail -30 "$out/configure.log"; exit 1; }
+grep -E "feedgraph: (Python|no Python)|Python tests" "$out/configure.log" || true
 cmake --build build-gpu -j"$(nproc)" >"$out/build.log" 2>&1 || { grep -E "error|warning" "$out/build.log" | head -40; exit 1; }
 grep -E "warning" "$out/build.log" | head -20 || true
 
 if [[ $what == tests || $what == all ]]; then
   ctest --test-dir build-gpu -L gpu --output-on-failure --timeout 120 2>&1 | tee "$out/gpu-tests.log" | tail -15
+fi
+if [[ $what == python || $what == all ]]; then
+  # The example, then the training-step benchmark: DataLoader against feedgraph against the step's ceiling.
+  [[ -d data/bench-images ]] || build-gpu/bin/feedgraph make-dataset --kind images --samples 8192 --size 320x240 \
+    --out data/bench-images >"$out/make-images.log" 2>&1
+  [[ -f data/bench-npy/train.npy ]] || { mkdir -p data/bench-npy && build-gpu/bin/feedgraph make-dataset --kind npy \
+    --samples 4096 --shape 3,224,224 --out data/bench-npy/train.npy >"$out/make-npy.log" 2>&1; }
+  PYTHONPATH=build-gpu/python "$python" examples/python/train.py data/bench-images --steps 30 2>&1 | tee "$out/train-example.txt"
+  PYTHONPATH=build-gpu/python "$python" bench/python/train_step.py --images data/bench-images \
+    --npy data/bench-npy/train.npy --json "$out/train_step.json" 2>&1 | tee "$out/train_step.txt"
 fi
 if [[ $what == bench || $what == all ]]; then
   build-gpu/bin/feedgraph probe --json "$out/probe.json" 2>&1 | tee "$out/probe.txt"

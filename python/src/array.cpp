@@ -107,8 +107,9 @@ py::capsule Array::dlpack(const py::object& stream, const py::object& max_versio
 }
 
 py::tuple Array::dlpack_device() const {
-  return held_->cuda ? py::make_tuple(static_cast<int>(kDLCUDA), held_->device_index)
-                     : py::make_tuple(static_cast<int>(kDLCPU), 0);
+  const int type = held_->cuda ? static_cast<int>(kDLCUDA) : static_cast<int>(kDLCPU);
+  const int index = held_->cuda ? held_->device_index : 0;
+  return py::make_tuple(type, index);
 }
 
 py::dict Array::cuda_array_interface() {

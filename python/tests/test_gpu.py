@@ -56,6 +56,7 @@ def test_zero_copy_on_a_side_stream_with_the_hosts_bytes():
             for i, s in zip(batch.sample_ids, sums.tolist()):
                 got[(batch.epoch, i)] = s
     assert got == expected
+    del x, y, batch  # the last batch's tensors: the memory goes with them
     torch.cuda.synchronize()
     assert no_resources_held()
 

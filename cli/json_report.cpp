@@ -89,6 +89,8 @@ nlohmann::ordered_json run_json(const RunStats& run, const std::optional<H2dCeil
       {"cache_fill_s", run.cache_fill_s},
       {"skipped", run.skipped},
       {"skipped_samples", skipped_json(run.skipped_samples)},
+      {"consumer_wait_fraction",
+       run.consumer_wait_fraction >= 0 ? nlohmann::ordered_json(run.consumer_wait_fraction) : nlohmann::ordered_json(nullptr)},
       {"verdict", run.verdict},
       {"nodes", std::move(nodes)},
   };

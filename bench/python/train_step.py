@@ -18,6 +18,7 @@ Usage (on the GPU machine, with PYTHONPATH=<build>/python):
 import argparse
 import json
 import os
+import resource
 import sys
 import time
 
@@ -58,8 +59,11 @@ def _children(pid):
 
 
 def cpu_seconds():
-    """This process's CPU time plus that of its live children (their own children too)."""
-    total, stack = 0.0, [os.getpid()]
+    """CPU time of this process, of its children that ended (DataLoader workers shut down), and of those still
+    running (their own children too)."""
+    me, ended = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = me.ru_utime + me.ru_stime + ended.ru_utime + ended.ru_stime
+    stack = _children(os.getpid())
     while stack:
         pid = stack.pop()
         total += _cpu_seconds_of(pid)
@@ -91,9 +95,10 @@ class Step:
 
 
 def timed(batches, step, warmup):
-    """Run `step` over `batches` ((x, y) on the GPU); time from the end of batch `warmup` to the last."""
+    """Run `step` over `batches` ((x, y) on the GPU); time from the end of batch `warmup` to the last. CPU time
+    is read after every timed batch, so that workers shutting down after the last one do not blur it."""
     n = samples = 0
-    start = cpu0 = None
+    start = cpu0 = cpu1 = None
     for x, y in batches:
         step(x, y)
         n += 1
@@ -102,12 +107,17 @@ def timed(batches, step, warmup):
             start, cpu0 = time.perf_counter(), cpu_seconds()
         elif n > warmup:
             samples += x.shape[0]
+            cpu1 = cpu_seconds()
         del x, y
     torch.cuda.synchronize()
     wall = time.perf_counter() - start
-    cpu = cpu_seconds() - cpu0
+    cpu = cpu1 - cpu0
     return {"samples": samples, "wall_s": wall, "samples_per_s": samples / wall, "cpu_s_per_sample": cpu / samples,
             "cores_busy": cpu / wall}
+
+
+def no_step(x, y):
+    """The feeder alone: what it can deliver when nothing else limits it."""
 
 
 # ---- (a) DataLoader ---------------------------------------------------------------------------------------
@@ -245,7 +255,7 @@ def main():
             r = timed(dataloader_batches(dataset, step, args.batch, w, args.epochs), step, args.warmup)
             out["dataloader"][str(w)] = r
             print(f"{kind}: DataLoader num_workers={w}: {r['samples_per_s']:.0f} samples/s, "
-                  f"{r['cpu_s_per_sample'] * 1e3:.2f} ms CPU/sample", flush=True)
+                  f"{r['cpu_s_per_sample'] * 1e3:.2f} ms CPU/sample, {r['cores_busy']:.1f} cores", flush=True)
         best = max(out["dataloader"], key=lambda k: out["dataloader"][k]["samples_per_s"])
         out["dataloader_best"] = dict(out["dataloader"][best], num_workers=int(best))
 
@@ -256,7 +266,20 @@ def main():
             r["engine"] = {k: stats[k] for k in ("samples_per_s", "verdict", "gpu_idle_fraction")}
         out["feedgraph"] = r
         print(f"{kind}: feedgraph {r['samples_per_s']:.0f} samples/s, {r['cpu_s_per_sample'] * 1e3:.2f} ms "
-              f"CPU/sample ({r['engine']['verdict']})", flush=True)
+              f"CPU/sample, {r['cores_busy']:.1f} cores ({r['engine']['verdict']})", flush=True)
+
+        # The feeders alone (no step): how much each could deliver, which the step's ceiling may hide.
+        best_workers = out["dataloader_best"]["num_workers"]
+        out["dataloader_alone"] = timed(dataloader_batches(dataset, step, args.batch, best_workers, args.epochs),
+                                        no_step, args.warmup)
+        with feedgraph.Pipeline.from_yaml(feedgraph_yaml(kind, path, args.batch, args.epochs, cores)) as pipe:
+            out["feedgraph_alone"] = timed(feedgraph_batches(pipe), no_step, args.warmup)
+        print(f"{kind}: alone: DataLoader ({best_workers} workers) {out['dataloader_alone']['samples_per_s']:.0f} "
+              f"samples/s, {out['dataloader_alone']['cores_busy']:.1f} cores; feedgraph "
+              f"{out['feedgraph_alone']['samples_per_s']:.0f} samples/s, {out['feedgraph_alone']['cores_busy']:.1f} cores",
+              flush=True)
+        out["feedgraph_over_dataloader_alone"] = (out["feedgraph_alone"]["samples_per_s"] /
+                                                  out["dataloader_alone"]["samples_per_s"])
 
         dl, fg, syn = out["dataloader_best"]["samples_per_s"], r["samples_per_s"], out["synthetic"]["samples_per_s"]
         out["feedgraph_over_dataloader"] = fg / dl

@@ -140,3 +140,23 @@ def test_stats_after_stop_count_what_was_delivered():
             next(it)
         stats = pipe.stats()
         assert stats["interrupted"] and 5 <= stats["batches"] < 1000
+
+
+def test_the_report_says_whether_the_loop_or_the_input_set_the_pace():
+    import time
+
+    # A loop slower than its pipeline almost never waits for a batch: consumer-bound.
+    with feedgraph.Pipeline.from_yaml(small_yaml(samples=120, batch=8, epochs=1)) as pipe:
+        for _ in pipe:
+            time.sleep(0.02)
+        stats = pipe.stats()
+    assert stats["consumer_wait_fraction"] < 0.05
+    assert stats["verdict"].startswith("consumer-bound"), stats["verdict"]
+    # A pipeline slower than its loop (storage latency): the loop waits most of the time.
+    slow = small_yaml(samples=32, batch=4, epochs=1, io_us=5000, extra="concurrency: {read: 1}\n")
+    with feedgraph.Pipeline.from_yaml(slow) as pipe:
+        for _ in pipe:
+            pass
+        stats = pipe.stats()
+    assert stats["consumer_wait_fraction"] > 0.5
+    assert not stats["verdict"].startswith("consumer-bound")

@@ -84,3 +84,19 @@ TEST_CASE("the verdict never advises more workers than the cores can run") {
   v = detail::verdict(s, facts);
   CHECK(v.find("raise concurrency.read") != std::string::npos);
 }
+
+TEST_CASE("the verdict says consumer-bound when a pulling loop almost never waited for a batch") {
+  auto spec = parse_pipeline(fgtest::small_graph(64, 8, 1), "v.yaml");
+  RunStats s;
+  s.wall_s = 2;
+  s.compute_s = 0.01;
+  s.gpu_idle_fraction = 0.99;
+  s.gpu_idle_steady_fraction = 0.99;
+  s.nodes = {{"read", 4, 10, 0.4, 0.05, 0, 0}, {"transform", 4, 10, 0.2, 0.03, 0, 0}};
+  detail::VerdictFacts facts{RunSettings::of(spec), true, true, 16, 0.02};
+  CHECK(detail::verdict(s, facts).rfind("consumer-bound: the loop waited for a batch 2% of the time", 0) == 0);
+  facts.consumer_wait_fraction = 0.4;  // the loop waited: the input side is judged as usual
+  CHECK(detail::verdict(s, facts).rfind("latency-bound", 0) == 0);
+  facts.consumer_wait_fraction = -1;   // not a pulling run
+  CHECK(detail::verdict(s, facts).rfind("latency-bound", 0) == 0);
+}

@@ -55,6 +55,9 @@ struct RunStats {
   /// The run was ended early by Pipeline::stop() (Ctrl-C in the `feedgraph` command): the report covers the
   /// batches delivered before it.
   bool interrupted = false;
+  /// A pulling run (Pipeline::batches, Python): the share of the wall time the consumer spent waiting for a
+  /// batch. Near 0, the loop's own work sets the pace, not the input. -1 for runs with a compute stage.
+  double consumer_wait_fraction = -1;
   std::string backend;           ///< cuda | host
   std::string device_name;
   std::int64_t batches = 0;

@@ -240,6 +240,7 @@ RunInputs GraphRun::make_inputs(double wall, double setup_s) {
   in.cache_fill_s = cache_.fill_seconds();
   in.cores = tbb::info::default_concurrency();
   in.interrupted = stopped_.load();
+  if (pull_) in.consumer_wait_s = pull_->consumer_wait_s();
   const int conc[] = {settings_.concurrency.read, settings_.concurrency.transform, settings_.concurrency.pin, 1, 1};
   in.nodes = rec_.node_stats(conc, pin_node_);
   return in;

@@ -92,7 +92,24 @@ void PullChannel::fail(std::exception_ptr error) {
   for (int slot : back) give_back_(slot);
 }
 
+namespace {
+/// Adds the time from construction to destruction to a counter: the consumer's waits.
+class WaitClock {
+ public:
+  explicit WaitClock(std::atomic<std::int64_t>& total) : total_(total), start_(std::chrono::steady_clock::now()) {}
+  ~WaitClock() {
+    total_.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start_).count(),
+                     std::memory_order_relaxed);
+  }
+
+ private:
+  std::atomic<std::int64_t>& total_;
+  std::chrono::steady_clock::time_point start_;
+};
+}  // namespace
+
 bool PullChannel::wait_ready(std::chrono::nanoseconds timeout) {
+  WaitClock clock(consumer_wait_ns_);
   std::unique_lock lock(mutex_);
   ++waiting_;
   const bool ready =
@@ -107,11 +124,17 @@ bool PullChannel::take(DeviceBatch& out, CUstream_st* stream, bool wait) {
   std::uint64_t generation = 0;
   // A batch usually arrives within microseconds of the last when the loop is the faster side: look again for
   // a little while before sleeping, since a futex sleep and wake costs more than a batch of a fast graph.
-  spin_briefly([&] { return news_.load(std::memory_order_acquire); }, std::chrono::microseconds(50));
+  {
+    WaitClock clock(consumer_wait_ns_);
+    spin_briefly([&] { return news_.load(std::memory_order_acquire); }, std::chrono::microseconds(50));
+  }
   {
     std::unique_lock lock(mutex_);
     ++waiting_;
-    ready_.wait(lock, [&] { return queued_ > 0 || finished_ || closed_ || error_; });
+    {
+      WaitClock clock(consumer_wait_ns_);
+      ready_.wait(lock, [&] { return queued_ > 0 || finished_ || closed_ || error_; });
+    }
     --waiting_;
     if (error_) {
       drained_ = true;

@@ -83,6 +83,8 @@ class PullChannel : public std::enable_shared_from_this<PullChannel> {
   int outstanding();
   /// True once take() has returned false or thrown.
   bool drained();
+  /// Seconds the consumer spent blocked in take() and wait_ready() waiting for a batch.
+  double consumer_wait_s() const { return static_cast<double>(consumer_wait_ns_.load()) * 1e-9; }
 
  private:
   struct Held {
@@ -102,6 +104,7 @@ class PullChannel : public std::enable_shared_from_this<PullChannel> {
   std::size_t queue_head_ = 0, queued_ = 0;
   int held_ = 0;
   int waiting_ = 0;  // consumers blocked in take(): publish signals only then
+  std::atomic<std::int64_t> consumer_wait_ns_{0};
   std::atomic<bool> news_{false};  // something changed since the consumer last looked: take() spins on it
   bool finished_ = false, closed_ = false, drained_ = false;
   std::exception_ptr error_;

@@ -121,7 +121,9 @@ RunStats summarize_run(RunInputs in) {
   }
   s.nodes = std::move(in.nodes);
   s.timeline = timeline(in);
-  s.verdict = verdict(s, VerdictFacts{in.plan.settings, in.plan.shape.pin_node, !in.spec.transforms.empty(), in.cores});
+  if (in.consumer_wait_s >= 0) s.consumer_wait_fraction = std::clamp(in.consumer_wait_s / wall, 0.0, 1.0);
+  s.verdict = verdict(s, VerdictFacts{in.plan.settings, in.plan.shape.pin_node, !in.spec.transforms.empty(), in.cores,
+                                      s.consumer_wait_fraction});
   return s;
 }
 
@@ -132,6 +134,11 @@ std::string verdict(const RunStats& s, const VerdictFacts& facts) {
   // otherwise hide a saturated stream behind the pipeline's latency.
   const double gpu_busy = std::max(1.0 - s.gpu_idle_fraction, 1.0 - s.gpu_idle_steady_fraction);
   const double copy_busy = copy_busy_fraction(s);
+  // A pulling consumer that almost never waited for a batch: its own work (a training step) sets the pace, and
+  // nothing in the input pipeline would move it. The compute stream here only checks the batches.
+  if (facts.consumer_wait_fraction >= 0 && facts.consumer_wait_fraction < 0.05)
+    return "consumer-bound: the loop waited for a batch " + pct(facts.consumer_wait_fraction) +
+           " of the time; its own work sets the pace, and the input pipeline keeps up";
   if (gpu_busy >= 0.95)
     return "compute-bound: the compute stream is busy " + pct(gpu_busy) +
            " of the steady state; the input pipeline keeps up, only a faster compute moves it";

@@ -15,6 +15,7 @@ struct VerdictFacts {
   bool pin_node = false;
   bool host_transforms = false;  ///< the file has host transforms (device_transforms could take them over)
   int cores = 1;                 ///< the cores the graph's threads could run on
+  double consumer_wait_fraction = -1;  ///< RunStats' field: a pulling run's consumer waiting for batches
 };
 
 struct RunInputs {
@@ -33,6 +34,7 @@ struct RunInputs {
   std::vector<NodeStats> nodes;  ///< busy, batches and waits filled; utilization computed here
   int cores = 1;                 ///< the cores the graph's threads could run on
   bool interrupted = false;      ///< stopped early (Pipeline::stop, Ctrl-C)
+  double consumer_wait_s = -1;   ///< a pulling consumer's time spent waiting for batches; -1: not a pulling run
 };
 
 RunStats summarize_run(RunInputs in);

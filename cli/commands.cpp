@@ -3,8 +3,11 @@
 
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <system_error>
 
 #include "cli/h2d_ceiling.hpp"
@@ -58,7 +61,7 @@ void print(const std::string& text) {
   std::fflush(stdout);
 }
 
-RunStats execute(Pipeline& pipeline, const Plan& planned, bool quiet) {
+RunStats execute(Pipeline& pipeline, const Plan& planned, bool quiet, const CommandArgs* state_args = nullptr) {
   const PipelineSpec& spec = pipeline.spec();
   if (!quiet) print(plan_line(spec, planned));
   // Said even with --quiet, on stderr: a file that fails on purpose must never pass for a real result.
@@ -67,8 +70,12 @@ RunStats execute(Pipeline& pipeline, const Plan& planned, bool quiet) {
   // A progress line is for a person watching; in a pipe or a CI log it is noise.
   options.progress = !quiet && ::isatty(STDERR_FILENO) == 1;
   // A signal that came before the run had started is seen at its first batch.
-  options.on_batch = [&pipeline](const BatchRecord&) {
+  std::int64_t delivered = 0;
+  const bool save_often = state_args && !state_args->save_state.empty() && state_args->save_every > 0;
+  options.on_batch = [&](const BatchRecord&) {
     if (interrupt_requested()) pipeline.stop();
+    // Written on the compute thread, between batches: a crash afterwards leaves this state or a later one.
+    if (save_often && ++delivered % state_args->save_every == 0) save_state(pipeline.state(), state_args->save_state);
   };
   const InterruptWatch watch(pipeline);
   RunStats stats = pipeline.run(planned.settings, options);
@@ -81,12 +88,38 @@ RunStats execute(Pipeline& pipeline, const Plan& planned, bool quiet) {
 int run_command(const std::string& file, const CommandArgs& args) {
   check_json_destination(args.json_path);
   check_json_destination(args.trace_path);
+  check_json_destination(args.save_state);
+  if (args.save_every > 0 && args.save_state.empty()) throw Error("--save-every needs --save-state PATH");
   Pipeline pipeline = build_command_pipeline(file, args);
-  const Plan planned = pipeline.plan();
-  const RunStats stats = execute(pipeline, planned, args.quiet);
+  if (!args.resume.empty()) {
+    std::vector<PipelineState> states;
+    for (const auto& path : args.resume) states.push_back(load_state(path));
+    pipeline.resume(states);
+    const PipelineState from = pipeline.state();
+    if (!args.quiet)
+      print(fmt::format("resuming at epoch {}, batch {} of it{}\n", from.epoch, from.batches,
+                        from.dealt ? fmt::format(" (dealt out from {} ranks)", from.dealt->world) : ""));
+  }
+  RunSettings settings = pipeline.settings();
+  if (args.stop_after > 0) settings.limit.max_batches = args.stop_after;
+  const Plan planned = pipeline.plan(settings);
+  const RunStats stats = execute(pipeline, planned, args.quiet, &args);
+  std::optional<PipelineState> saved;
+  if (!args.save_state.empty()) {
+    saved = pipeline.state();
+    save_state(*saved, args.save_state);
+    if (!args.quiet)
+      print(fmt::format("state: epoch {}, batch {} of it, written to {}\n", saved->epoch, saved->batches, args.save_state));
+  }
   const H2dCeilings ceilings = measure_h2d_ceilings({planned});  // after the run: it must not compete with it
   if (!args.quiet) print(ceiling_text({stats}, ceilings));
-  if (!args.json_path.empty()) write_json_file(args.json_path, report_json({stats}, false, ceilings));
+  if (!args.json_path.empty()) {
+    auto document = report_json({stats}, false, ceilings);
+    if (saved)
+      document["state"] = {{"path", args.save_state}, {"epoch", saved->epoch}, {"batches", saved->batches},
+                           {"position", saved->position}};
+    write_json_file(args.json_path, document);
+  }
   write_timeline_files({stats}, args.trace_path, "", args.quiet);
   return stats.interrupted ? interrupted_exit_status() : 0;
 }

@@ -23,6 +23,10 @@ struct CommandArgs {
   std::string trace_path;              ///< `--trace` (run, compare): Chrome trace JSON; empty writes none
   std::string report_path;             ///< `compare --report`: the SVG timeline; empty writes none
   bool quiet = false;                  ///< `run --quiet`: no plan line, progress or report
+  std::int64_t stop_after = 0;         ///< `run --stop-after`: batches to deliver, then stop; 0: all
+  std::string save_state;              ///< `run --save-state`: where the state goes (feedgraph/state.hpp)
+  std::int64_t save_every = 0;         ///< `run --save-every`: also save after every N batches; 0: at the end only
+  std::vector<std::string> resume;     ///< `run --resume`: the state(s) to go on from (several: every old rank's)
 };
 
 /// The file with `--set` and `--device` applied; `auto` keys left as they are.

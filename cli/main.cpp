@@ -111,6 +111,18 @@ int main(int argc, char** argv) {
   add_json(*run, args);
   add_trace(*run, args);
   run->add_flag("--quiet,-q", args.quiet, "Print nothing but errors (use with --json)");
+  run->add_option("--stop-after", args.stop_after, "Stop after this many batches (with --save-state: a checkpoint)")
+      ->type_name("BATCHES")
+      ->check(CLI::PositiveNumber);
+  run->add_option("--save-state", args.save_state,
+                  "Write where the run got to (feedgraph.state/1 JSON, atomically) to PATH when it ends or is stopped")
+      ->type_name("PATH");
+  run->add_option("--save-every", args.save_every, "With --save-state: also write it after every N batches")
+      ->type_name("N")
+      ->check(CLI::PositiveNumber);
+  run->add_option("--resume", args.resume,
+                  "Go on from a saved state; give every old rank's state to resume on another world size")
+      ->type_name("PATH...");
 
   CLI::App* compare = app.add_subcommand(
       "compare", "Run FILE's serial twin then FILE, or FILE then FILE2, and report the speedup of the second");

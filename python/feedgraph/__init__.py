@@ -131,6 +131,20 @@ class Pipeline:
         pass's error if it failed, and Error while batches remain to be taken or before the first pass."""
         return json.loads(self._impl.stats_json())
 
+    def state_dict(self) -> dict:
+        """Where the pipeline stands, as the ``feedgraph.state/1`` document (JSON-ready): the epoch and the
+        batches of it the loop has taken (prefetched ones do not count), the shard, and a fingerprint of the
+        data and transforms. Save it with your model's checkpoint."""
+        return json.loads(self._impl.state_json())
+
+    def load_state_dict(self, state) -> None:
+        """Make the next pass go on where ``state`` says, byte for byte as an uninterrupted run would; other
+        concurrency, prefetch or buffers are fine. ``state`` may be a list of every old rank's states, to
+        resume on another world size (the samples no rank consumed are dealt out again). Raises Error naming
+        what differs when the state belongs to other data or transforms. A pass still running is stopped."""
+        states = state if isinstance(state, (list, tuple)) else [state]
+        self._impl.resume([json.dumps(s) for s in states])
+
     def __enter__(self) -> "Pipeline":
         return self
 

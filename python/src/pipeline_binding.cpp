@@ -95,6 +95,16 @@ class PyPipeline : public std::enable_shared_from_this<PyPipeline> {
     return cli::run_json(s).dump();
   }
   std::string plan_json() { return cli::plan_json(pipeline().spec(), pipeline().plan()).dump(); }
+  std::string state() { return state_json(pipeline().state()); }
+  void resume(const std::vector<std::string>& documents) {
+    std::vector<PipelineState> states;
+    for (const auto& d : documents) states.push_back(parse_state(d, "state_dict"));
+    stop_iterating();  // a pass still running ends: the next one starts from the state
+    Pipeline& p = pipeline();
+    py::gil_scoped_release nogil;
+    p.stop();
+    p.resume(states);
+  }
 
  private:
   std::optional<Pipeline> pipeline_;  // empty once closed
@@ -207,6 +217,8 @@ void bind_pipeline(py::module_& m) {
       .def("close", &PyPipeline::close)
       .def("stats_json", &PyPipeline::stats_json)
       .def("plan_json", &PyPipeline::plan_json)
+      .def("state_json", &PyPipeline::state)
+      .def("resume", &PyPipeline::resume)
       .def("batches", [](PyPipeline& p) { return p.pipeline().plan().batches; })
       .def("tuning", [](PyPipeline& p) { return p.pipeline().tuning(); })
       .def("name", [](PyPipeline& p) { return p.pipeline().spec().name; });

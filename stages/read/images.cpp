@@ -135,6 +135,11 @@ class ImagesSource final : public Source {
   std::uint64_t total_bytes() const override { return total_; }
   std::int64_t label(std::int64_t id) const override { return listing_.labels[static_cast<std::size_t>(id)]; }
   std::string where(std::int64_t id) const override { return listing_.path(static_cast<std::size_t>(id)); }
+  std::vector<DataFileIdentity> files() const override {
+    std::vector<DataFileIdentity> out(listing_.sizes.size());
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = {listing_.path(i), listing_.sizes[i]};
+    return out;
+  }
 
   void read(std::int64_t id, SampleOut& out) const override {
     const auto i = static_cast<std::size_t>(id);

@@ -132,6 +132,13 @@ class NpySource final : public Source {
 
   SampleLayout layout() const override { return layout_; }
   std::int64_t size() const override { return size_; }
+  std::vector<DataFileIdentity> files() const override {
+    // The bytes the samples take (header and data): a file that changed shape or dtype changes them.
+    std::vector<DataFileIdentity> out;
+    for (const NpyFile& f : files_)
+      out.push_back({f.path, f.data_offset + static_cast<std::uint64_t>(f.samples) * sample_bytes_});
+    return out;
+  }
   std::int64_t label(std::int64_t id) const override {
     return labels_.empty() ? 0 : labels_[static_cast<std::size_t>(id)];
   }

@@ -81,6 +81,11 @@ class RecordsSource final : public Source {
     const auto [shard, offset] = locate(id);
     return file_offset(shard.file.path(), offset);
   }
+  std::vector<DataFileIdentity> files() const override {
+    std::vector<DataFileIdentity> out;
+    for (const Shard& s : shards_) out.push_back({s.file.path(), s.file.size()});
+    return out;
+  }
 
   void read(std::int64_t id, SampleOut& out) const override {
     const auto [shard, offset] = locate(id);

@@ -19,6 +19,7 @@
 #include "feedgraph/pipeline.hpp"
 #include "feedgraph/resources.hpp"
 #include "feedgraph/settings.hpp"
+#include "feedgraph/state.hpp"
 #include "feedgraph/spec.hpp"
 #include "feedgraph/stage.hpp"
 #include "feedgraph/stats.hpp"

@@ -36,6 +36,7 @@
 #include "feedgraph/layout.hpp"
 #include "feedgraph/settings.hpp"
 #include "feedgraph/spec.hpp"
+#include "feedgraph/state.hpp"
 #include "feedgraph/stats.hpp"
 
 namespace feedgraph {
@@ -226,6 +227,24 @@ class Pipeline {
   RunStats stats();
   /// How far the current run has got; throws nothing.
   Progress progress() const;
+
+  /// Where this pipeline stands (feedgraph/state.hpp): the epoch and position up to which the current or last
+  /// run's batches were consumed (handed to the consumer or computed, never merely prefetched), the shard
+  /// layout and the fingerprint of what decides the batches. Before any run: the start, or the resume point
+  /// given. Any thread may ask while a run is in progress. Throws nothing but bad_alloc.
+  PipelineState state() const;
+  /// The next run starts where `state` says: its batches are those an uninterrupted run would have
+  /// delivered after that point, byte for byte; the runs after it start from the top. Other concurrency,
+  /// prefetch, threads, buffers and transfer switches are fine. Throws Error, before anything changes, when
+  /// the fingerprint differs (naming what: a file's size, a transform's option), the state is at the end of
+  /// the run's epochs, or a pulling run is in progress.
+  void resume(const PipelineState& state);
+  /// States saved by the N ranks of a job, resumed as this pipeline's shard (another world size): the
+  /// interrupted epoch's samples that no rank consumed are dealt out over this pipeline's shard count (see
+  /// feedgraph/state.hpp). Needs every old rank's state, all in one epoch. One state of this same shard is
+  /// resume(state). Throws Error as resume(state) does, and when ranks are missing, repeated, from different
+  /// world sizes or epochs, or with dataset.cache.
+  void resume(const std::vector<PipelineState>& states);
 
  private:
   void start_pulling(RunOptions options);

@@ -67,6 +67,13 @@ class SampleOut {
 /// is reported by throwing DataError (the dataset's `on_error` decides), never by crashing or hanging.
 /// The other members run while a Pipeline is built or a run starts (what they throw reaches that caller as
 /// thrown), or next to `read` (`label`, `where`: they then fail the run as `read` does).
+/// A file a source reads, and its size: what a saved state's fingerprint records of the data.
+struct DataFileIdentity {
+  std::string path;
+  std::uint64_t bytes = 0;
+  bool operator==(const DataFileIdentity&) const = default;
+};
+
 class Source {
  public:
   virtual ~Source() = default;
@@ -90,6 +97,9 @@ class Source {
   /// thread beyond the cores, since a sleeping one leaves its core free. A source that only computes says
   /// false, and its read workers share the cores with the transforms.
   virtual bool read_may_sleep() const { return true; }
+  /// The files it reads, in sample order, and their sizes when listed: a resumed run refuses a state saved
+  /// over other data. Empty for a source without files (synthetic).
+  virtual std::vector<DataFileIdentity> files() const { return {}; }
   /// Writes sample `id` through `out`. When it throws: a DataError goes to the dataset's `on_error` (fail: the
   /// run ends with a StageError carrying its message; skip: the sample is left out and counted); any other
   /// exception ends the run as a StageError naming the read node, batch and sample (a CudaError, StageError

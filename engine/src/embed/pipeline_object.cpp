@@ -33,6 +33,7 @@ struct Pipeline::Impl {
   std::optional<RunStats> stats;
   std::exception_ptr error;
   std::uint64_t run_id = 0;  // counts runs started: a range knows whether its run is still the current one
+  mutable std::optional<StateFingerprint> fingerprint;  // made when a state is first asked for or given
 
   explicit Impl(std::unique_ptr<detail::Assembly> a) : assembly(std::move(a)), settings(RunSettings::of(assembly->spec)) {}
   ~Impl() { discard(); }
@@ -81,8 +82,15 @@ struct Pipeline::Impl {
     options = std::move(o);
     stand_in = std::move(stage);
     auto next = std::make_unique<detail::GraphRun>(*assembly, s, options, stand_in.get(), pull);
-    std::lock_guard lock(run_mutex);
-    run = std::move(next);
+    {
+      std::lock_guard lock(run_mutex);
+      run = std::move(next);
+    }
+    // A resume point is for this one run; the runs after it start from the top.
+    if (assembly->resume) {
+      assembly->resume.reset();
+      if (settings.auto_keys().empty()) plan = detail::plan_run(*assembly, settings);
+    }
   }
   /// A push run (or one with the file's compute), on the caller's thread; its outcome is kept for stats().
   RunStats run_here() {
@@ -181,6 +189,95 @@ RunStats Pipeline::run(const RunSettings& settings, const RunOptions& options) {
   return impl_->run_here();
 }
 
+PipelineState Pipeline::state() const {
+  const detail::Assembly& a = *impl_->assembly;
+  PipelineState s;
+  {
+    std::lock_guard lock(impl_->run_mutex);
+    if (impl_->run) {
+      s = impl_->run->order().state_after(impl_->run->consumed_prefix());
+    } else if (a.resume) {
+      s.epoch = a.resume->epoch;
+      s.position = a.resume->position;
+      s.batches = a.resume->position / a.spec.batch_size;
+      s.dealt = a.resume->dealt;
+    }
+  }
+  s.graph = a.spec.name;
+  s.shard_index = a.spec.data.shard.index;
+  s.shard_count = a.spec.data.shard.count;
+  s.uneven = a.spec.data.shard.uneven;
+  if (!impl_->fingerprint) impl_->fingerprint = detail::fingerprint_of(a);
+  s.fingerprint = *impl_->fingerprint;
+  return s;
+}
+
+void Pipeline::resume(const PipelineState& state) { resume(std::vector<PipelineState>{state}); }
+
+void Pipeline::resume(const std::vector<PipelineState>& states) {
+  detail::Assembly& a = *impl_->assembly;
+  if (states.empty()) throw Error("Pipeline::resume: no state given");
+  if (impl_->pulling() && !impl_->run->pull_channel()->drained())
+    throw Error("Pipeline::resume: a pulling run is in progress; stop() it first");
+  if (!impl_->fingerprint) impl_->fingerprint = detail::fingerprint_of(a);
+  for (const PipelineState& s : states) {
+    const auto differences = fingerprint_differences(s.fingerprint, *impl_->fingerprint);
+    if (differences.empty()) continue;
+    std::string text;
+    for (const auto& d : differences) text += (text.empty() ? "" : "; ") + d;
+    throw Error("the state of '" + s.graph + "' (shard " + std::to_string(s.shard_index) + " of " +
+                std::to_string(s.shard_count) + ") does not match this pipeline: " + text);
+  }
+  const ShardSpec& mine = a.spec.data.shard;
+  detail::ResumePoint point;
+  const PipelineState& first = states.front();
+  if (states.size() == 1 && first.shard_count == mine.count && first.shard_index == mine.index) {
+    // This rank's own stream goes on (a dealt epoch is dealt again the same way).
+    point = detail::ResumePoint{first.epoch, first.position, first.dealt};
+  } else {
+    // Another layout: every old rank's state, one epoch, dealt out over this pipeline's shards.
+    const int world = first.shard_count;
+    std::vector<std::int64_t> positions(static_cast<std::size_t>(world), -1);
+    for (const PipelineState& s : states) {
+      if (s.shard_count != world)
+        throw Error("Pipeline::resume: the states come from different world sizes (" + std::to_string(world) +
+                    " and " + std::to_string(s.shard_count) + ")");
+      if (s.dealt)
+        throw Error("Pipeline::resume: rank " + std::to_string(s.shard_index) +
+                    "'s state is inside an epoch dealt out from another world size; finish that epoch at the world "
+                    "size that dealt it (" + std::to_string(s.shard_count) + ") before changing it again");
+      if (s.epoch != first.epoch)
+        throw Error("Pipeline::resume: the ranks' states are in different epochs (" + std::to_string(first.epoch) +
+                    " and " + std::to_string(s.epoch) + "); resume them at their own world size");
+      auto& p = positions[static_cast<std::size_t>(s.shard_index)];
+      if (p >= 0) throw Error("Pipeline::resume: two states for rank " + std::to_string(s.shard_index));
+      p = s.position;
+    }
+    std::string missing;
+    for (int r = 0; r < world; ++r)
+      if (positions[static_cast<std::size_t>(r)] < 0) missing += (missing.empty() ? "" : ", ") + std::to_string(r);
+    if (!missing.empty())
+      throw Error("Pipeline::resume: resuming " + std::to_string(world) + " ranks' states as shard " +
+                  std::to_string(mine.index) + " of " + std::to_string(mine.count) +
+                  " needs every rank's state (the samples no rank consumed are dealt out again); missing rank(s) " +
+                  missing);
+    if (a.spec.data.cache)
+      throw Error("Pipeline::resume: resuming on another world size is not supported with dataset.cache");
+    point = detail::ResumePoint{first.epoch, 0, DealtEpoch{world, std::move(positions)}};
+  }
+  auto before = std::move(a.resume);
+  a.resume = std::move(point);
+  try {
+    if (impl_->settings.auto_keys().empty()) impl_->plan = plan(impl_->settings);  // throws past the last epoch
+    else
+      (void)detail::RunOrder(a.order, a.spec.data.shard, a.spec.batch_size, a.spec.drop_last,
+                             impl_->settings.epochs > 0 ? impl_->settings.epochs : a.spec.epochs, &*a.resume);
+  } catch (...) {
+    a.resume = std::move(before);
+    throw;
+  }
+}
+
 void Pipeline::stop() noexcept {
   if (impl_) impl_->stop();
 }
@@ -228,6 +325,7 @@ void Pipeline::BatchRange::advance() {
     return;
   }
   ended_ = !impl_->run->pull_channel()->take(current_, stream_, wait_);
+  if (!ended_) impl_->run->consumed(current_.ticket());
 }
 
 bool Pipeline::BatchRange::current() const {

@@ -189,6 +189,7 @@ Plan plan_run(const Assembly& a, const RunSettings& settings) {
     throw ConfigError(spec.origin, 0, 0, "epochs",
                       std::to_string(p.epochs) + " epochs of " + std::to_string(p.batches_per_epoch) +
                           " batches are more batches than a run can count (2^63)");
+  if (a.resume) p.batches = run_order(a, p).batches();  // the rest of the resumed epoch, then whole ones
   plan_memory(a, p);
   return p;
 }
@@ -200,3 +201,12 @@ namespace feedgraph {
 std::int64_t assemblies_built() noexcept { return detail::assembled.load(std::memory_order_relaxed); }
 
 }  // namespace feedgraph
+
+namespace feedgraph::detail {
+
+RunOrder run_order(const Assembly& a, const Plan& plan) {
+  return RunOrder(a.order, a.spec.data.shard, a.spec.batch_size, a.spec.drop_last, plan.epochs,
+                  a.resume ? &*a.resume : nullptr);
+}
+
+}  // namespace feedgraph::detail

@@ -61,6 +61,23 @@ class GraphRun final : public CompletionSink {
   /// `threads: auto`: the threads that run node bodies (graph_run.cpp says how many and why).
   int auto_threads() const;
 
+  /// The samples of each batch of this run (from a resume point, if the pipeline had one).
+  const RunOrder& order() const { return order_; }
+  /// Batch `ticket` reached its consumer: taken from the pull channel, or computed. A saved state counts the
+  /// tickets consumed without a gap from the first.
+  void consumed(std::int64_t ticket) {
+    std::lock_guard lock(consumed_mutex_);
+    const auto t = static_cast<std::size_t>(ticket);
+    if (t >= taken_.size()) return;
+    taken_[t] = 1;
+    while (consumed_prefix_ < static_cast<std::int64_t>(taken_.size()) && taken_[static_cast<std::size_t>(consumed_prefix_)])
+      ++consumed_prefix_;
+  }
+  std::int64_t consumed_prefix() const {
+    std::lock_guard lock(consumed_mutex_);
+    return consumed_prefix_;
+  }
+
   /// Pull mode: where the consumer takes batches (after setup()).
   const std::shared_ptr<PullChannel>& pull_channel() const { return pull_; }
   /// End the run early and cleanly (from any thread): no new batch starts, every delivered batch goes back.
@@ -151,6 +168,10 @@ class GraphRun final : public CompletionSink {
   const RunSettings& settings_ = plan_.settings;
   const GraphShape& shape_ = plan_.shape;
   const RunOptions& options_;
+  const RunOrder order_ = run_order(a_, plan_);
+  mutable std::mutex consumed_mutex_;
+  std::vector<char> taken_ = std::vector<char>(static_cast<std::size_t>(plan_.batches), 0);
+  std::int64_t consumed_prefix_ = 0;
   ComputeStage* stage_;  // the compute stage this run launches
   const bool pull_mode_;
   std::shared_ptr<PullChannel> pull_;

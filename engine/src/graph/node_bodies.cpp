@@ -67,8 +67,9 @@ Msg GraphRun::read(std::int64_t ticket, Token host_buffer) {
     std::abort();
   }
   m->ticket = ticket;
-  m->epoch = ticket / plan_.batches_per_epoch;
-  m->index = ticket % plan_.batches_per_epoch;
+  const RunOrder::Batch where = order_.at(ticket);
+  m->epoch = where.epoch;
+  m->index = where.index;
   m->host_buffer = host_buffer;
   m->host_data = host_buffer_data(host_buffer);
   m->pinned_slot = m->device_slot = -1;
@@ -77,8 +78,8 @@ Msg GraphRun::read(std::int64_t ticket, Token host_buffer) {
   m->sample_ids.clear();
   m->labels.clear();
   m->ready_at = start;
-  const std::int64_t first = m->index * spec_.batch_size;
-  const std::int64_t count = std::min<std::int64_t>(spec_.batch_size, plan_.samples - first);
+  const std::int64_t first = where.first;
+  const std::int64_t count = where.count;
   guarded(Node::read, m, [&] {
     if (shape_.from_cache) {
       cache_.serve(*m, first, count, spec_.verify);
@@ -92,7 +93,7 @@ Msg GraphRun::read(std::int64_t ticket, Token host_buffer) {
     const bool direct = a_.chain.direct();
     std::int64_t k = 0;  // where the next good sample goes: skipped samples leave no hole
     for (std::int64_t j = 0; j < count; ++j) {
-      const std::int64_t id = a_.order.at(m->epoch, first + j);
+      const std::int64_t id = order_.id(where, j);
       current_sample_ = id;
       try {
         if (faults_.vanished(m->ticket)) throw DataError(a_.source->where(id), "No such file or directory [injected: faults: vanish]");
@@ -261,6 +262,8 @@ void GraphRun::done(Msg m) {
     fail(Node::compute, m, std::make_exception_ptr(std::runtime_error(text)));
     return;
   }
+  // Consumed before on_batch hears of it, so that a state saved from on_batch counts this batch.
+  if (!pull_) consumed(m->ticket);
   if (options_.on_batch) {
     try {
       options_.on_batch(
@@ -272,7 +275,7 @@ void GraphRun::done(Msg m) {
   }
   samples_done_ += m->samples;
   if (pull_) {
-    deliver(m, slot);
+    deliver(m, slot);  // consumed once the consumer takes it
     return;
   }
   // The batch state goes back before the device buffer does: every state in use is then held by a batch

@@ -78,7 +78,11 @@ std::uint64_t SampleOrder::permute(std::uint64_t x, std::uint64_t key) const {
 
 std::int64_t SampleOrder::at(std::int64_t epoch, std::int64_t position) const {
   // Rank r's position p is the epoch's global position r + p*n; past the end (pad) it wraps to the start.
-  const auto global = static_cast<std::uint64_t>((index_ + position * count_) % dataset_size_);
+  return global_at(epoch, (index_ + position * count_) % dataset_size_);
+}
+
+std::int64_t SampleOrder::global_at(std::int64_t epoch, std::int64_t position) const {
+  const auto global = static_cast<std::uint64_t>(position);
   if (!shuffle_) return static_cast<std::int64_t>(global);
   const std::uint64_t key = splitmix64(seed_ ^ splitmix64(static_cast<std::uint64_t>(epoch) + 0x51A7E5ULL));
   std::uint64_t x = global;

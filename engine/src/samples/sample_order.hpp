@@ -32,6 +32,9 @@ class SampleOrder {
   std::int64_t size() const { return size_; }
   /// The dataset id at `position` (0 ≤ position < size()) of `epoch`.
   std::int64_t at(std::int64_t epoch, std::int64_t position) const;
+  /// The dataset id at `global` position (0 ≤ global < dataset_size()) of `epoch`'s order over every shard.
+  std::int64_t global_at(std::int64_t epoch, std::int64_t global) const;
+  std::int64_t dataset_size() const { return dataset_size_; }
 
  private:
   std::uint64_t permute(std::uint64_t x, std::uint64_t key) const;

@@ -56,6 +56,8 @@ struct StageOptionsAccess {
                            std::string path) {
     return StageOptions(StageOptions::Impl::make(std::move(node), mark, std::move(origin), std::move(path)));
   }
+  /// The block as written (null when the stage has no options).
+  static YAML::Node node(const StageOptions& o) { return o.impl_ ? o.impl_->block.node : YAML::Node(); }
 };
 
 }  // namespace feedgraph::detail

@@ -51,6 +51,16 @@ nlohmann::ordered_json skipped_json(const std::vector<SkippedSample>& skipped) {
   return list;
 }
 
+namespace {
+nlohmann::ordered_json memory_json(const MemoryPlan& m) {
+  return {{"host_bytes", m.host_bytes},
+          {"pinned_bytes", m.pinned_bytes},
+          {"device_bytes", m.device_bytes},
+          {"cache_bytes", m.cache_bytes},
+          {"total_bytes", m.total()}};
+}
+}  // namespace
+
 nlohmann::ordered_json run_json(const RunStats& run, const std::optional<H2dCeiling>& ceiling) {
   auto nodes = nlohmann::ordered_json::array();
   for (const auto& node : run.nodes) nodes.push_back(node_json(node));
@@ -80,12 +90,7 @@ nlohmann::ordered_json run_json(const RunStats& run, const std::optional<H2dCeil
       {"latency_p95_s", run.latency_p95_s},
       {"latency_p99_s", run.latency_p99_s},
       {"peak_memory_bytes", run.peak_memory_bytes},
-      {"memory",
-       {{"host_bytes", run.memory.host_bytes},
-        {"pinned_bytes", run.memory.pinned_bytes},
-        {"device_bytes", run.memory.device_bytes},
-        {"cache_bytes", run.memory.cache_bytes},
-        {"total_bytes", run.memory.total()}}},
+      {"memory", memory_json(run.memory)},
       {"cache_fill_s", run.cache_fill_s},
       {"skipped", run.skipped},
       {"skipped_samples", skipped_json(run.skipped_samples)},
@@ -158,12 +163,7 @@ nlohmann::ordered_json plan_json(const PipelineSpec& spec, const Plan& plan) {
           {"direct", s.transfer.direct}}},
         {"buffers", {{"pinned", plan.shape.pinned_slots}, {"device", plan.shape.device_buffers}}},
         {"threads", s.threads}}},
-      {"memory",
-       {{"host_bytes", plan.memory.host_bytes},
-        {"pinned_bytes", plan.memory.pinned_bytes},
-        {"device_bytes", plan.memory.device_bytes},
-        {"cache_bytes", plan.memory.cache_bytes},
-        {"total_bytes", plan.memory.total()}}},
+      {"memory", memory_json(plan.memory)},
   };
 }
 

@@ -49,6 +49,12 @@ void DeviceBatch::release(std::span<CUstream_st* const> streams) noexcept {
 void DeviceBatch::release(CUstream_st* stream) noexcept { release(std::span<CUstream_st* const>(&stream, 1)); }
 
 void DeviceBatch::release() noexcept {
+  // The common case, a batch used only on the stream it was pulled on, allocates nothing.
+  if (f_.used_on.empty()) {
+    if (f_.stream_later) release(std::span<CUstream_st* const>{});
+    else release(f_.stream);
+    return;
+  }
   if (!f_.stream_later) {
     try {
       f_.used_on.push_back(f_.stream);

@@ -50,6 +50,8 @@ struct Pipeline::Impl {
     thread.join();
   }
   bool pulling() const { return thread.joinable(); }
+  /// A pulling run has batches left to take.
+  bool pull_in_progress() const { return pulling() && !run->pull_channel()->drained(); }
   /// Pipeline::stop(), also for a range that goes before its end.
   void stop() noexcept {
     {
@@ -158,7 +160,7 @@ Pipeline::BatchRange Pipeline::batches(StreamsLater, RunOptions options) {
 }
 
 void Pipeline::start_pulling(RunOptions options) {
-  if (impl_->pulling() && !impl_->run->pull_channel()->drained())
+  if (impl_->pull_in_progress())
     throw Error("Pipeline::batches: a pulling run is still in progress; pull it to its end or stop() it first");
   if (impl_->settings.limit.active())
     throw Error("Pipeline::batches: RunSettings::limit is for runs, not pulling runs; stop() ends a pulling run early");
@@ -217,7 +219,7 @@ void Pipeline::resume(const PipelineState& state) { resume(std::vector<PipelineS
 void Pipeline::resume(const std::vector<PipelineState>& states) {
   detail::Assembly& a = *impl_->assembly;
   if (states.empty()) throw Error("Pipeline::resume: no state given");
-  if (impl_->pulling() && !impl_->run->pull_channel()->drained())
+  if (impl_->pull_in_progress())
     throw Error("Pipeline::resume: a pulling run is in progress; stop() it first");
   if (!impl_->fingerprint) impl_->fingerprint = detail::fingerprint_of(a);
   for (const PipelineState& s : states) {

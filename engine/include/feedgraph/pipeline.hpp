@@ -250,7 +250,7 @@ class Pipeline {
   void start_pulling(RunOptions options);
 
   struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<Impl> impl_;  // shared only so that a range can see that its pipeline is gone
 };
 
 /// The batches of one pulling run: an input range for range-for. Advancing releases the current batch on
@@ -290,12 +290,14 @@ class Pipeline::BatchRange {
 
  private:
   friend class Pipeline;
-  BatchRange(Pipeline::Impl* impl, std::uint64_t run_id, CUstream_st* stream, bool wait)
-      : impl_(impl), run_id_(run_id), stream_(stream), wait_(wait) {}
+  BatchRange(const std::shared_ptr<Pipeline::Impl>& impl, std::uint64_t run_id, CUstream_st* stream, bool wait)
+      : pipeline_(impl), run_id_(run_id), stream_(stream), wait_(wait) {}
   void advance();
-  bool current() const;  // the pipeline's run is still this range's
+  /// The pipeline, while it exists and its run is still this range's; null otherwise (a range may outlive
+  /// both: it then has nothing more to give).
+  std::shared_ptr<Pipeline::Impl> current() const;
 
-  Pipeline::Impl* impl_;
+  std::weak_ptr<Pipeline::Impl> pipeline_;
   std::uint64_t run_id_;
   CUstream_st* stream_;
   bool wait_;  // false: streams_later

@@ -116,7 +116,7 @@ Pipeline Pipeline::from_yaml(std::string_view yaml, const std::string& origin, c
 }
 
 Pipeline::Pipeline(PipelineSpec spec, BuildOptions options)
-    : impl_(std::make_unique<Impl>(detail::assemble(spec))) {
+    : impl_(std::make_shared<Impl>(detail::assemble(spec))) {
   if (impl_->settings.auto_keys().empty()) {
     impl_->plan = plan(impl_->settings);  // a file over its budget fails where it is built
   } else if (options.tune_auto) {
@@ -151,12 +151,12 @@ const std::string& Pipeline::tuning() const { return impl_->tuning; }
 
 Pipeline::BatchRange Pipeline::batches(CUstream_st* stream, RunOptions options) {
   start_pulling(std::move(options));
-  return BatchRange(impl_.get(), impl_->run_id, stream, true);
+  return BatchRange(impl_, impl_->run_id, stream, true);
 }
 
 Pipeline::BatchRange Pipeline::batches(StreamsLater, RunOptions options) {
   start_pulling(std::move(options));
-  return BatchRange(impl_.get(), impl_->run_id, nullptr, false);
+  return BatchRange(impl_, impl_->run_id, nullptr, false);
 }
 
 void Pipeline::start_pulling(RunOptions options) {
@@ -306,13 +306,14 @@ Progress Pipeline::progress() const {
 // ---- BatchRange ------------------------------------------------------------------------------------------
 
 Pipeline::BatchRange::BatchRange(BatchRange&& other) noexcept
-    : impl_(std::exchange(other.impl_, nullptr)), run_id_(other.run_id_), stream_(other.stream_), wait_(other.wait_),
+    : pipeline_(std::move(other.pipeline_)), run_id_(other.run_id_), stream_(other.stream_), wait_(other.wait_),
       current_(std::move(other.current_)),
       ended_(other.ended_) {}
 
 Pipeline::BatchRange::~BatchRange() {
   current_.release();
-  if (current() && !ended_) impl_->stop();  // nobody can pull the rest
+  if (ended_) return;
+  if (auto impl = current()) impl->stop();  // nobody can pull the rest
 }
 
 Pipeline::BatchRange::iterator Pipeline::BatchRange::begin() {
@@ -322,22 +323,26 @@ Pipeline::BatchRange::iterator Pipeline::BatchRange::begin() {
 
 void Pipeline::BatchRange::advance() {
   current_.release();
-  if (ended_ || !current()) {
+  auto impl = ended_ ? nullptr : current();
+  if (!impl) {
     ended_ = true;
     return;
   }
-  ended_ = !impl_->run->pull_channel()->take(current_, stream_, wait_);
-  if (!ended_) impl_->run->consumed(current_.ticket());
+  ended_ = !impl->run->pull_channel()->take(current_, stream_, wait_);
+  if (!ended_) impl->run->consumed(current_.ticket());
 }
 
-bool Pipeline::BatchRange::current() const {
-  // A range outlives its run when the pipeline was stopped and run again: it has nothing more to give.
-  return impl_ && impl_->run && impl_->run_id == run_id_;
+std::shared_ptr<Pipeline::Impl> Pipeline::BatchRange::current() const {
+  // A range outlives its run when the pipeline was stopped and run again, or destroyed.
+  auto impl = pipeline_.lock();
+  if (impl && impl->run && impl->run_id == run_id_) return impl;
+  return nullptr;
 }
 
 bool Pipeline::BatchRange::ready_within(std::chrono::nanoseconds timeout) {
-  if (ended_ || !current()) return true;
-  return impl_->run->pull_channel()->wait_ready(timeout);
+  auto impl = ended_ ? nullptr : current();
+  if (!impl) return true;
+  return impl->run->pull_channel()->wait_ready(timeout);
 }
 
 Pipeline::BatchRange::iterator& Pipeline::BatchRange::iterator::operator++() {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One build-test-bench cycle on a GPU machine without package access (the lent H100): unpack the offline
 # dependencies, build, run the gpu tests and the GPU comparisons, and leave logs and JSON under $OUT.
-# Usage (from the repo root, with .gpu-deps carried): OUT=/some/dir scripts/gpu-cycle.sh [tests|bench|python|all]
+# Usage (from the repo root, with .gpu-deps carried): OUT=/some/dir scripts/gpu-cycle.sh [tests|bench|python|state|all]
 #        OUT=/some/dir scripts/gpu-cycle.sh tune [GRAPH...]   # feedgraph-tune-bench (tune against a grid)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -38,6 +38,10 @@ fi
 if [[ $what == bench || $what == all ]]; then
   build-gpu/bin/feedgraph probe --json "$out/probe.json" 2>&1 | tee "$out/probe.txt"
   build-gpu/bin/feedgraph-bench --reps 5 --json "$out/bench.json" 2>&1 | tee "$out/bench.txt"
+fi
+if [[ $what == state || $what == all ]]; then
+  # What checkpointing costs: state() during a run, and the first batch of a resumed run against a fresh one.
+  build-gpu/bin/feedgraph-state-bench --device cuda 2>&1 | tee "$out/state-bench.txt"
 fi
 if [[ $what == tune ]]; then
   # Not part of `all`: a grid of up to 128 one-second trials per graph; name graphs to split it up.

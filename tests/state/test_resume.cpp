@@ -255,6 +255,52 @@ TEST_CASE("a state is refused, naming what differs, when the data, a transform o
   CHECK(p.plan().batches == 10);
 }
 
+TEST_CASE("a folder of 1000 files: the state stays small and a changed file is named by its run of files") {
+  fgtest::TempDir dir;
+  MakeDatasetOptions o;
+  o.kind = "images";
+  o.samples = 1000;
+  o.out = dir / "images";
+  o.width = 8;
+  o.height = 8;
+  const MadeDataset made = make_dataset(o);
+  const std::string yaml = images_graph(dir / "images");
+  Pipeline p(parse_pipeline(yaml, "many.yaml"));
+  RunSettings s = p.settings();
+  s.limit.max_batches = 2;
+  p.run(s);
+  const PipelineState state = p.state();
+  CHECK(state.fingerprint.file_count == 1000);
+  CHECK(state.fingerprint.files.empty());
+  CHECK(state.fingerprint.file_groups.size() == StateFingerprint::kFileGroups);
+  const std::string text = state_json(state);
+  CHECK(text.size() < 64 * 1024);  // against about 80 bytes a file listed one by one
+  CHECK(parse_state(text, "many.json") == state);
+
+  std::vector<std::string> in_order = made.files;  // the source's order: class folders, then files, by name
+  std::sort(in_order.begin(), in_order.end());
+  SUBCASE("a file grown by a byte") {
+    std::ofstream(in_order[600], std::ios::binary | std::ios::app).put('\0');
+    Pipeline q(parse_pipeline(yaml, "many.yaml"));
+    std::string message;
+    try {
+      q.resume(state);
+    } catch (const Error& e) {
+      message = e.what();
+    }
+    CAPTURE(message);
+    CHECK(message.find("was renamed, replaced or changed size") != std::string::npos);
+    // File 600 lies in group 153 (of 256 over 1000 files): files 597 to 600.
+    CHECK(message.find("from " + in_order[597] + " (files 597 to 600)") != std::string::npos);
+    CHECK(message.find("bytes, now") != std::string::npos);
+  }
+  SUBCASE("a file gone") {
+    std::filesystem::remove(in_order[10]);
+    Pipeline q(parse_pipeline(yaml, "many.yaml"));
+    CHECK_THROWS_WITH_AS(q.resume(state), doctest::Contains("the dataset had 1000 files, now 999"), Error);
+  }
+}
+
 TEST_CASE("a run killed with SIGKILL resumes exactly from the last state it saved") {
   fgtest::TempDir dir;
   const std::string yaml_path = dir / "crash.yaml";

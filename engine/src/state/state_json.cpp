@@ -5,6 +5,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -18,11 +20,17 @@ using json = nlohmann::ordered_json;
 
 const char* uneven_name(ShardSpec::Uneven u) { return u == ShardSpec::Uneven::drop ? "drop" : "pad"; }
 
+std::string hex(std::uint64_t v) { return fmt::format("{:016x}", v); }
+
 json fingerprint_json(const StateFingerprint& f) {
   auto files = json::array();
   for (const auto& file : f.files) files.push_back({{"path", file.path}, {"bytes", file.bytes}});
+  auto groups = json::array();
+  for (const auto& g : f.file_groups)
+    groups.push_back({{"first", g.first}, {"files", g.files}, {"bytes", g.bytes}, {"digest", hex(g.digest)}});
   return {{"source", f.source},       {"samples", f.samples},     {"layout", f.layout},
-          {"data_bytes", f.data_bytes}, {"files", std::move(files)}, {"shuffle", f.shuffle},
+          {"data_bytes", f.data_bytes}, {"file_count", f.file_count}, {"files", std::move(files)},
+          {"file_groups", std::move(groups)}, {"shuffle", f.shuffle},
           {"seed", f.seed},           {"batch_size", f.batch_size}, {"drop_last", f.drop_last},
           {"on_error", f.on_error},   {"transforms", f.transforms}, {"device_transforms", f.device_transforms}};
 }
@@ -94,8 +102,23 @@ PipelineState parse_state(std::string_view text, const std::string& origin) {
   fp.samples = field<std::int64_t>(f, "samples", where);
   fp.layout = field<std::string>(f, "layout", where);
   fp.data_bytes = field<std::uint64_t>(f, "data_bytes", where);
+  fp.file_count = field<std::int64_t>(f, "file_count", where);
   for (const json& file : field<json>(f, "files", where)) {
     fp.files.push_back({field<std::string>(file, "path", where + ".files"), field<std::uint64_t>(file, "bytes", where + ".files")});
+  }
+  for (const json& g : field<json>(f, "file_groups", where)) {
+    const std::string at = where + ".file_groups";
+    DataFileGroup group{field<std::string>(g, "first", at), field<std::int64_t>(g, "files", at),
+                        field<std::uint64_t>(g, "bytes", at), 0};
+    const auto digest = field<std::string>(g, "digest", at);
+    std::size_t used = 0;
+    try {
+      group.digest = std::stoull(digest, &used, 16);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (digest.empty() || used != digest.size()) throw Error(at + ": digest '" + digest + "' is not hexadecimal");
+    fp.file_groups.push_back(std::move(group));
   }
   fp.shuffle = field<bool>(f, "shuffle", where);
   fp.seed = field<std::uint64_t>(f, "seed", where);
@@ -163,7 +186,10 @@ std::vector<std::string> fingerprint_differences(const StateFingerprint& a, cons
   differ("dataset.source", a.source, b.source);
   differ("the dataset's sample count", a.samples, b.samples);
   differ("the sample layout", a.layout, b.layout);
-  if (a.files != b.files) {
+  const std::size_t before_files = out.size();
+  if (a.file_count != b.file_count)
+    out.push_back("the dataset had " + std::to_string(a.file_count) + " files, now " + std::to_string(b.file_count));
+  if (a.files != b.files && !a.files.empty() && !b.files.empty()) {
     // Name the first file that differs: changed size, renamed, added or gone.
     const std::size_t n = std::min(a.files.size(), b.files.size());
     std::size_t i = 0;
@@ -173,11 +199,23 @@ std::vector<std::string> fingerprint_differences(const StateFingerprint& a, cons
                     std::to_string(b.files[i].bytes));
     else if (i < n)
       out.push_back("file " + std::to_string(i) + " was " + a.files[i].path + ", now " + b.files[i].path);
-    else
-      out.push_back("the dataset had " + std::to_string(a.files.size()) + " files, now " + std::to_string(b.files.size()));
-  } else {
-    differ("the data's bytes", a.data_bytes, b.data_bytes);
+  } else if (a.file_groups != b.file_groups && a.file_count == b.file_count) {
+    // Same count, grouped alike: name the first run of files that differs.
+    std::int64_t first = 0;
+    for (std::size_t g = 0; g < std::min(a.file_groups.size(), b.file_groups.size()); ++g) {
+      const DataFileGroup &x = a.file_groups[g], &y = b.file_groups[g];
+      if (x != y) {
+        std::string what = "a file among the " + std::to_string(x.files) + " from " + x.first + " (files " +
+                           std::to_string(first) + " to " + std::to_string(first + x.files - 1) +
+                           ") was renamed, replaced or changed size";
+        if (x.bytes != y.bytes) what += ": they held " + std::to_string(x.bytes) + " bytes, now " + std::to_string(y.bytes);
+        out.push_back(std::move(what));
+        break;
+      }
+      first += x.files;
+    }
   }
+  if (out.size() == before_files) differ("the data's bytes", a.data_bytes, b.data_bytes);
   differ("dataset.shuffle", yes_no(a.shuffle), yes_no(b.shuffle));
   differ("seed", a.seed, b.seed);
   differ("batch_size", a.batch_size, b.batch_size);

@@ -54,6 +54,10 @@ CLI::App* add_make_dataset_command(CLI::App& app, MakeDatasetArgs& args) {
   command->add_option("--shards", o.shards, "records: write M files part-00000.rec ... into the --out folder")
       ->type_name("M");
   command->add_option("--size", args.size, "images: WIDTHxHEIGHT (default 256x256)")->check(check_size);
+  command
+      ->add_option("--size-jitter", o.size_jitter,
+                   "images: scale each image's width and height by its own factor in [1-J, 1+J] (default 0)")
+      ->type_name("J");
   command->add_option("--quality", o.quality, "images: JPEG quality 1-100 (default 90)")->type_name("Q");
   return command;
 }
@@ -67,8 +71,9 @@ int make_dataset_command(MakeDatasetArgs& args) {
   const MadeDataset made = make_dataset(o);
 
   if (o.kind == "images") {
-    fmt::print("make-dataset: {} images of {}x{} in {} classes, JPEG quality {}, seed {}\n", o.samples, o.width,
-               o.height, o.classes, o.quality, o.seed);
+    const std::string jitter = o.size_jitter > 0 ? fmt::format(" (each side ±{:g}%)", o.size_jitter * 100) : "";
+    fmt::print("make-dataset: {} images of {}x{}{} in {} classes, JPEG quality {}, seed {}\n", o.samples, o.width,
+               o.height, jitter, o.classes, o.quality, o.seed);
   } else {
     const std::string labels = o.classes > 0 ? fmt::format("labels 0..{}", o.classes - 1) : std::string("no labels");
     fmt::print("make-dataset: {} samples of {}, {}, seed {}, as {}\n", o.samples, o.sample.describe(), labels, o.seed,

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <set>
 
 #include "../graph/graph_test_util.hpp"
 #include "data_test_util.hpp"
@@ -79,6 +80,38 @@ TEST_CASE("make_dataset images writes class folders of JPEG files deterministic 
   // No temporary file is left behind.
   for (const auto& e : std::filesystem::recursive_directory_iterator(dir.path()))
     CHECK(e.path().filename().string()[0] != '.');
+}
+
+TEST_CASE("make_dataset images with size_jitter varies each image's size within the bounds, the same for a seed") {
+  TempDir dir("make-images-jitter");
+  MakeDatasetOptions o;
+  o.kind = "images";
+  o.samples = 40;
+  o.width = 100;
+  o.height = 60;
+  o.size_jitter = 0.3;
+  o.out = (dir.path() / "a").string();
+  const MadeDataset made = make_dataset(o);
+  std::set<std::pair<std::int64_t, std::int64_t>> sizes;
+  std::set<std::uintmax_t> file_sizes;
+  for (const auto& f : made.files) {
+    const auto file = imgtest::read_bytes(f);
+    const auto decoded = imgtest::apply("decode_jpeg", "", SampleLayout{{static_cast<std::int64_t>(file.size())}, DType::u8},
+                                        imgtest::as_bytes(file));
+    const std::int64_t h = decoded.layout.shape[0], w = decoded.layout.shape[1];
+    CHECK(w >= 70);
+    CHECK(w <= 130);
+    CHECK(h >= 42);
+    CHECK(h <= 78);
+    sizes.insert({h, w});
+    file_sizes.insert(file.size());
+  }
+  CHECK(sizes.size() > 30);  // nearly every image its own size, aspect ratios included
+  CHECK(file_sizes.size() > 30);
+  o.out = (dir.path() / "b").string();
+  CHECK(imgtest::read_bytes(make_dataset(o).files[9]) == imgtest::read_bytes(made.files[9]));
+  o.size_jitter = 1.0;
+  CHECK_THROWS_WITH_AS(make_dataset(o), doctest::Contains("size-jitter"), ConfigError);
 }
 
 TEST_CASE("source images sorts classes by name and files within them and reads each file's bytes") {

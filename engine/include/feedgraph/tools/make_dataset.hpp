@@ -25,6 +25,10 @@ struct MakeDatasetOptions {
   int classes = 10;              ///< labels cycle through 0..classes-1
   int shards = 1;                ///< records: how many shard files (out is then a folder of *.rec)
   int width = 256, height = 256; ///< images
+  /// images: each image's width and height are `width` and `height` scaled by factors drawn uniformly in
+  /// [1 - jitter, 1 + jitter] from (seed, sample), independently, so sizes and aspect ratios vary as photos'
+  /// do. 0 to below 1; 0: every image the same size.
+  double size_jitter = 0;
   int quality = 90;              ///< images: JPEG quality
 };
 

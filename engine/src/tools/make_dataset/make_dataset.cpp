@@ -48,6 +48,10 @@ MadeDataset make_dataset(const MakeDatasetOptions& o) {
     if (o.classes < 1) bad("classes", "images need at least one class (one subfolder each)");
     if (o.width < 1 || o.width > 65535 || o.height < 1 || o.height > 65535)
       bad("size", fmt::format("{}x{}: width and height must be between 1 and 65535", o.width, o.height));
+    if (o.size_jitter > 0 && (o.width * (1 + o.size_jitter) > 65535 || o.height * (1 + o.size_jitter) > 65535))
+      bad("size-jitter", fmt::format("{}x{} jittered by {} may exceed 65535 pixels", o.width, o.height, o.size_jitter));
+    if (!(o.size_jitter >= 0 && o.size_jitter < 1))
+      bad("size-jitter", fmt::format("must be at least 0 and below 1, got {}", o.size_jitter));
     if (o.quality < 1 || o.quality > 100) bad("quality", fmt::format("must be between 1 and 100, got {}", o.quality));
     return detail::write_images_dataset(o);
   }

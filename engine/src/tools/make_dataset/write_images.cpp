@@ -6,7 +6,8 @@
 // smooth colour gradient, a low-frequency wave, a few flat shapes and a little noise, which compresses (and
 // decodes) like a photograph, unlike pure noise, so decode timings are realistic. Encoded with TurboJPEG at
 // `quality`, 4:2:0 chroma subsampling (what cameras and ImageNet's files use). Each file is written under a
-// temporary name and renamed, so an interrupted run never leaves a truncated .jpg behind.
+// temporary name and renamed, so an interrupted run never leaves a truncated .jpg behind. With `size_jitter`
+// each image has its own size, drawn from (seed, i), so file sizes and aspect ratios vary as photos' do.
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
 #include <turbojpeg.h>
@@ -20,6 +21,7 @@
 #include <filesystem>
 #include <string>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "tools/make_dataset/writers.hpp"
@@ -125,6 +127,17 @@ void write_file(const fs::path& path, const unsigned char* data, std::size_t siz
 
 int digits(std::int64_t n) { return n < 10 ? 1 : 1 + digits(n / 10); }
 
+/// Sample `index`'s size: `width` x `height`, each scaled by its own factor in [1 - jitter, 1 + jitter].
+std::pair<int, int> image_size(const MakeDatasetOptions& o, std::uint64_t index) {
+  if (o.size_jitter == 0) return {o.width, o.height};
+  std::uint64_t state = splitmix64(o.seed ^ splitmix64(index ^ 0x51DE51DE51DEull));
+  auto scaled = [&](int n) {
+    return std::max(1, static_cast<int>(std::lround(n * uniform(state, 1 - o.size_jitter, 1 + o.size_jitter))));
+  };
+  const int w = scaled(o.width);
+  return {w, scaled(o.height)};
+}
+
 }  // namespace
 
 MadeDataset write_images_dataset(const MakeDatasetOptions& o) {
@@ -146,11 +159,12 @@ MadeDataset write_images_dataset(const MakeDatasetOptions& o) {
   std::atomic<std::uint64_t> bytes{0};
   tbb::parallel_for(std::int64_t{0}, o.samples, [&](std::int64_t i) {
     thread_local std::vector<unsigned char> rgb;
-    draw_image(o.seed, static_cast<std::uint64_t>(i), o.width, o.height, rgb);
+    const auto [width, height] = image_size(o, static_cast<std::uint64_t>(i));
+    draw_image(o.seed, static_cast<std::uint64_t>(i), width, height, rgb);
     tjhandle tj = thread_compressor();
     unsigned char* jpeg = nullptr;
     unsigned long size = 0;
-    if (tjCompress2(tj, rgb.data(), o.width, 0, o.height, TJPF_RGB, &jpeg, &size, TJSAMP_420, o.quality, 0) != 0) {
+    if (tjCompress2(tj, rgb.data(), width, 0, height, TJPF_RGB, &jpeg, &size, TJSAMP_420, o.quality, 0) != 0) {
       tjFree(jpeg);
       throw Error(std::string("make-dataset images: tjCompress2 failed: ") + tjGetErrorStr2(tj));
     }

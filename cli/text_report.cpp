@@ -156,15 +156,22 @@ std::string validate_text(const PipelineSpec& spec, const Plan& plan) {
   // The reason already names the setting ("device: auto and ..."); fall back to the setting alone.
   fmt::format_to(it, "  backend      {} ({})\n", device,
                  plan.device_reason.empty() ? "device: " + spec.device.text() : plan.device_reason);
-  fmt::format_to(it, "  layout       {} per sample, {} per batch = {} per batch\n", plan.transfer_layout.describe(),
-                 spec.batch_size, format_bytes(plan.batch_bytes));
+  if (plan.ragged)
+    fmt::format_to(it, "  layout       encoded files, {} per batch, packed: at most {} per batch (its largest files)\n",
+                   spec.batch_size, format_bytes(plan.batch_bytes));
+  else
+    fmt::format_to(it, "  layout       {} per sample, {} per batch = {} per batch\n", plan.transfer_layout.describe(),
+                   spec.batch_size, format_bytes(plan.batch_bytes));
   fmt::format_to(it, "  batches      {} per epoch × {} epoch{} = {} ({} samples per epoch, drop_last {})\n",
                  plan.batches_per_epoch, plan.epochs, plan.epochs == 1 ? "" : "s", plan.batches, plan.samples,
                  spec.drop_last);
   fmt::format_to(it, "  stages       {}{}{} → compute {}\n", spec.dataset.name, transform_chain(spec.transforms),
                  spec.device_transforms.empty() ? "" : " → copy" + transform_chain(spec.device_transforms),
                  spec.compute.name);
-  if (!(plan.transfer_layout == plan.layout))
+  if (plan.ragged)
+    fmt::format_to(it, "  link         the files cross the link as read, decoded on the device; the compute sees {}\n",
+                   plan.layout.describe());
+  else if (!(plan.transfer_layout == plan.layout))
     fmt::format_to(it, "  link         {} per sample cross the link; the compute sees {}\n",
                    plan.transfer_layout.describe(), plan.layout.describe());
   fmt::format_to(it, "  data         {} samples{}{}, shard {} of {}{}{}\n", plan.dataset_samples,

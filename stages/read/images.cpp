@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <functional>
 #include <cerrno>
 #include <filesystem>
 #include <string>
@@ -133,6 +134,15 @@ class ImagesSource final : public Source {
   std::int64_t size() const override { return static_cast<std::int64_t>(listing_.sizes.size()); }
   std::size_t largest_sample_bytes() const override { return static_cast<std::size_t>(largest_); }
   std::uint64_t total_bytes() const override { return total_; }
+  /// The `count` largest files together: what a batch of encoded files can take at most, whichever they are.
+  std::uint64_t largest_batch_bytes(std::int64_t count) const override {
+    std::vector<std::uint64_t> sizes = listing_.sizes;
+    const auto n = static_cast<std::size_t>(std::clamp<std::int64_t>(count, 0, static_cast<std::int64_t>(sizes.size())));
+    std::nth_element(sizes.begin(), sizes.begin() + static_cast<std::ptrdiff_t>(n), sizes.end(), std::greater<>());
+    std::uint64_t sum = 0;
+    for (std::size_t i = 0; i < n; ++i) sum += sizes[i];
+    return sum;
+  }
   std::int64_t label(std::int64_t id) const override { return listing_.labels[static_cast<std::size_t>(id)]; }
   std::string where(std::int64_t id) const override { return listing_.path(static_cast<std::size_t>(id)); }
   std::vector<DataFileIdentity> files() const override {

@@ -30,22 +30,34 @@ class CenterCrop final : public Transform {
     const auto hwc = image::Hwc::of(in.layout);
     const std::int64_t h = size_.height, w = size_.width;
     const std::span<std::byte> dst = out.allocate(SampleLayout{{h, w, hwc.channels}, in.layout.dtype});
+    const PixelMap m = map(hwc.height, hwc.width);
     if (hwc.height >= h && hwc.width >= w) {
-      image::copy_window(in.bytes.data(), hwc, dtype_size(in.layout.dtype), (hwc.height - h) / 2, (hwc.width - w) / 2,
-                         h, w, dst.data());
+      image::copy_window(in.bytes.data(), hwc, dtype_size(in.layout.dtype), m.y.in_start, m.x.in_start, h, w, dst.data());
       return;
     }
-    // Scaled up by the larger of the two ratios, so that both sides cover the window; the crop of that
-    // scaled image is resampled in one pass (image::Axis), without making the scaled image.
-    const double scale = std::max(static_cast<double>(h) / static_cast<double>(hwc.height),
-                                  static_cast<double>(w) / static_cast<double>(hwc.width));
-    const std::int64_t sh = std::max<std::int64_t>(h, std::llround(static_cast<double>(hwc.height) * scale));
-    const std::int64_t sw = std::max<std::int64_t>(w, std::llround(static_cast<double>(hwc.width) * scale));
-    image::resample(in.layout.dtype, in.bytes.data(), hwc.width, hwc.channels, {0, hwc.height, sh, (sh - h) / 2, h},
-                    {0, hwc.width, sw, (sw - w) / 2, w}, dst.data());
+    image::resample(in.layout.dtype, in.bytes.data(), hwc.width, hwc.channels, m.y, m.x, dst.data());
+  }
+
+  std::optional<PixelMap> pixel_map(std::int64_t height, std::int64_t width, const SampleContext&) const override {
+    return map(height, width);
   }
 
  private:
+  PixelMap map(std::int64_t height, std::int64_t width) const {
+    const std::int64_t h = size_.height, w = size_.width;
+    if (height >= h && width >= w) {
+      // A plain window: each output pixel is one input pixel (a resample at scale 1 samples pixel centres).
+      return {{(height - h) / 2, h, h, 0, h}, {(width - w) / 2, w, w, 0, w}};
+    }
+    // Scaled up by the larger of the two ratios, so that both sides cover the window; the crop of that
+    // scaled image is resampled in one pass (image::Axis), without making the scaled image.
+    const double scale = std::max(static_cast<double>(h) / static_cast<double>(height),
+                                  static_cast<double>(w) / static_cast<double>(width));
+    const std::int64_t sh = std::max<std::int64_t>(h, std::llround(static_cast<double>(height) * scale));
+    const std::int64_t sw = std::max<std::int64_t>(w, std::llround(static_cast<double>(width) * scale));
+    return {{0, height, sh, (sh - h) / 2, h}, {0, width, sw, (sw - w) / 2, w}};
+  }
+
   image::Size2 size_;
 };
 

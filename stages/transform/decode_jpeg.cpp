@@ -10,6 +10,7 @@
 //              pass silently;
 //       fail:  every warning is an error.
 //   max_pixels: N            (default 178956970, PIL's limit) a larger image is bad data, not a huge allocation
+//   backend: auto | hardware | cuda | hybrid   in device_transforms only: nvJPEG's decoder (the engine's)
 //
 // Bad data (not a JPEG, truncated, corrupt, a colour space TurboJPEG cannot convert) is a DataError; the engine
 // adds the file's name. One TurboJPEG handle per thread: a tjhandle is not thread-safe, and one shared behind a
@@ -17,6 +18,7 @@
 #include <turbojpeg.h>
 
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "feedgraph/errors.hpp"
@@ -91,37 +93,59 @@ class DecodeJpeg final : public Transform {
   void apply(const SampleView& in, SampleOut& out, const SampleContext&) const override {
     const auto* data = reinterpret_cast<const unsigned char*>(in.bytes.data());
     const std::size_t size = in.bytes.size();
-    if (size == 0) throw DataError("", "not a JPEG file: the file is empty");
     ThreadDecompressor& decompressor = ThreadDecompressor::get();
-    tjhandle tj = decompressor.handle();
-    auto fail = [&](const std::string& message) {
-      decompressor.discard();
-      throw DataError("", message);
-    };
-    // A warning while reading the header still fills in the size; whether it may pass is decided as for the
-    // decode below, which meets it again.
-    int width = 0, height = 0, subsampling = 0, colorspace = 0;
-    if (tjDecompressHeader3(tj, data, static_cast<unsigned long>(size), &width, &height, &subsampling, &colorspace) != 0 &&
-        !passable_warning(tj)) {
-      fail(std::string("cannot read the JPEG header: ") + tjGetErrorStr2(tj));
-    }
-    if (width < 1 || height < 1) fail("the JPEG header gives no image size (a file cut short in its header?)");
-    if (static_cast<std::int64_t>(width) * height > max_pixels_) {
-      fail("a " + std::to_string(width) + "x" + std::to_string(height) + " JPEG image is over decode_jpeg's max_pixels (" +
-           std::to_string(max_pixels_) + ")");
-    }
-    const std::span<std::byte> dst = out.allocate(SampleLayout{{height, width, channels_}, DType::u8});
+    const Header h = header(decompressor, data, size);
+    const std::span<std::byte> dst = out.allocate(SampleLayout{{h.height, h.width, channels_}, DType::u8});
     const int format = channels_ == 1 ? TJPF_GRAY : TJPF_RGB;
-    if (tjDecompress2(tj, data, static_cast<unsigned long>(size), reinterpret_cast<unsigned char*>(dst.data()), width,
-                      0, height, format, 0) != 0) {
-      const std::string message = tjGetErrorStr2(tj);
-      if (!passable_warning(tj)) fail("cannot decode the JPEG image: " + message);
+    if (tjDecompress2(decompressor.handle(), data, static_cast<unsigned long>(size),
+                      reinterpret_cast<unsigned char*>(dst.data()), h.width, 0, h.height, format, 0) != 0) {
+      const std::string message = tjGetErrorStr2(decompressor.handle());
+      if (!passable_warning(decompressor.handle())) fail(decompressor, "cannot decode the JPEG image: " + message);
       if (!ends_after_last_scan(data, size))
-        fail("truncated JPEG file: no end-of-image marker after its last scan (and: " + message + ")");
+        fail(decompressor, "truncated JPEG file: no end-of-image marker after its last scan (and: " + message + ")");
     }
   }
 
+  /// The header's size, and a file cut short in its last scan refused, without decoding: what the host checks
+  /// before a file crosses the link to be decoded on the device.
+  std::optional<SampleLayout> inspect(const SampleView& in) const override {
+    const auto* data = reinterpret_cast<const unsigned char*>(in.bytes.data());
+    ThreadDecompressor& decompressor = ThreadDecompressor::get();
+    const Header h = header(decompressor, data, in.bytes.size());
+    if (!ends_after_last_scan(data, in.bytes.size()))
+      fail(decompressor, "truncated JPEG file: no end-of-image marker after its last scan");
+    return SampleLayout{{h.height, h.width, channels_}, DType::u8};
+  }
+
  private:
+  struct Header {
+    int width = 0, height = 0;
+  };
+
+  [[noreturn]] static void fail(ThreadDecompressor& decompressor, const std::string& message) {
+    decompressor.discard();
+    throw DataError("", message);
+  }
+
+  /// The image's size from its header; DataError for a file that is not a JPEG, has no size or is too large.
+  Header header(ThreadDecompressor& decompressor, const unsigned char* data, std::size_t size) const {
+    if (size == 0) throw DataError("", "not a JPEG file: the file is empty");
+    tjhandle tj = decompressor.handle();
+    // A warning while reading the header still fills in the size; whether it may pass is decided as for the
+    // decode, which meets it again.
+    int width = 0, height = 0, subsampling = 0, colorspace = 0;
+    if (tjDecompressHeader3(tj, data, static_cast<unsigned long>(size), &width, &height, &subsampling, &colorspace) != 0 &&
+        !passable_warning(tj)) {
+      fail(decompressor, std::string("cannot read the JPEG header: ") + tjGetErrorStr2(tj));
+    }
+    if (width < 1 || height < 1) fail(decompressor, "the JPEG header gives no image size (a file cut short in its header?)");
+    if (static_cast<std::int64_t>(width) * height > max_pixels_) {
+      fail(decompressor, "a " + std::to_string(width) + "x" + std::to_string(height) +
+                             " JPEG image is over decode_jpeg's max_pixels (" + std::to_string(max_pixels_) + ")");
+    }
+    return {width, height};
+  }
+
   /// After a call that returned an error: true when it was only a recoverable warning and they are allowed.
   bool passable_warning(tjhandle tj) const {
     return !fail_on_warning_ && tjGetErrorCode(tj) == TJERR_WARNING && recoverable_warning(tjGetErrorStr2(tj));
@@ -139,6 +163,10 @@ std::unique_ptr<Transform> make_decode_jpeg(const StageOptions& o, const StageCo
   if (channels == 2) o.fail("channels", "must be 3 (RGB) or 1 (grey)");
   const bool fail_on_warning = o.choice("warnings", "allow", {"allow", "fail"}) == "fail";
   const auto max_pixels = o.integer("max_pixels", 178956970, {.min = 1});
+  // nvJPEG's backend, for decode_jpeg in device_transforms (the engine reads it there); no meaning on the host.
+  const std::string backend = o.choice("backend", "auto", {"auto", "hardware", "cuda", "hybrid"});
+  if (o.has("backend") && !o.path().starts_with("device_transforms"))
+    o.fail("backend", "chooses nvJPEG's decoder, for decode_jpeg in device_transforms; the host decodes with libjpeg-turbo");
   const SampleLayout& in = ctx.layout;
   if (in.shape.size() != 1 || in.dtype != DType::u8) {
     o.fail("", "decode_jpeg needs encoded files, one uint8 byte string per sample (such as source: images "

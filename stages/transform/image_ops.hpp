@@ -11,6 +11,7 @@
 
 #include "feedgraph/layout.hpp"
 #include "feedgraph/options.hpp"
+#include "feedgraph/stage.hpp"
 
 namespace feedgraph::stages::image {
 
@@ -31,12 +32,8 @@ struct Size2 {
 };
 Size2 read_size(const StageOptions& o);
 
-/// One axis of a resample: output pixels [out_offset, out_offset + out_size) of an `out_full`-pixel resize of
-/// input pixels [in_start, in_start + in_size). A crop of a resize is then one pass, with no intermediate image.
-struct Axis {
-  std::int64_t in_start = 0, in_size = 0, out_full = 0, out_offset = 0, out_size = 0;
-  static Axis whole(std::int64_t in, std::int64_t out) { return {0, in, out, 0, out}; }
-};
+/// One axis of a resample (feedgraph/stage.hpp): a crop of a resize is one pass, with no intermediate image.
+using Axis = ResampleAxis;
 
 /// Bilinear resampling with half-pixel centers and samples clamped to the input region, no antialiasing
 /// (OpenCV's INTER_LINEAR, torch's bilinear with align_corners=False): the same as cropping the region and

@@ -65,6 +65,11 @@ class RandomFlip final : public Transform {
     mirror_rows(dst.data(), hwc.height, hwc.width, static_cast<std::size_t>(hwc.channels) * dtype_size(in.layout.dtype));
   }
 
+  std::optional<PixelMap> pixel_map(std::int64_t height, std::int64_t width, const SampleContext& ctx) const override {
+    SampleRandom rng(ctx, salt_);
+    return PixelMap{image::Axis::whole(height, height), image::Axis::whole(width, width), rng.uniform() < p_};
+  }
+
  private:
   double p_;
   SampleRandom::Salt salt_;

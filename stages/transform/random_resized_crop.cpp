@@ -46,6 +46,11 @@ class RandomResizedCrop final : public Transform {
                     dst.data());
   }
 
+  std::optional<PixelMap> pixel_map(std::int64_t height, std::int64_t width, const SampleContext& ctx) const override {
+    const Window win = window(height, width, ctx);
+    return PixelMap{{win.top, win.height, size_.height, 0, size_.height}, {win.left, win.width, size_.width, 0, size_.width}};
+  }
+
  private:
   // torchvision's RandomResizedCrop.get_params, step for step; round() is Python's, to nearest even (lrint).
   Window window(std::int64_t height, std::int64_t width, const SampleContext& ctx) const {

@@ -35,6 +35,11 @@ class Resize final : public Transform {
                     image::Axis::whole(hwc.width, size.width), dst.data());
   }
 
+  std::optional<PixelMap> pixel_map(std::int64_t height, std::int64_t width, const SampleContext&) const override {
+    const image::Size2 size = target(height, width);
+    return PixelMap{image::Axis::whole(height, size.height), image::Axis::whole(width, size.width)};
+  }
+
  private:
   image::Size2 target(std::int64_t height, std::int64_t width) const {
     if (shorter_ <= 0) return exact_;

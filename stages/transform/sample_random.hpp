@@ -20,7 +20,8 @@ class SampleRandom {
   using Salt = std::uint64_t;
 
   /// A per-transform salt from its name and its place in the file (`transforms[2]`): two random transforms
-  /// of one pipeline, even of the same kind, draw independent numbers.
+  /// of one pipeline, even of the same kind, draw independent numbers. `device_transforms[2]` draws as
+  /// `transforms[2]`: a file that moves decode_jpeg and the crops after it to the device keeps its crops.
   static Salt salt(const StageOptions& options, std::string_view name) {
     std::uint64_t h = 0xCBF29CE484222325ULL;  // FNV-1a: stable across runs and platforms, unlike std::hash
     auto add = [&h](std::string_view s) {
@@ -28,7 +29,9 @@ class SampleRandom {
       h = (h ^ 0xFF) * 0x100000001B3ULL;  // a separator, so ("ab", "c") and ("a", "bc") differ
     };
     add(name);
-    add(options.path());
+    std::string_view path = options.path();
+    if (path.starts_with("device_")) path.remove_prefix(7);
+    add(path);
     return h;
   }
 

@@ -49,6 +49,9 @@ struct Plan {
   std::string device_reason;     ///< why `auto` picked it ("no CUDA device answered", ...)
   SampleLayout layout;           ///< the layout the compute node sees (after device_transforms)
   SampleLayout transfer_layout;  ///< the layout that crosses the link (after the host transforms)
+  /// Samples cross the link packed, each its own size (encoded files for decode_jpeg on the device);
+  /// batch_bytes is then the most a batch can take: its largest files together.
+  bool ragged = false;
   SampleLayout source_layout;    ///< what the source produces (entries `kVaries` where samples differ)
   std::int64_t dataset_samples = 0;  ///< the whole dataset, every shard
   int shard_index = 0, shard_count = 1;

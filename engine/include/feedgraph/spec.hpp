@@ -159,6 +159,8 @@ struct PipelineSpec {
   /// True when batches go to the link straight out of `dataset.cache` (no host transform, no shuffle, one
   /// shard): no host buffer, and no pin copy either when the cache is page-locked. Throws nothing.
   bool batches_from_cache() const;
+  /// `device_transforms` starts with decode_jpeg: encoded files cross the link packed (a ragged batch).
+  bool decodes_on_device() const;
   /// Device buffers: `buffers.device`, else 2 (one being copied into while the kernel reads the other). Throws
   /// nothing.
   int device_buffers() const;

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -89,6 +90,12 @@ class Source {
   virtual std::uint64_t total_bytes() const {
     return static_cast<std::uint64_t>(size()) * static_cast<std::uint64_t>(largest_sample_bytes());
   }
+  /// The most bytes `count` samples take together, for a batch of samples that vary (encoded files crossing
+  /// the link packed, for decode_jpeg on the device): `count × largest_sample_bytes()` unless the source
+  /// knows better (the images source sums its `count` largest files).
+  virtual std::uint64_t largest_batch_bytes(std::int64_t count) const {
+    return static_cast<std::uint64_t>(count) * static_cast<std::uint64_t>(largest_sample_bytes());
+  }
   /// The sample's class label (the images' subfolder, a records label); 0 when the data has none.
   virtual std::int64_t label(std::int64_t /*id*/) const { return 0; }
   /// Where sample `id` lives, for messages: "data/train-0.rec offset 4096".
@@ -106,6 +113,25 @@ class Source {
   /// or StallError as thrown). While `dataset.cache` is filled, before the graph starts, a non-DataError
   /// exception reaches the caller of the run as thrown.
   virtual void read(std::int64_t id, SampleOut& out) const = 0;
+};
+
+/// One axis of a bilinear resample (half-pixel centres, samples clamped to the input region): output pixels
+/// [out_offset, out_offset + out_size) of an `out_full`-pixel resize of input pixels [in_start, in_start +
+/// in_size). A crop of a resize is one such pass.
+struct ResampleAxis {
+  std::int64_t in_start = 0, in_size = 0, out_full = 0, out_offset = 0, out_size = 0;
+  static ResampleAxis whole(std::int64_t in, std::int64_t out) { return {0, in, out, 0, out}; }
+  /// Every output pixel is the input pixel at the same place.
+  bool identity() const { return in_start == 0 && out_offset == 0 && in_size == out_full && out_full == out_size; }
+  bool operator==(const ResampleAxis&) const = default;
+};
+
+/// Where each output pixel of a transform that only moves pixels comes from: row `y` and column `x` of the
+/// resample, the columns then mirrored when `flip`. What decode_jpeg on the device applies after decoding.
+struct PixelMap {
+  ResampleAxis y, x;
+  bool flip = false;
+  bool operator==(const PixelMap&) const = default;
 };
 
 /// Turns one sample into the next stage's input. Called concurrently; must be thread-safe.
@@ -128,6 +154,19 @@ class Transform {
   /// the Pipeline is built or a run starts (what they throw reaches that caller as thrown), or next to `apply`
   /// (`in_place`: it then fails the run as `apply` does).
   virtual void apply(const SampleView& in, SampleOut& out, const SampleContext& ctx) const = 0;
+
+  /// For transforms that only move the pixels of an HWC image (crops, resizes, flips): where each output
+  /// pixel of a `height` x `width` input comes from, for this sample (the same draws as `apply`), so that the
+  /// device can run them fused after decode_jpeg. Nullopt (the default) for any other transform.
+  virtual std::optional<PixelMap> pixel_map(std::int64_t /*height*/, std::int64_t /*width*/,
+                                            const SampleContext& /*ctx*/) const {
+    return std::nullopt;
+  }
+  /// For a decoder: the layout `apply` would give this input, read cheaply (a JPEG's header), without
+  /// decoding; throws DataError for input `apply` would reject (not a JPEG, truncated). Lets a file be
+  /// checked on the host before it crosses the link to be decoded on the device. Nullopt (the default): the
+  /// transform cannot say without running.
+  virtual std::optional<SampleLayout> inspect(const SampleView& /*in*/) const { return std::nullopt; }
 };
 
 /// One batch in the memory the compute node runs on: device memory on cuda, a host buffer on host.

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "backend/device_transform.hpp"
+#include "backend/encoded_batch.hpp"
 #include "feedgraph/spec.hpp"
 #include "feedgraph/stage.hpp"
 
@@ -70,9 +71,10 @@ class Backend {
   virtual void start(CompletionSink& sink) = 0;
 
   /// Copy `bytes` from host memory `src`, and the batch's `labels`, into slot `slot`; completion is reported
-  /// as Op::copy. `labels` may be reused as soon as this returns.
+  /// as Op::copy. `labels` may be reused as soon as this returns. A ragged batch passes its `encoded` samples
+  /// (where each file lies, and what the device makes of it), which the slot keeps for its compute.
   virtual void copy(int slot, const std::byte* src, std::size_t bytes, std::span<const std::int64_t> labels,
-                    CopyMode mode) = 0;
+                    std::span<const EncodedSample> encoded, CopyMode mode) = 0;
   /// After the slot's copy, run `stage` on its `batch` (bytes from the slot's buffer); completion is
   /// reported as Op::compute, after the checksum is readable through `checksum(slot)`. With an active
   /// `transform`, the checksum is taken of the bytes that crossed, the transform writes the slot's second

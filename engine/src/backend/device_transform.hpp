@@ -7,6 +7,8 @@
 // so the device reads each transferred byte once and writes each output element once, whatever the list.
 // The host backend runs the same arithmetic on its compute thread.
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "feedgraph/spec.hpp"
@@ -16,8 +18,22 @@ struct CUstream_st;
 
 namespace feedgraph::detail {
 
+/// `device_transforms: [decode_jpeg, <geometry>..., <element-wise>...]`: encoded files decoded on the device,
+/// then crops, resizes and flips as one resample per image, then the element-wise part below, fused.
+struct DeviceDecode {
+  /// decode_jpeg as the host builds it (its options): inspect() checks each file on the host before it
+  /// crosses, and the host stand-in decodes with it.
+  const Transform* decoder = nullptr;
+  /// center_crop, random_resized_crop, resize, random_flip, in the file's order, as the host builds them: their
+  /// pixel_map() draws what the host transforms would.
+  std::vector<const Transform*> geometry;
+  std::int64_t channels = 3;
+  std::string backend = "auto";  ///< nvJPEG's: auto | hardware | cuda | hybrid
+};
+
 struct DeviceTransform {
-  SampleLayout in;   ///< what crossed the link
+  std::optional<DeviceDecode> decode;  ///< set: what crossed is encoded files, `in` is the decoded crop
+  SampleLayout in;   ///< what crossed the link (with decode: each image after its geometry, HWC uint8)
   SampleLayout out;  ///< what the compute stage sees
   bool to_chw = false;
   bool channels_last = true;  ///< the input's channel axis: last (HWC) or first (CHW)
@@ -25,8 +41,21 @@ struct DeviceTransform {
   float scale = 1.0f;              ///< cast: {scale}
   std::vector<float> mean, inv_std;  ///< per channel (size `channels`)
 
-  bool active() const { return !(in == out) || to_chw || !mean.empty(); }
+  bool active() const { return decode || !(in == out) || to_chw || !mean.empty(); }
 };
+
+/// The names decode_jpeg on the device can be followed by before the element-wise ones.
+bool is_device_geometry(const std::string& name);
+
+/// Where each output pixel of sample `ctx` comes from in its decoded `height` x `width` image: the
+/// geometry transforms' maps composed (flips mirror the window; one resample at most, checked when planned).
+PixelMap compose_pixel_map(const DeviceDecode& d, std::int64_t height, std::int64_t width, const SampleContext& ctx);
+
+/// The host reference of the fused kernel after decode: the decoded HWC uint8 image `decoded` (`height` x
+/// `width` x t.decode->channels) resampled through `map` (bilinear, half-pixel centres, in float), then the
+/// element-wise part, into one sample of `t.out` at `out`. The CUDA kernel computes the same, pixel for pixel.
+void apply_decoded_host(const DeviceTransform& t, const std::uint8_t* decoded, std::int64_t height, std::int64_t width,
+                        const PixelMap& map, std::byte* out);
 
 /// Reads the `device_transforms` list against the layout that crosses the link; ConfigError on anything it
 /// cannot do (an unknown name, a layout that is not HWC/CHW, a per-channel list of the wrong length).

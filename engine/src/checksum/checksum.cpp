@@ -24,8 +24,11 @@ std::uint64_t sum_words(const std::byte* p, std::size_t words, std::uint64_t bas
 }  // namespace
 
 std::uint64_t sample_checksum(std::span<const std::byte> sample, std::int64_t index) noexcept {
+  return words_checksum(sample, static_cast<std::uint64_t>(index) * ((sample.size() + 7) / 8));
+}
+
+std::uint64_t words_checksum(std::span<const std::byte> sample, std::uint64_t base) noexcept {
   const std::size_t words = (sample.size() + 7) / 8;
-  const auto base = static_cast<std::uint64_t>(index) * words;
   const std::size_t full = sample.size() / 8;
   std::uint64_t sum = sum_words(sample.data(), full, base);
   if (full < words) {

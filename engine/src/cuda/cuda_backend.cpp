@@ -104,8 +104,9 @@ class CudaBackend final : public Backend {
     FG_CUDA(cudaEventSynchronize(origin_event_.get()));
   }
 
+  // Ragged batches are refused on cuda when the pipeline is built until nvJPEG decoding lands here.
   void copy(int slot, const std::byte* src, std::size_t bytes, std::span<const std::int64_t> labels,
-            CopyMode mode) override {
+            std::span<const EncodedSample> /*encoded*/, CopyMode mode) override {
     auto& s = slot_at(slot);
     cudaStream_t stream = mode.own_stream ? copy_stream_.get() : compute_stream_.get();
     s.copy_on_compute_stream = !mode.own_stream;

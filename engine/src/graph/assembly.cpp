@@ -75,7 +75,7 @@ void plan_memory(const Assembly& a, Plan& p) {
   if (!shape.from_cache) add_to(shape.direct ? m.pinned_bytes : m.host_bytes, mul(prefetch, batch));
   // Samples that change layout on their way to the batch wait in staging buffers, one per sample of each
   // batch in flight between read and transform.
-  if (!a.chain.direct()) add_to(m.host_bytes, mul(mul(prefetch, batch_size), a.staging_sample_bytes));
+  add_to(m.host_bytes, mul(mul(prefetch, batch_size), a.staging_sample_bytes));
   if (a.spec.data.cache) {
     m.cache_bytes = a.source->total_bytes();
     add_to(shape.cache_pinned ? m.pinned_bytes : m.host_bytes, m.cache_bytes);
@@ -101,6 +101,51 @@ void plan_memory(const Assembly& a, Plan& p) {
 
 std::atomic<std::int64_t> assembled{0};
 
+/// `device_transforms: [decode_jpeg, <geometry>..., <element-wise>...]`: encoded files cross the link as read
+/// (a ragged batch) and are decoded on the device. Checks what the device can run; the host builds the
+/// decoder and the geometry transforms (the same factories, options and draws as in `transforms`).
+DeviceTransform plan_device_decode(Assembly& a, const SampleLayout& encoded) {
+  const PipelineSpec& spec = a.spec;
+  const std::vector<StageSpec>& list = spec.device_transforms;
+  const StageOptions& first = list.front().options;
+  if (encoded.shape.size() != 1 || encoded.dtype != DType::u8)
+    first.fail("", "decode_jpeg on the device reads encoded files, one uint8 byte string per sample (such as "
+                   "source: images reads); the source gives " + encoded.describe());
+  if (a.device.kind == BackendKind::cuda)
+    first.fail("", "decode_jpeg in device_transforms needs nvJPEG, and this build has none (FEEDGRAPH_NVJPEG is "
+                   "off): decode on the host (transforms: [decode_jpeg, ...]) or build where the CUDA toolkit "
+                   "has nvjpeg.h");
+  DeviceDecode d;
+  a.device_stages.push_back(build_transform(list.front(), StageContext{encoded, spec.batch_size}));
+  d.decoder = a.device_stages.back().get();
+  d.backend = first.choice("backend", "auto", {"auto", "hardware", "cuda", "hybrid"});
+  SampleLayout layout = d.decoder->output(encoded);
+  d.channels = layout.shape.size() == 3 ? layout.shape[2] : 1;
+  std::size_t i = 1;
+  const StageSpec* resampler = nullptr;
+  for (; i < list.size() && is_device_geometry(list[i].name); ++i) {
+    if (list[i].name != "random_flip") {
+      if (resampler)
+        list[i].options.fail("", "the device resamples each image once after decode_jpeg: " + list[i].name +
+                                     " after " + resampler->name + " would resample twice; keep one crop or resize");
+      resampler = &list[i];
+    }
+    a.device_stages.push_back(build_transform(list[i], StageContext{layout, spec.batch_size}));
+    d.geometry.push_back(a.device_stages.back().get());
+    layout = a.device_stages.back()->output(layout);
+  }
+  if (!layout.fixed())
+    list[i - 1].options.fail("", "after decode_jpeg the images still vary in size (" + layout.describe() +
+                                     "): follow it with center_crop, random_resized_crop or resize to a fixed size");
+  DeviceTransform t = plan_device_transform(std::vector<StageSpec>(list.begin() + static_cast<std::ptrdiff_t>(i), list.end()), layout);
+  t.decode = std::move(d);
+  t.channels_last = true;  // the geometry's output: HWC, whatever the element-wise list does with it
+  t.height = layout.shape[0];
+  t.width = layout.shape[1];
+  t.channels = layout.shape[2];
+  return t;
+}
+
 }  // namespace
 
 std::unique_ptr<Assembly> assemble(const PipelineSpec& spec_in) {
@@ -119,6 +164,15 @@ std::unique_ptr<Assembly> assemble(const PipelineSpec& spec_in) {
   check_sample_size(source_layout, spec.dataset.options);
   check_dataset_size(*a.source, spec.dataset.options);
   if (source_layout.fixed() && source_layout.bytes() == 0) spec.dataset.options.fail("", "the source's samples have no bytes");
+  const bool ragged = spec.decodes_on_device();
+  for (std::size_t i = 1; i < spec.device_transforms.size(); ++i)
+    if (spec.device_transforms[i].name == "decode_jpeg")
+      spec.device_transforms[i].options.fail("", "decode_jpeg comes first in device_transforms: the files cross the link "
+                                                 "encoded and are decoded before anything else runs on them");
+  if (ragged && !spec.transforms.empty())
+    spec.transforms.front().options.fail(
+        "", "with decode_jpeg in device_transforms the files cross the link as read: leave transforms empty and "
+            "put " + spec.transforms.front().name + " in device_transforms after decode_jpeg");
   // Each transform is built for the layout the one before it leaves.
   SampleLayout layout = source_layout;
   for (const auto& t : spec.transforms) {
@@ -126,14 +180,14 @@ std::unique_ptr<Assembly> assemble(const PipelineSpec& spec_in) {
     layout = a.transforms.back()->output(layout);
     check_sample_size(layout, t.options);
   }
-  if (!layout.fixed()) {
+  if (!layout.fixed() && !ragged) {
     const StageOptions& where = spec.transforms.empty() ? spec.dataset.options : spec.transforms.back().options;
     where.fail("", "samples still vary in size (" + layout.describe() +
                        ") where they enter the batch: end the transforms with one that fixes the size, such as "
                        "center_crop or random_resized_crop");
   }
   a.chain = SampleChain(&a.transforms, &spec.transforms, source_layout);
-  a.device_transform = plan_device_transform(spec.device_transforms, layout);
+  a.device_transform = ragged ? plan_device_decode(a, layout) : plan_device_transform(spec.device_transforms, layout);
   const SampleLayout compute_layout = a.device_transform.out;
   a.compute = build_compute(spec.compute, StageContext{compute_layout, spec.batch_size});
 
@@ -143,6 +197,7 @@ std::unique_ptr<Assembly> assemble(const PipelineSpec& spec_in) {
   p.device_reason = a.device.reason;
   p.source_layout = source_layout;
   p.transfer_layout = layout;
+  p.ragged = ragged;
   p.layout = compute_layout;
   p.dataset_samples = a.source->size();
   p.shard_index = spec.data.shard.index;
@@ -167,8 +222,11 @@ std::unique_ptr<Assembly> assemble(const PipelineSpec& spec_in) {
     throw ConfigError(spec.origin, 0, 0, "drop_last",
                       "the dataset's " + std::to_string(p.samples) + " samples make no full batch of " +
                           std::to_string(spec.batch_size) + ": nothing would run");
-  p.batch_bytes = mul(layout.bytes(), static_cast<std::uint64_t>(std::min<std::int64_t>(spec.batch_size, p.samples)));
-  a.staging_sample_bytes = a.chain.direct() ? 0 : a.source->largest_sample_bytes();
+  const std::int64_t full_batch = std::min<std::int64_t>(spec.batch_size, p.samples);
+  // A ragged batch is at most its largest files together, each padded to 8 bytes.
+  p.batch_bytes = ragged ? add(a.source->largest_batch_bytes(full_batch), mul(7, static_cast<std::uint64_t>(full_batch)))
+                         : mul(layout.bytes(), static_cast<std::uint64_t>(full_batch));
+  a.staging_sample_bytes = a.chain.direct() || ragged ? 0 : a.source->largest_sample_bytes();
   return owner;
 }
 

@@ -21,6 +21,9 @@ struct Assembly {
   std::unique_ptr<Source> source;
   std::vector<std::unique_ptr<Transform>> transforms;
   std::unique_ptr<ComputeStage> compute;
+  /// decode_jpeg and the geometry transforms of `device_transforms`, built as the host builds them: the
+  /// device_transform's decode points into these.
+  std::vector<std::unique_ptr<Transform>> device_stages;
   SampleOrder order;
   SampleChain chain;  ///< points into `transforms` and `spec`: an Assembly is not copied
   DeviceTransform device_transform;  ///< `device_transforms`, fused

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <vector>
 
+#include "backend/encoded_batch.hpp"
 #include "report/ticket_times.hpp"
 
 namespace feedgraph::detail {
@@ -24,6 +25,8 @@ struct BatchState {
   std::int64_t samples = 0;
   std::vector<std::int64_t> sample_ids;  // capacity reserved once: batch_size
   std::vector<std::int64_t> labels;      // one per sample id; capacity reserved once
+  std::vector<EncodedSample> encoded;    // a ragged batch: where each file lies, what the device makes of it
+  std::uint64_t ragged_bytes = 0;        // a ragged batch: its packed bytes
   const std::byte* host_data = nullptr;  // the batch's bytes in host memory: its host buffer, or the cache
   int host_buffer = -1;
   int pinned_slot = -1;
@@ -65,6 +68,7 @@ class BatchPool {
     for (std::size_t i = 0; i < n; ++i) {
       states_[i].sample_ids.reserve(batch_size);
       states_[i].labels.reserve(batch_size);
+      states_[i].encoded.reserve(batch_size);
       free_.push_back(static_cast<int>(n - 1 - i));
     }
   }

@@ -123,7 +123,15 @@ class GraphRun final : public CompletionSink {
     host_pool_->try_put(m->host_buffer);
   }
 
-  std::size_t batch_bytes(Msg m) const { return static_cast<std::size_t>(m->samples) * plan_.transfer_layout.bytes(); }
+  std::size_t batch_bytes(Msg m) const {
+    return plan_.ragged ? m->ragged_bytes : static_cast<std::size_t>(m->samples) * plan_.transfer_layout.bytes();
+  }
+  /// The read node's loop: `read_one(id, k)` writes sample `id` as the batch's k-th; a DataError it throws
+  /// goes to `on_error`, and a skipped sample leaves no hole.
+  template <class Fn>
+  void read_samples(Msg m, const RunOrder::Batch& where, Fn&& read_one);
+  /// The read node's loop for a ragged batch: files packed at 8-byte boundaries, each checked and mapped.
+  void read_encoded(Msg m, const RunOrder::Batch& where, std::byte* base);
   std::byte* host_buffer_data(Token t) const { return buffers_.host(t); }
 
   void enter(Msg m, Node node, double at) {

@@ -55,6 +55,26 @@ void GraphRun::guarded(Node node, Msg m, Fn&& fn) {
   touch();
 }
 
+template <class Fn>
+void GraphRun::read_samples(Msg m, const RunOrder::Batch& where, Fn&& read_one) {
+  std::int64_t k = 0;  // where the next good sample goes: skipped samples leave no hole
+  for (std::int64_t j = 0; j < where.count; ++j) {
+    const std::int64_t id = order_.id(where, j);
+    current_sample_ = id;
+    try {
+      if (faults_.vanished(m->ticket)) throw DataError(a_.source->where(id), "No such file or directory [injected: faults: vanish]");
+      read_one(id, k);
+    } catch (const DataError& e) {
+      if (bad_.skip(m->ticket, id, e)) continue;
+      throw bad_.located(id, e);
+    }
+    m->sample_ids.push_back(id);
+    m->labels.push_back(source_->label(id));
+    ++k;
+  }
+  m->samples = k;
+}
+
 Msg GraphRun::read(std::int64_t ticket, Token host_buffer) {
   const double start = now();
   rec_.host_buffers().take(start);
@@ -77,6 +97,8 @@ Msg GraphRun::read(std::int64_t ticket, Token host_buffer) {
   m->samples = 0;
   m->sample_ids.clear();
   m->labels.clear();
+  m->encoded.clear();
+  m->ragged_bytes = 0;
   m->ready_at = start;
   const std::int64_t first = where.first;
   const std::int64_t count = where.count;
@@ -85,39 +107,79 @@ Msg GraphRun::read(std::int64_t ticket, Token host_buffer) {
       cache_.serve(*m, first, count, spec_.verify);
       return;
     }
+    if (plan_.ragged) {
+      read_encoded(m, where, host_buffer_data(host_buffer));
+      return;
+    }
     const std::size_t sample_bytes = plan_.transfer_layout.bytes();
     std::byte* base = host_buffer_data(host_buffer);
     // With no transforms the bytes read are the bytes sent: checksum each sample while it is still in
     // cache, instead of reading the whole batch back from memory in the transform node.
     const bool checksum_here = spec_.verify && a_.chain.empty();
     const bool direct = a_.chain.direct();
-    std::int64_t k = 0;  // where the next good sample goes: skipped samples leave no hole
-    for (std::int64_t j = 0; j < count; ++j) {
-      const std::int64_t id = order_.id(where, j);
-      current_sample_ = id;
-      try {
-        if (faults_.vanished(m->ticket)) throw DataError(a_.source->where(id), "No such file or directory [injected: faults: vanish]");
-        if (direct) {
-          const std::span<std::byte> slot{base + static_cast<std::size_t>(k) * sample_bytes, sample_bytes};
-          BatchSlotOut out(slot, plan_.transfer_layout);
-          source_->read(id, out);
-          if (!out.used()) throw Error("the source wrote nothing for sample " + std::to_string(id));
-          if (checksum_here) m->host_checksum += sample_checksum(slot, k);
-        } else {
-          source_->read(id, buffers_.staged(host_buffer, k));
-        }
-      } catch (const DataError& e) {
-        if (bad_.skip(m->ticket, id, e)) continue;
-        throw bad_.located(id, e);
+    read_samples(m, where, [&](std::int64_t id, std::int64_t k) {
+      if (direct) {
+        const std::span<std::byte> slot{base + static_cast<std::size_t>(k) * sample_bytes, sample_bytes};
+        BatchSlotOut out(slot, plan_.transfer_layout);
+        source_->read(id, out);
+        if (!out.used()) throw Error("the source wrote nothing for sample " + std::to_string(id));
+        if (checksum_here) m->host_checksum += sample_checksum(slot, k);
+      } else {
+        source_->read(id, buffers_.staged(host_buffer, k));
       }
-      m->sample_ids.push_back(id);
-      m->labels.push_back(source_->label(id));
-      ++k;
-    }
-    m->samples = k;
+    });
   });
   rec_.ticket(ticket).read_begin = start;
   return m;
+}
+
+namespace {
+
+/// Where the source writes one file of a ragged batch: the rest of the batch's buffer, from an 8-byte boundary.
+class EncodedOut final : public SampleOut {
+ public:
+  EncodedOut(std::byte* at, std::uint64_t room) : at_(at), room_(room) {}
+  std::span<std::byte> allocate(const SampleLayout& layout) override {
+    if (layout.shape.size() != 1 || layout.dtype != DType::u8 || !layout.fixed())
+      throw Error("decode_jpeg on the device takes encoded files (one uint8 byte string a sample); the source wrote " +
+                  layout.describe());
+    const auto bytes = static_cast<std::uint64_t>(layout.shape[0]);
+    if (bytes > room_)
+      throw DataError("", "the file is " + std::to_string(bytes) + " bytes, more than the " + std::to_string(room_) +
+                              " left in the batch's buffer, which holds the dataset's largest files as listed: the "
+                              "file grew since");
+    bytes_ = bytes;
+    return {at_, static_cast<std::size_t>(bytes)};
+  }
+  std::uint64_t bytes() const { return bytes_; }
+
+ private:
+  std::byte* at_;
+  std::uint64_t room_;
+  std::uint64_t bytes_ = 0;
+};
+
+}  // namespace
+
+void GraphRun::read_encoded(Msg m, const RunOrder::Batch& where, std::byte* base) {
+  const DeviceDecode& decode = *a_.device_transform.decode;
+  const std::uint64_t capacity = plan_.batch_bytes;
+  std::uint64_t offset = 0;
+  read_samples(m, where, [&](std::int64_t id, std::int64_t) {
+    EncodedOut out(base + offset, offset < capacity ? capacity - offset : 0);
+    source_->read(id, out);
+    const std::span<const std::byte> file{base + offset, static_cast<std::size_t>(out.bytes())};
+    const SampleLayout encoded{{static_cast<std::int64_t>(file.size())}, DType::u8};
+    // Checked here, on the host, where a bad file can still be skipped: not a JPEG, cut short, too large.
+    const std::optional<SampleLayout> image = decode.decoder->inspect(SampleView{file, encoded});
+    if (!image) throw Error("decode_jpeg cannot check a file before it crosses the link");
+    EncodedSample e{offset, file.size(), image->shape[0], image->shape[1], {}};
+    e.map = compose_pixel_map(decode, e.height, e.width, SampleContext{id, m->epoch, spec_.seed});
+    if (spec_.verify) m->host_checksum += words_checksum(file, offset / 8);
+    m->encoded.push_back(e);
+    offset = next_encoded_offset(offset, file.size());
+  });
+  m->ragged_bytes = m->encoded.empty() ? 0 : m->encoded.back().offset + m->encoded.back().bytes;
 }
 
 Msg GraphRun::transform(Msg m) {
@@ -199,7 +261,7 @@ void GraphRun::copy(Msg m, Token slot, CopyNode::gateway_type& gw) {
     const std::byte* src = pin_node_ ? buffers_.pinned(m->pinned_slot) : m->host_data;
     FG_RANGE_PUSH("copy");
     backend_->copy(slot, src, batch_bytes(m), {m->labels.data(), m->labels.size()},
-                   CopyMode{!settings_.transfer.non_blocking, settings_.transfer.copy_stream});
+                   {m->encoded.data(), m->encoded.size()}, CopyMode{!settings_.transfer.non_blocking, settings_.transfer.copy_stream});
     FG_RANGE_POP();
   } catch (...) {
     fail(Node::copy, m, std::current_exception());
@@ -231,7 +293,8 @@ void GraphRun::compute(Msg m, ComputeNode::gateway_type& gw) {
     const std::int64_t slot = m->device_slot;
     if (const auto f = faults_.on_device(m->ticket); f.any()) backend_->inject_fault(static_cast<int>(slot), f.trap, f.delay_s);
     FG_RANGE_PUSH("compute");
-    const DeviceBatchView view = batch_view(m, backend_->slot_memory(static_cast<int>(slot)), plan_.transfer_layout);
+    DeviceBatchView view = batch_view(m, backend_->slot_memory(static_cast<int>(slot)), plan_.transfer_layout);
+    if (plan_.ragged) view.bytes = m->ragged_bytes;
     backend_->compute(static_cast<int>(slot), *stage_, view, &a_.device_transform, spec_.verify);
     FG_RANGE_POP();
   } catch (...) {
@@ -251,6 +314,7 @@ void GraphRun::done(Msg m) {
   t.compute_end = st.compute_end;
   t.done = now();
   t.samples = m->samples;
+  t.bytes = batch_bytes(m);
   rec_.node(Node::compute).batches++;
   const std::uint64_t device_sum = backend_->checksum(slot);
   if (spec_.verify && device_sum != m->host_checksum) {

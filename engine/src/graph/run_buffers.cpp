@@ -40,7 +40,7 @@ void RunBuffers::allocate_all(const Assembly& a, const Plan& plan, ComputeStage&
     host_.emplace_back(allocate_batch_memory(batch), FreeBatchMemory{});  // touched, huge pages
     memory.add(batch);
   }
-  if (!a.chain.direct()) {
+  if (!a.chain.direct() && !plan.ragged) {
     // Staging for samples that change layout on their way to the batch, grown now to the largest sample the
     // source can produce, so that the run allocates nothing.
     const std::size_t largest = a.source->largest_sample_bytes();

@@ -15,6 +15,7 @@
 #include "feedgraph/checksum.hpp"
 #include "feedgraph/errors.hpp"
 #include "host/op_queue.hpp"
+#include "samples/sample_buffer.hpp"
 #include "backend/batch_memory.hpp"
 #include "backend/live_counts.hpp"
 
@@ -84,10 +85,11 @@ class HostBackend final : public Backend {
   }
 
   void copy(int slot, const std::byte* src, std::size_t bytes, std::span<const std::int64_t> labels,
-            CopyMode mode) override {
+            std::span<const EncodedSample> encoded, CopyMode mode) override {
     auto& s = *slots_[static_cast<std::size_t>(slot)];
     // The slot is free (its last compute completed), so its labels can be written now, off the stream.
     std::copy(labels.begin(), labels.end(), s.labels.begin());
+    s.encoded.assign(encoded.begin(), encoded.end());  // capacity grows to a batch once
     {
       std::lock_guard lock(s.mutex);
       s.copied = false;
@@ -139,6 +141,7 @@ class HostBackend final : public Backend {
   struct Slot {
     std::unique_ptr<std::byte, DeviceStandIn> memory, transformed;
     std::vector<std::int64_t> labels;
+    std::vector<EncodedSample> encoded;  // a ragged batch's samples
     SlotTimes times;
     std::uint64_t checksum = 0;
     int status = 0;
@@ -180,10 +183,15 @@ class HostBackend final : public Backend {
       if (op.trap)
         throw std::runtime_error("device fault: an injected trap [faults: trap] (on cuda: cudaErrorLaunchFailure, "
                                  "after which the context is unusable)");
-      if (op.transform) {
+      if (op.transform && op.transform->decode) {
+        // As on the GPU: the checksum of the files that crossed, then decode and the fused transform.
+        s.checksum = decode_batch(*op.transform, op.batch, s);
+      } else if (op.transform) {
         // As on the GPU: the checksum of the bytes that crossed, then the transform, then the stage.
         s.checksum = batch_checksum({op.batch.data, op.batch.bytes}, op.batch.layout.bytes());
         apply_device_transform_host(*op.transform, op.batch.data, s.transformed.get(), op.batch.samples);
+      }
+      if (op.transform) {
         std::uint64_t own = 0;
         DeviceBatchView view = op.batch;
         view.data = s.transformed.get();
@@ -201,7 +209,34 @@ class HostBackend final : public Backend {
     sink_->on_complete(Op::compute, op.slot, s.status, s.status ? s.message.c_str() : nullptr);
   }
 
+  /// decode_jpeg on the stand-in: each file decoded with libjpeg-turbo (the host's decode_jpeg), then the
+  /// fused kernel's host reference into the slot's second buffer. Returns the checksum of the files.
+  std::uint64_t decode_batch(const DeviceTransform& t, const DeviceBatchView& batch, Slot& s) {
+    std::uint64_t sum = 0;
+    const std::size_t out_bytes = t.out.bytes();
+    for (std::size_t k = 0; k < s.encoded.size(); ++k) {
+      const EncodedSample& e = s.encoded[k];
+      const std::span<const std::byte> file{batch.data + e.offset, static_cast<std::size_t>(e.bytes)};
+      sum += words_checksum(file, e.offset / 8);
+      const SampleLayout encoded{{static_cast<std::int64_t>(e.bytes)}, DType::u8};
+      try {
+        t.decode->decoder->apply(SampleView{file, encoded}, decoded_, SampleContext{batch.sample_ids[k], batch.epoch, 0});
+      } catch (const std::exception& ex) {
+        throw std::runtime_error("decode_jpeg on the device: sample " + std::to_string(batch.sample_ids[k]) + ": " + ex.what());
+      }
+      const SampleLayout& got = decoded_.layout();
+      if (got.shape.size() != 3 || got.shape[0] != e.height || got.shape[1] != e.width)
+        throw std::runtime_error("decode_jpeg on the device: sample " + std::to_string(batch.sample_ids[k]) +
+                                 " decoded to " + got.describe() + ", not the header's " + std::to_string(e.height) +
+                                 "x" + std::to_string(e.width));
+      apply_decoded_host(t, reinterpret_cast<const std::uint8_t*>(decoded_.bytes().data()), e.height, e.width, e.map,
+                         s.transformed.get() + k * out_bytes);
+    }
+    return sum;
+  }
+
   std::vector<std::unique_ptr<Slot>> slots_;  // pointers: a Slot holds a mutex
+  SampleBuffer decoded_;  // the stand-in decoder's output, grown to the largest image once
   CompletionSink* sink_ = nullptr;
   Clock::time_point origin_;
   OpQueue copy_queue_;

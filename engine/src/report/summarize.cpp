@@ -108,6 +108,10 @@ RunStats summarize_run(RunInputs in) {
 
   const std::uint64_t sample_bytes = in.plan.transfer_layout.bytes();  // what crossed the link
   s.bytes_copied = static_cast<std::uint64_t>(s.samples) * sample_bytes;
+  if (in.plan.ragged) {  // files of their own sizes
+    s.bytes_copied = 0;
+    for (const auto& t : in.times) s.bytes_copied += t.bytes;
+  }
   s.h2d_gbps = static_cast<double>(s.bytes_copied) / wall / 1e9;
   s.copy_gbps = s.copy_s > 0 ? static_cast<double>(s.bytes_copied) / s.copy_s / 1e9 : 0;
   s.latency_p50_s = percentile(latency, 0.50);

@@ -11,6 +11,7 @@ struct TicketTimes {
   double copy_begin = 0, copy_end = 0, compute_begin = 0, compute_end = 0, done = 0;
   int read_lane = 0, transform_lane = 0, pin_lane = 0;
   std::int64_t samples = 0;  // delivered to compute
+  std::uint64_t bytes = 0;   // that crossed the link
 };
 
 }  // namespace feedgraph::detail

@@ -56,6 +56,7 @@ class CachedSource final : public Source {
   std::int64_t size() const override { return source_.size(); }
   std::uint64_t seed() const override { return source_.seed(); }
   std::size_t largest_sample_bytes() const override { return source_.largest_sample_bytes(); }
+  std::uint64_t largest_batch_bytes(std::int64_t count) const override { return source_.largest_batch_bytes(count); }
   std::int64_t label(std::int64_t id) const override { return labels_[static_cast<std::size_t>(id)]; }
   std::string where(std::int64_t id) const override { return source_.where(id); }
   bool read_may_sleep() const override { return false; }  // memory only

@@ -6,7 +6,12 @@
 namespace feedgraph {
 
 bool PipelineSpec::batches_from_cache() const {
-  return data.cache && transforms.empty() && !data.shuffle && !data.shard.automatic && data.shard.count == 1;
+  return data.cache && transforms.empty() && !decodes_on_device() && !data.shuffle && !data.shard.automatic &&
+         data.shard.count == 1;
+}
+
+bool PipelineSpec::decodes_on_device() const {
+  return !device_transforms.empty() && device_transforms.front().name == "decode_jpeg";
 }
 
 int PipelineSpec::pinned_slots() const { return GraphShape::of(*this, RunSettings::of(*this)).pinned_slots; }

@@ -22,7 +22,8 @@ struct TransformsAlone {
 /// samples t, t + threads, ... of each of the file's epochs; samples the source cannot read are left out.
 /// One thread and `threads` run interleaved, `repetitions` times each; the medians are returned. Builds the
 /// pipeline's stages itself (one assembly). Throws Error for threads or repetitions below 1, what building
-/// throws (ConfigError for bad stage options, Error for no device or unreadable data files), and, as thrown,
+/// throws (ConfigError for bad stage options, Error for no device or unreadable data files), Error for a
+/// pipeline that decodes on the device (its host runs no transforms), and, as thrown,
 /// what the source throws (a DataError only leaves its sample out) or a transform throws (a DataError too).
 TransformsAlone measure_transforms_alone(const PipelineSpec& spec, int threads, int repetitions = 3);
 

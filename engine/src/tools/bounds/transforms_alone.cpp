@@ -77,6 +77,8 @@ TransformsAlone measure_transforms_alone(const PipelineSpec& spec, int threads, 
   if (threads < 1 || repetitions < 1) throw Error("measure_transforms_alone: threads and repetitions must be >= 1");
   // The graph's own stages, built as a pipeline builds them (assembling allocates nothing).
   const auto a = fd::assemble(spec);
+  if (a->base.ragged)
+    throw Error("measure_transforms_alone: " + spec.name + " decodes on the device: the host runs no transforms to measure");
   // The source read once, as `dataset.cache` holds it; a bad sample stays empty and is left out.
   std::vector<fd::CachedSample> samples(static_cast<std::size_t>(a->source->size()));
   for (std::int64_t id = 0; id < a->source->size(); ++id) {

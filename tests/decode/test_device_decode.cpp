@@ -1,0 +1,193 @@
+// decode_jpeg in device_transforms: the files cross the link packed (a ragged batch), are checked on the host
+// before they cross, and are decoded and cropped "on the device" (the host stand-in: libjpeg-turbo and the
+// fused kernel's host reference). The same pipeline with the host transforms gives the same crops and flips.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <vector>
+
+#include "../data/image_test_util.hpp"
+#include "../temp_dir.hpp"
+#include "feedgraph/feedgraph.hpp"
+#include "feedgraph/tools/make_dataset.hpp"
+
+using namespace feedgraph;
+
+namespace {
+
+struct Pulled {
+  std::vector<std::int64_t> ids, labels;
+  std::vector<std::vector<std::byte>> samples;  // each sample's bytes, by id
+  SampleLayout layout;
+  RunStats stats;
+};
+
+Pulled pull(const std::string& yaml) {
+  Pipeline p(parse_pipeline(yaml, "decode.yaml"));
+  Pulled out;
+  for (DeviceBatch& b : p.batches()) {
+    out.layout = *b.sample_layout();
+    const std::size_t sample = out.layout.bytes();
+    REQUIRE(b.size_bytes() == sample * static_cast<std::size_t>(b.samples()));
+    for (std::int64_t j = 0; j < b.samples(); ++j) {
+      out.ids.push_back(b.sample_ids()[static_cast<std::size_t>(j)]);
+      out.labels.push_back(b.host_labels()[static_cast<std::size_t>(j)]);
+      out.samples.emplace_back(b.data() + static_cast<std::size_t>(j) * sample, b.data() + static_cast<std::size_t>(j + 1) * sample);
+    }
+  }
+  out.stats = p.stats();
+  return out;
+}
+
+std::string graph(const std::string& folder, const std::string& transforms, const std::string& device_transforms,
+                  const std::string& extra = "") {
+  return "name: decode\ndevice: host\nbatch_size: 6\nepochs: 2\nseed: 11\nwatchdog_s: 30\n"
+         "dataset: {source: images, path: " + folder + ", shuffle: true" + extra + "}\n"
+         "transforms: " + transforms + "\ndevice_transforms: " + device_transforms + "\n"
+         "concurrency: {read: 3, transform: 2}\ncompute: {kernel: checksum}\nverify: true\n";
+}
+
+/// The largest difference between two pulls' samples of uint8, and how many bytes differ at all.
+std::pair<int, double> compare_u8(const Pulled& a, const Pulled& b) {
+  int worst = 0;
+  std::size_t differ = 0, total = 0;
+  for (std::size_t i = 0; i < a.samples.size(); ++i) {
+    for (std::size_t k = 0; k < a.samples[i].size(); ++k) {
+      const int d = std::abs(static_cast<int>(a.samples[i][k]) - static_cast<int>(b.samples[i][k]));
+      worst = std::max(worst, d);
+      differ += d != 0;
+      ++total;
+    }
+  }
+  return {worst, static_cast<double>(differ) / static_cast<double>(total)};
+}
+
+MadeDataset jittered_images(const std::string& out, int samples, int width, int height) {
+  MakeDatasetOptions o;
+  o.kind = "images";
+  o.samples = samples;
+  o.out = out;
+  o.width = width;
+  o.height = height;
+  o.size_jitter = 0.3;
+  o.classes = 4;
+  return make_dataset(o);
+}
+
+}  // namespace
+
+TEST_SUITE("decode") {
+
+TEST_CASE("decode on the device delivers the host pipeline's crops and flips, pixels within one level") {
+  fgtest::TempDir dir("device-decode");
+  jittered_images(dir / "images", 40, 90, 70);
+  // Each geometry the device runs: a random crop then a flip, a flip then a crop (the window mirrored), a
+  // centre crop of images smaller than it (scaled up first), an exact resize.
+  for (const std::string geometry : {"{random_resized_crop: {size: 32}}, random_flip",
+                                     "random_flip, {random_resized_crop: {size: 24, scale: [0.3, 1.0]}}",
+                                     "{center_crop: {size: 96}}", "{resize: {height: 20, width: 30}}, random_flip"}) {
+    CAPTURE(geometry);
+    const Pulled host = pull(graph(dir / "images", "[decode_jpeg, " + geometry + "]", "[]"));
+    const Pulled device = pull(graph(dir / "images", "[]", "[decode_jpeg, " + geometry + "]"));
+    CHECK(device.layout == host.layout);
+    CHECK(device.ids == host.ids);
+    CHECK(device.labels == host.labels);
+    REQUIRE(device.samples.size() == 80);
+    // uint8 bilinear in 11-bit fixed point on the host, in float on the device: a rounding apart at most.
+    const auto [worst, fraction] = compare_u8(host, device);
+    CHECK(worst <= 1);
+    CHECK(fraction < 0.05);
+  }
+}
+
+TEST_CASE("normalized CHW float32 after decode on the device matches the host within one level over std") {
+  fgtest::TempDir dir("device-decode-normalize");
+  jittered_images(dir / "images", 24, 64, 48);
+  const std::string norm = "to_chw, {normalize: {mean: [123.7, 116.3, 103.5], std: [58.4, 57.1, 57.4]}}";
+  const Pulled host = pull(graph(dir / "images", "[decode_jpeg, {random_resized_crop: {size: 28}}, random_flip]",
+                                 "[" + norm + "]"));
+  const Pulled device = pull(graph(dir / "images", "[]",
+                                   "[decode_jpeg, {random_resized_crop: {size: 28}}, random_flip, " + norm + "]"));
+  CHECK(device.layout == SampleLayout{{3, 28, 28}, DType::f32});
+  CHECK(device.ids == host.ids);
+  double worst = 0;
+  for (std::size_t i = 0; i < host.samples.size(); ++i) {
+    const auto* a = reinterpret_cast<const float*>(host.samples[i].data());
+    const auto* b = reinterpret_cast<const float*>(device.samples[i].data());
+    for (std::size_t k = 0; k < host.samples[i].size() / 4; ++k) worst = std::max(worst, double(std::abs(a[k] - b[k])));
+  }
+  CHECK(worst <= 1.0 / 57.1 + 1e-5);
+}
+
+TEST_CASE("the ragged batch is planned from the largest files and checked across the copy") {
+  fgtest::TempDir dir("device-decode-plan");
+  const MadeDataset made = jittered_images(dir / "images", 30, 80, 60);
+  std::vector<std::uint64_t> sizes;
+  for (const auto& f : made.files) sizes.push_back(std::filesystem::file_size(f));
+  std::sort(sizes.rbegin(), sizes.rend());
+  std::uint64_t largest6 = 0;
+  for (int i = 0; i < 6; ++i) largest6 += sizes[static_cast<std::size_t>(i)];
+  const std::string yaml = graph(dir / "images", "[]", "[decode_jpeg, {center_crop: {size: 40}}]");
+  const Plan p = plan(parse_pipeline(yaml, "d.yaml"));
+  CHECK(p.ragged);
+  CHECK(p.batch_bytes == largest6 + 6 * 7);
+  CHECK(p.layout == SampleLayout{{40, 40, 3}, DType::u8});
+  // Every file crossed once per epoch (packed at 8-byte boundaries), and verify compared the checksum of the
+  // packed files each batch.
+  const Pulled d = pull(yaml);
+  CHECK(d.stats.bytes_copied >= 2 * made.bytes);
+  CHECK(d.stats.bytes_copied <= 2 * made.bytes + 60 * 7);
+  CHECK(d.ids.size() == 60);
+}
+
+TEST_CASE("bad files on the device path are checked on the host: skipped and counted, or the run fails naming them") {
+  fgtest::TempDir dir("device-decode-bad");
+  jittered_images(dir / "images", 20, 48, 40);
+  imgtest::write_bytes(dir / "images/class_001/zz-not-a-jpeg.jpg", {'n', 'o', 't', ' ', 'j', 'p', 'e', 'g'});
+  // A real JPEG cut short in its scan: its header reads, its end-of-image marker is gone.
+  const auto whole = imgtest::encode_jpeg(imgtest::textured_rgb(64, 64), 64, 64);
+  imgtest::write_bytes(dir / "images/class_002/zz-truncated.jpg",
+                       std::vector<unsigned char>(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(whole.size() * 2 / 3)));
+  const std::string device = "[decode_jpeg, {center_crop: {size: 24}}]";
+  const Pulled host = pull(graph(dir / "images", "[decode_jpeg, {center_crop: {size: 24}}]", "[]", ", on_error: skip"));
+  const Pulled dev = pull(graph(dir / "images", "[]", device, ", on_error: skip"));
+  CHECK(dev.ids == host.ids);
+  CHECK(dev.ids.size() == 40);  // 20 good files, 2 epochs
+  CHECK(dev.stats.skipped == 4);  // two bad files, each epoch
+  CHECK(compare_u8(host, dev).first == 0);  // a plain window: no resampling, the same pixels
+  std::string message;
+  try {
+    pull(graph(dir / "images", "[]", device));
+  } catch (const StageError& e) {
+    message = e.what();
+  }
+  CAPTURE(message);
+  CHECK(message.find("zz-") != std::string::npos);
+  CHECK(message.find("read") != std::string::npos);
+}
+
+TEST_CASE("what the device cannot run after decode_jpeg is a ConfigError at its key") {
+  fgtest::TempDir dir("device-decode-config");
+  jittered_images(dir / "images", 4, 32, 32);
+  auto refused = [&](const std::string& transforms, const std::string& device, const std::string& says) {
+    CAPTURE(device);
+    CHECK_THROWS_WITH_AS(plan(parse_pipeline(graph(dir / "images", transforms, device), "c.yaml")), doctest::Contains(says.c_str()),
+                         ConfigError);
+  };
+  refused("[random_flip]", "[decode_jpeg, {center_crop: {size: 8}}]", "leave transforms empty");
+  refused("[]", "[decode_jpeg]", "still vary in size");
+  refused("[]", "[decode_jpeg, random_flip]", "still vary in size");
+  refused("[]", "[decode_jpeg, {resize: {size: 16}}, {center_crop: {size: 8}}]", "resample twice");
+  refused("[]", "[decode_jpeg, {center_crop: {size: 8}}, to_chw, random_flip]", "right after decode_jpeg");
+  refused("[]", "[{center_crop: {size: 8}}, decode_jpeg]", "decode_jpeg comes first");
+  refused("[decode_jpeg, {center_crop: {size: 8}}]", "[decode_jpeg]", "leave transforms empty");
+  refused("[{decode_jpeg: {backend: hardware}}, {center_crop: {size: 8}}]", "[]", "backend");
+  // The backend option is the device's, and accepted there.
+  CHECK(plan(parse_pipeline(graph(dir / "images", "[]", "[{decode_jpeg: {backend: hybrid}}, {center_crop: {size: 8}}]"),
+                            "c.yaml")).ragged);
+}
+
+}  // TEST_SUITE

@@ -144,6 +144,7 @@ nlohmann::ordered_json plan_json(const PipelineSpec& spec, const Plan& plan) {
       {"device_reason", plan.device_reason},
       {"layout", layout_json(plan.layout)},
       {"transfer_layout", layout_json(plan.transfer_layout)},
+      {"ragged", plan.ragged},
       {"source_layout", layout_json(plan.source_layout)},
       {"batch_size", spec.batch_size},
       {"batch_bytes", plan.batch_bytes},

@@ -39,10 +39,12 @@ def test_other_python_threads_run_while_the_loop_waits():
         reference = counter[0] - before
         done.set()
         worker.join()
-    # Had next() held the GIL, the spinning thread would have been starved for the whole wait.
+    # Had next() held the GIL, the spinning thread would not have run at all during the wait (0 spins). The
+    # bound is a twentieth of the reference rate, so that other processes on a loaded machine (ctest -j) do not
+    # make it fail: it tells no GIL from the GIL, not how fast the spinner ran.
     spins_while_waiting = before
     assert waited > 0.3
-    assert spins_while_waiting > 0.5 * reference * (waited / 0.2) * 0.5
+    assert spins_while_waiting > 0.05 * reference * (waited / 0.2)
 
 
 def test_stop_from_another_thread_ends_the_loop():

@@ -81,7 +81,7 @@ MadeDataset jittered_images(const std::string& out, int samples, int width, int 
 
 TEST_SUITE("decode") {
 
-TEST_CASE("decode on the device delivers the host pipeline's crops and flips, pixels within one level") {
+TEST_CASE("decode on the device delivers the host pipeline's crops and flips with pixels within one level") {
   fgtest::TempDir dir("device-decode");
   jittered_images(dir / "images", 40, 90, 70);
   // Each geometry the device runs: a random crop then a flip, a flip then a crop (the window mirrored), a
@@ -143,7 +143,7 @@ TEST_CASE("the ragged batch is planned from the largest files and checked across
   CHECK(d.ids.size() == 60);
 }
 
-TEST_CASE("bad files on the device path are checked on the host: skipped and counted, or the run fails naming them") {
+TEST_CASE("bad files on the device path are checked on the host: skipped and counted or the run fails naming them") {
   fgtest::TempDir dir("device-decode-bad");
   jittered_images(dir / "images", 20, 48, 40);
   imgtest::write_bytes(dir / "images/class_001/zz-not-a-jpeg.jpg", {'n', 'o', 't', ' ', 'j', 'p', 'e', 'g'});

@@ -188,6 +188,12 @@ void apply_decoded_host(const DeviceTransform& t, const std::uint8_t* decoded, s
 void enqueue_device_transform(const DeviceTransform&, const std::byte*, std::byte*, std::int64_t, CUstream_st*) {
   throw Error("device transforms on cuda need a build with CUDA");
 }
+void enqueue_decoded_transform(const DeviceTransform&, const DecodedImage*, std::int64_t, std::byte*, CUstream_st*) {
+  throw Error("decode on cuda needs a build with CUDA");
+}
+void enqueue_ragged_checksum(const std::byte*, const EncodedSample*, std::int64_t, std::uint64_t*, CUstream_st*) {
+  throw Error("decode on cuda needs a build with CUDA");
+}
 #endif
 
 }  // namespace feedgraph::detail

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/encoded_batch.hpp"
 #include "feedgraph/spec.hpp"
 #include "feedgraph/stage.hpp"
 
@@ -56,6 +57,24 @@ PixelMap compose_pixel_map(const DeviceDecode& d, std::int64_t height, std::int6
 /// element-wise part, into one sample of `t.out` at `out`. The CUDA kernel computes the same, pixel for pixel.
 void apply_decoded_host(const DeviceTransform& t, const std::uint8_t* decoded, std::int64_t height, std::int64_t width,
                         const PixelMap& map, std::byte* out);
+
+/// One decoded image in device memory, for the fused pass after decode on cuda.
+struct DecodedImage {
+  const std::uint8_t* pixels = nullptr;  ///< HWC uint8, `width` pixels a row
+  std::int64_t height = 0, width = 0;
+  PixelMap map;
+};
+
+/// apply_decoded_host on the GPU for `count` images (`images` in device memory), sample k into `out` + k *
+/// t.out.bytes(): the same float operations in the same order, unfused (no FMA), so the two agree bit for bit.
+/// Enqueue only. Throws CudaError when the launch fails, Error in a build without CUDA.
+void enqueue_decoded_transform(const DeviceTransform& t, const DecodedImage* images, std::int64_t count, std::byte* out,
+                               CUstream_st* stream);
+
+/// The checksum of a ragged batch on the GPU (feedgraph/checksum.hpp): `count` samples of `data` as
+/// `samples` (device memory) says, added into `*out` (device memory). Enqueue only. Throws as above.
+void enqueue_ragged_checksum(const std::byte* data, const EncodedSample* samples, std::int64_t count, std::uint64_t* out,
+                             CUstream_st* stream);
 
 /// Reads the `device_transforms` list against the layout that crosses the link; ConfigError on anything it
 /// cannot do (an unknown name, a layout that is not HWC/CHW, a per-channel list of the wrong length).

@@ -1,0 +1,131 @@
+// After decode on the GPU: the fused pass (resample through each image's PixelMap, round to uint8, then the
+// element-wise part) and the checksum of a ragged batch. The pass is apply_decoded_host's arithmetic, the same
+// float operations in the same order with rounding intrinsics (no contraction into FMA), so the host
+// reference and the GPU agree bit for bit.
+#include <cuda_runtime.h>
+
+#include "backend/device_transform.hpp"
+#include "checksum/mix.hpp"
+#include "feedgraph/errors.hpp"
+
+namespace feedgraph::detail {
+namespace {
+
+constexpr int kMaxChannels = 4;
+
+struct Params {
+  std::int64_t channels, height, width, plane, pixels;  // pixels = count * plane
+  std::size_t out_bytes;                                 // per sample
+  bool out_chw, out_f32;
+  float scale;
+  float mean[kMaxChannels], inv_std[kMaxChannels];
+};
+
+struct Tap {
+  std::int64_t first, second;
+  float weight;
+};
+
+__device__ Tap tap(const ResampleAxis& a, std::int64_t d) {
+  const float scale = __fdiv_rn(static_cast<float>(a.in_size), static_cast<float>(a.out_full));
+  const float s = fmaxf(0.0f, __fsub_rn(__fmul_rn(__fadd_rn(static_cast<float>(d + a.out_offset), 0.5f), scale), 0.5f));
+  auto i = static_cast<std::int64_t>(s);
+  float frac = __fsub_rn(s, static_cast<float>(i));
+  if (i >= a.in_size - 1) i = a.in_size - 1, frac = 0;
+  const std::int64_t j = i + 1 < a.in_size - 1 ? i + 1 : a.in_size - 1;
+  return {a.in_start + i, a.in_start + j, frac};
+}
+
+__device__ float lerp(float a, float b, float w) { return __fadd_rn(a, __fmul_rn(__fsub_rn(b, a), w)); }
+
+__global__ void decoded_transform_kernel(const DecodedImage* images, unsigned char* out, Params p) {
+  const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+  for (std::int64_t g = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; g < p.pixels; g += stride) {
+    const std::int64_t k = g / p.plane, px = g % p.plane, y = px / p.width, x = px % p.width;
+    const DecodedImage& im = images[k];
+    const Tap ty = tap(im.map.y, y);
+    const Tap tx = tap(im.map.x, im.map.flip ? p.width - 1 - x : x);
+    unsigned char* dst = out + static_cast<std::size_t>(k) * p.out_bytes;
+    for (int c = 0; c < p.channels; ++c) {
+      auto at = [&](std::int64_t row, std::int64_t col) {
+        return static_cast<float>(im.pixels[(row * im.width + col) * p.channels + c]);
+      };
+      const float top = lerp(at(ty.first, tx.first), at(ty.first, tx.second), tx.weight);
+      const float bottom = lerp(at(ty.second, tx.first), at(ty.second, tx.second), tx.weight);
+      const float v = rintf(fminf(fmaxf(lerp(top, bottom, ty.weight), 0.0f), 255.0f));
+      const std::int64_t o = p.out_chw ? c * p.plane + px : px * p.channels + c;
+      if (!p.out_f32) {
+        dst[o] = static_cast<unsigned char>(v);
+        continue;
+      }
+      reinterpret_cast<float*>(dst)[o] = __fmul_rn(__fsub_rn(__fmul_rn(v, p.scale), p.mean[c]), p.inv_std[c]);
+    }
+  }
+}
+
+/// blockIdx.y picks the sample (in turns of gridDim.y); the block's threads stride over its words.
+__global__ void ragged_checksum_kernel(const std::byte* data, const EncodedSample* samples, std::int64_t count,
+                                       unsigned long long* out) {
+  std::uint64_t sum = 0;
+  for (std::int64_t k = blockIdx.y; k < count; k += gridDim.y) {
+    const EncodedSample s = samples[k];
+    const std::uint64_t words = (s.bytes + 7) / 8, full = s.bytes / 8, first = s.offset / 8;
+    const auto* aligned = reinterpret_cast<const std::uint64_t*>(data + s.offset);  // offsets are multiples of 8
+    for (std::uint64_t w = blockIdx.x * static_cast<std::uint64_t>(blockDim.x) + threadIdx.x; w < words;
+         w += static_cast<std::uint64_t>(gridDim.x) * blockDim.x) {
+      std::uint64_t word = 0;
+      if (w < full) {
+        word = aligned[w];
+      } else {
+        const std::byte* p = data + s.offset + 8 * w;
+        for (std::uint64_t i = 0; i < s.bytes - 8 * w; ++i) word |= static_cast<std::uint64_t>(p[i]) << (8 * i);
+      }
+      sum += checksum_term(word, first + w);
+    }
+  }
+  for (int offset = 16; offset > 0; offset /= 2) sum += __shfl_down_sync(0xffffffffu, sum, offset);
+  if ((threadIdx.x & 31) == 0) atomicAdd(out, static_cast<unsigned long long>(sum));
+}
+
+void check_launch(const char* what) {
+  const cudaError_t status = cudaGetLastError();
+  if (status != cudaSuccess) throw CudaError(what, static_cast<int>(status), cudaGetErrorName(status), cudaGetErrorString(status));
+}
+
+}  // namespace
+
+void enqueue_decoded_transform(const DeviceTransform& t, const DecodedImage* images, std::int64_t count, std::byte* out,
+                               CUstream_st* stream) {
+  if (count == 0) return;
+  if (t.channels > kMaxChannels) throw Error("decode on the device handles up to 4 channels");
+  Params p{};
+  p.channels = t.channels;
+  p.height = t.height;
+  p.width = t.width;
+  p.plane = t.height * t.width;
+  p.pixels = count * p.plane;
+  p.out_bytes = t.out.bytes();
+  p.out_chw = t.to_chw;
+  p.out_f32 = t.out.dtype == DType::f32;
+  p.scale = t.scale;
+  for (std::int64_t c = 0; c < t.channels; ++c) {
+    p.mean[c] = t.mean.empty() ? 0.0f : t.mean[static_cast<std::size_t>(c)];
+    p.inv_std[c] = t.inv_std.empty() ? 1.0f : t.inv_std[static_cast<std::size_t>(c)];
+  }
+  constexpr unsigned kThreads = 256;
+  const std::int64_t wanted = (p.pixels + kThreads - 1) / kThreads;
+  const unsigned blocks = static_cast<unsigned>(wanted < 16384 ? wanted : 16384);
+  decoded_transform_kernel<<<blocks, kThreads, 0, stream>>>(images, reinterpret_cast<unsigned char*>(out), p);
+  check_launch("decoded_transform_kernel<<<>>>");
+}
+
+void enqueue_ragged_checksum(const std::byte* data, const EncodedSample* samples, std::int64_t count, std::uint64_t* out,
+                             CUstream_st* stream) {
+  if (count == 0) return;
+  constexpr unsigned kThreads = 256;
+  const dim3 grid(8, static_cast<unsigned>(count < 4096 ? count : 4096));
+  ragged_checksum_kernel<<<grid, kThreads, 0, stream>>>(data, samples, count, reinterpret_cast<unsigned long long*>(out));
+  check_launch("ragged_checksum_kernel<<<>>>");
+}
+
+}  // namespace feedgraph::detail

@@ -321,11 +321,16 @@ TEST_CASE("a run killed with SIGKILL resumes exactly from the last state it save
     std::filesystem::remove(state_path);
     pid_t child = 0;
     REQUIRE(posix_spawn(&child, cli.c_str(), nullptr, nullptr, argv.data(), environ) == 0);
-    // Killed somewhere after the first saves, mid-run.
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(150, 600)(rng)));
+    // Killed somewhere after its first save, mid-run. Waiting for that save rather than for a fixed time: a
+    // sanitizer build on a loaded machine can take most of a second to start.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!std::filesystem::exists(state_path) && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 150)(rng)));
     ::kill(child, SIGKILL);
     int status = 0;
     ::waitpid(child, &status, 0);
+    if (!WIFSIGNALED(status)) continue;                   // it finished first: no crash to resume from
     if (!std::filesystem::exists(state_path)) continue;  // killed before its first save
     const PipelineState state = load_state(state_path);  // whole: written by rename, never half
     Pipeline whole(load_pipeline(yaml_path));

@@ -51,10 +51,12 @@ def test_stop_from_another_thread_ends_the_loop():
     with feedgraph.Pipeline.from_yaml(SLOW) as pipe:
         it = iter(pipe)
         next(it)
-        threading.Timer(0.3, pipe.stop).start()
+        timer = threading.Timer(0.3, pipe.stop)
+        timer.start()
         start = time.monotonic()
         rest = sum(1 for _ in it)
         assert time.monotonic() - start < 2.0 and rest < 50
+    timer.join()  # stop() may still be returning on the timer's thread: count what is left after it has
     assert no_resources_held()
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One build-test-bench cycle on a GPU machine without package access (the lent H100): unpack the offline
 # dependencies, build, run the gpu tests and the GPU comparisons, and leave logs and JSON under $OUT.
-# Usage (from the repo root, with .gpu-deps carried): OUT=/some/dir scripts/gpu-cycle.sh [tests|bench|python|state|all]
+# Usage (from the repo root, with .gpu-deps carried): OUT=/some/dir scripts/gpu-cycle.sh [tests|bench|python|state|decode|all]
 #        OUT=/some/dir scripts/gpu-cycle.sh tune [GRAPH...]   # feedgraph-tune-bench (tune against a grid)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -42,6 +42,16 @@ fi
 if [[ $what == state || $what == all ]]; then
   # What checkpointing costs: state() during a run, and the first batch of a resumed run against a fresh one.
   build-gpu/bin/feedgraph-state-bench --device cuda 2>&1 | tee "$out/state-bench.txt"
+fi
+if [[ $what == decode || $what == all ]]; then
+  # JPEG decoded on the GPU (nvJPEG) against decoding on every core, and nvJPEG's decode alone; then the
+  # nvJPEG tests under compute-sanitizer memcheck.
+  build-gpu/bin/feedgraph-bench images-gpu images-gpu-500 --reps "${REPS:-5}" --json "$out/decode-bench.json" \
+    2>"$out/decode-bench.log" | tee "$out/decode-bench.txt"
+  if command -v compute-sanitizer >/dev/null; then
+    compute-sanitizer --tool memcheck --error-exitcode 9 build-gpu/tests/feedgraph_tests -tc="cuda: nvJPEG*,cuda: bad files on the nvJPEG*,cuda: a file nvJPEG*" \
+      2>&1 | tail -8 | tee "$out/decode-memcheck.txt"
+  fi
 fi
 if [[ $what == tune ]]; then
   # Not part of `all`: a grid of up to 128 one-second trials per graph; name graphs to split it up.

@@ -51,7 +51,7 @@ Bound transfer_bound(const BoundInputs& in) {
   return {p.memcpy_gbps_one_thread * 1e9 / sample_bytes, "one thread's memcpy (the host stand-in's copy engine)"};
 }
 
-std::function<void()> make_images_once(std::string dir, std::int64_t samples, int width, int height) {
+std::function<void()> make_images_once(std::string dir, std::int64_t samples, int width, int height, double size_jitter) {
   return [=] {
     if (std::filesystem::exists(dir)) return;
     MakeDatasetOptions o;
@@ -60,6 +60,7 @@ std::function<void()> make_images_once(std::string dir, std::int64_t samples, in
     o.width = width;
     o.height = height;
     o.out = dir;
+    o.size_jitter = size_jitter;
     make_dataset(o);
   };
 }
@@ -75,6 +76,11 @@ Bound transforms_alone_bound(const BoundInputs& in) {
   return {r.threads_samples_per_s,
           fmt::format("transforms alone on {} threads (1 thread: {:.0f}/s, {:.2f}x)", threads,
                       r.one_thread_samples_per_s, r.threads_samples_per_s / r.one_thread_samples_per_s)};
+}
+
+Bound device_decode_alone_bound(const BoundInputs& in) {
+  const DeviceDecodeAlone r = measure_device_decode_alone(in.spec);
+  return {r.samples_per_s, "nvJPEG batched decode alone (" + r.decoder + "), files already on the device"};
 }
 
 }  // namespace feedgraph::bench

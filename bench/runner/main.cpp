@@ -3,6 +3,8 @@
 //
 //   build/bin/feedgraph-bench                      # all scenarios, 5 runs each
 //   build/bin/feedgraph-bench transfer-bound --reps 7 --json bench.json
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -20,20 +22,43 @@ using nlohmann::json;
 
 namespace {
 
+/// The process's CPU time so far, every thread.
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
+}
+
 struct Series {
   std::vector<feedgraph::RunStats> runs;
+  std::vector<double> cpu_s;  // the process's CPU time during each run
+  /// Runs `run` and keeps its stats and CPU time.
+  template <class F>
+  void time(F&& run) {
+    const double before = cpu_seconds();
+    runs.push_back(run());
+    cpu_s.push_back(cpu_seconds() - before);
+  }
+  std::size_t median_index() const {
+    std::vector<std::size_t> idx(runs.size());
+    for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+    std::sort(idx.begin(), idx.end(), [&](auto a, auto b) { return runs[a].samples_per_s < runs[b].samples_per_s; });
+    return idx[idx.size() / 2];
+  }
+  /// The median run's host CPU seconds per sample, and the cores it kept busy on average.
+  double cpu_per_sample() const {
+    const auto i = median_index();
+    return runs[i].samples > 0 ? cpu_s[i] / static_cast<double>(runs[i].samples) : 0;
+  }
+  double cores_busy() const { return cpu_per_sample() * median(); }
   std::vector<double> rates() const {
     std::vector<double> r;
     for (const auto& s : runs) r.push_back(s.samples_per_s);
     return r;
   }
   /// The run whose samples/s is the median: the one the report and the bound use.
-  const feedgraph::RunStats& median_run() const {
-    std::vector<std::size_t> idx(runs.size());
-    for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = i;
-    std::sort(idx.begin(), idx.end(), [&](auto a, auto b) { return runs[a].samples_per_s < runs[b].samples_per_s; });
-    return runs[idx[idx.size() / 2]];
-  }
+  const feedgraph::RunStats& median_run() const { return runs[median_index()]; }
   double median() const { return median_run().samples_per_s; }
   double min() const { auto r = rates(); return *std::min_element(r.begin(), r.end()); }
   double max() const { auto r = rates(); return *std::max_element(r.begin(), r.end()); }
@@ -42,7 +67,8 @@ struct Series {
             {"median_batches_per_s", median_run().batches_per_s}, {"h2d_gbps", median_run().h2d_gbps},
             {"gpu_idle_fraction", median_run().gpu_idle_fraction},
             {"gpu_idle_steady_fraction", median_run().gpu_idle_steady_fraction},
-            {"verdict", median_run().verdict}};
+            {"verdict", median_run().verdict}, {"cpu_s_per_sample", cpu_per_sample()},
+            {"cores_busy", cores_busy()}};
   }
 };
 
@@ -65,6 +91,9 @@ int main(int argc, char** argv) {
                                    fb::overhead_scenario(),      fb::images_scenario(),
                                    fb::jpeg_decode_scenario()};
   for (auto& s : fb::pull_scenarios()) all.push_back(std::move(s));
+  // Decode on the GPU needs nvJPEG: named, they run (or say why not) anywhere; in the default set, only where built.
+  for (auto& s : fb::images_gpu_scenarios())
+    if (FEEDGRAPH_HAVE_NVJPEG || !names.empty()) all.push_back(std::move(s));
   std::vector<fb::Scenario> chosen;
   for (const auto& s : all)
     if (names.empty() || std::find(names.begin(), names.end(), s.name) != names.end()) chosen.push_back(s);
@@ -106,8 +135,8 @@ int main(int argc, char** argv) {
       Series serial, concurrent;
       // Interleaved, so that a drift of the machine (clocks, other load) touches both variants alike.
       for (int r = 0; r < reps; ++r) {
-        if (sc.serial_twin) serial.runs.push_back(baseline.run(baseline_settings));
-        concurrent.runs.push_back(sc.run ? sc.run(pipeline) : pipeline.run());
+        if (sc.serial_twin) serial.time([&] { return baseline.run(baseline_settings); });
+        concurrent.time([&] { return sc.run ? sc.run(pipeline) : pipeline.run(); });
       }
       const auto& ser = sc.serial_twin ? serial.median_run() : concurrent.median_run();
       const fb::Bound bound = sc.bound(fb::BoundInputs{spec, plan, ser, concurrent.median_run()});
@@ -128,6 +157,11 @@ int main(int argc, char** argv) {
           bound.samples_per_s > 0 ? fmt::format("{:.0f}", bound.samples_per_s) : "-",
           bound.samples_per_s > 0 ? fmt::format("{:.0f}%", 100 * concurrent.median() / bound.samples_per_s) : "-",
           sc.name == "overhead"  ? fmt::format("{:.0f} batches/s", concurrent.median_run().batches_per_s)
+          : sc.report_cpu && sc.serial_twin
+              ? fmt::format("host CPU {:.0f} us/sample ({:.1f} cores) against the baseline's {:.0f} us/sample "
+                            "({:.1f} cores); baseline: {}; bound: {}",
+                            1e6 * concurrent.cpu_per_sample(), concurrent.cores_busy(), 1e6 * serial.cpu_per_sample(),
+                            serial.cores_busy(), sc.baseline_name, bound.what)
           : sc.baseline_name.empty()  ? bound.what
           : bound.samples_per_s > 0   ? "baseline: " + sc.baseline_name + "; bound: " + bound.what
                                       : "baseline: " + sc.baseline_name));

@@ -43,6 +43,8 @@ struct Scenario {
   /// When set, runs the graph instead of Pipeline::run (a training loop pulling its batches, say); the
   /// baseline still runs as Pipeline::run does.
   std::function<RunStats(Pipeline&)> run = {};
+  /// The table's note gives the host CPU time per sample of both variants (getrusage around each run).
+  bool report_cpu = false;
 };
 
 /// 1 / (the slowest host stage's service time over its concurrency): what the graph could do if only its
@@ -55,6 +57,8 @@ Bound transfer_bound(const BoundInputs& in);
 /// The graph's host transforms alone on `concurrency.transform` plain threads, over samples read into memory
 /// once (feedgraph::measure_transforms_alone); `what` also gives one thread's rate and the ratio of the two.
 Bound transforms_alone_bound(const BoundInputs& in);
+/// nvJPEG's batched decode alone on the graph's files (feedgraph::measure_device_decode_alone).
+Bound device_decode_alone_bound(const BoundInputs& in);
 /// No bound: for scenarios that compare with a baseline setting instead.
 inline Bound no_bound(const BoundInputs&) { return Bound{}; }
 
@@ -65,12 +69,16 @@ Scenario compute_bound_scenario();
 Scenario overhead_scenario();
 Scenario images_scenario();
 Scenario jpeg_decode_scenario();
+/// images-gpu (320x240) and images-gpu-500 (500x375): decode on the GPU against decode on every core.
+std::vector<Scenario> images_gpu_scenarios();
 /// pull-transfer-bound, pull-seed, pull-overhead: Pipeline::batches against the built-in compute node.
 std::vector<Scenario> pull_scenarios();
 
 /// Where bench datasets are written (made once, reused): $FEEDGRAPH_BENCH_DATA, else ./bench-data.
 std::string bench_data_dir();
 /// A `prepare` that writes `samples` make-dataset JPEG files of width x height into `dir` unless it exists.
-std::function<void()> make_images_once(std::string dir, std::int64_t samples, int width, int height);
+/// `size_jitter`: make-dataset's --size-jitter (file sizes that vary as photos' do).
+std::function<void()> make_images_once(std::string dir, std::int64_t samples, int width, int height,
+                                       double size_jitter = 0);
 
 }  // namespace feedgraph::bench

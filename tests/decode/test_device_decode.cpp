@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../data/image_test_util.hpp"
+#include "backend/encoded_batch.hpp"
 #include "../temp_dir.hpp"
 #include "feedgraph/feedgraph.hpp"
 #include "feedgraph/tools/make_dataset.hpp"
@@ -167,6 +168,45 @@ TEST_CASE("bad files on the device path are checked on the host: skipped and cou
   CAPTURE(message);
   CHECK(message.find("zz-") != std::string::npos);
   CHECK(message.find("read") != std::string::npos);
+}
+
+TEST_CASE("graphs/images-gpu.yaml as it ships plans a ragged batch and runs on the host stand-in") {
+  fgtest::TempDir dir("images-gpu-yaml");
+  jittered_images(dir / "images", 12, 64, 48);
+  const PipelineSpec spec = load_pipeline(std::string(FEEDGRAPH_SOURCE_DIR) + "/graphs/images-gpu.yaml",
+                                          {"dataset.path=" + (dir / "images"), "device=host", "epochs=1",
+                                           "batch_size=4", "device_transforms[1].random_resized_crop.size=32"});
+  const Plan p = plan(spec);
+  CHECK(p.ragged);
+  CHECK(p.layout == SampleLayout{{3, 32, 32}, DType::f32});
+  Pipeline pipeline(spec);
+  const RunStats stats = pipeline.run();
+  CHECK(stats.samples == 12);  // verify: true in the file, so each batch's checksum was compared too
+}
+
+TEST_CASE("the marker check tells the files a GPU's decode engines take from those they do not") {
+  const auto rgb = imgtest::textured_rgb(48, 32);
+  auto suits = [&](int subsampling, int flags) {
+    tjhandle tj = tjInitCompress();
+    REQUIRE(tj != nullptr);
+    unsigned char* jpeg = nullptr;
+    unsigned long size = 0;
+    REQUIRE(tjCompress2(tj, rgb.data(), 48, 0, 32, TJPF_RGB, &jpeg, &size, subsampling, 85, flags) == 0);
+    const std::vector<unsigned char> file(jpeg, jpeg + size);
+    tjFree(jpeg);
+    tjDestroy(tj);
+    return detail::jpeg_suits_hardware(std::as_bytes(std::span(file)));
+  };
+  CHECK(suits(TJSAMP_420, 0));
+  CHECK(suits(TJSAMP_422, 0));
+  CHECK(suits(TJSAMP_444, 0));
+  CHECK(suits(TJSAMP_GRAY, 0));
+  CHECK_FALSE(suits(TJSAMP_411, 0));            // 4:1:1: luma sampled 4x1
+  CHECK_FALSE(suits(TJSAMP_420, TJFLAG_PROGRESSIVE));  // several scans
+  const auto whole = imgtest::encode_jpeg(rgb, 48, 32);
+  CHECK_FALSE(detail::jpeg_suits_hardware(std::as_bytes(std::span(whole.data(), 20))));  // cut before its frame
+  const std::vector<unsigned char> not_jpeg = {'n', 'o', 't', ' ', 'j', 'p', 'e', 'g'};
+  CHECK_FALSE(detail::jpeg_suits_hardware(std::as_bytes(std::span(not_jpeg))));
 }
 
 TEST_CASE("what the device cannot run after decode_jpeg is a ConfigError at its key") {

@@ -59,6 +59,11 @@ class Backend {
   /// (events, checksum cells, callback records). Called once, before the graph starts.
   virtual void allocate_slots(int slots, std::size_t bytes, std::size_t labels, std::size_t transformed,
                               MemoryCounter& counter) = 0;
+  /// With decode on the device (`transform.decode`), after allocate_slots and before the graph starts: make
+  /// the decoder once (cuda: nvJPEG's handles and states) and the per-slot room its batches need, counted in
+  /// `counter`. The host stand-in decodes with the pipeline's own decode_jpeg and needs nothing more.
+  virtual void prepare_decode(const DeviceTransform& /*transform*/, std::int64_t /*batch_size*/,
+                              MemoryCounter& /*counter*/) {}
   virtual std::byte* slot_memory(int slot) = 0;
   /// The slot's labels, in the same memory as its data (device memory on cuda).
   virtual const std::int64_t* slot_labels(int slot) = 0;

@@ -184,6 +184,14 @@ void apply_decoded_host(const DeviceTransform& t, const std::uint8_t* decoded, s
   }
 }
 
+#if !FEEDGRAPH_HAVE_NVJPEG
+std::string nvjpeg_unavailable(int, const std::string&) {
+  return "decode_jpeg in device_transforms needs nvJPEG, and this build has none (FEEDGRAPH_NVJPEG is off, or the "
+         "CUDA toolkit it was built with has no nvjpeg.h): decode on the host (transforms: [decode_jpeg, ...]) or "
+         "build where the toolkit has nvJPEG";
+}
+#endif
+
 #if !FEEDGRAPH_HAVE_CUDA
 void enqueue_device_transform(const DeviceTransform&, const std::byte*, std::byte*, std::int64_t, CUstream_st*) {
   throw Error("device transforms on cuda need a build with CUDA");

@@ -76,6 +76,10 @@ void enqueue_decoded_transform(const DeviceTransform& t, const DecodedImage* ima
 void enqueue_ragged_checksum(const std::byte* data, const EncodedSample* samples, std::int64_t count, std::uint64_t* out,
                              CUstream_st* stream);
 
+/// Why decode_jpeg with nvJPEG backend `backend` (auto | hardware | cuda | hybrid) cannot run on cuda device
+/// `device` ("": it can). A build without nvJPEG says so whatever is asked; `hardware` needs decode engines.
+std::string nvjpeg_unavailable(int device, const std::string& backend);
+
 /// Reads the `device_transforms` list against the layout that crosses the link; ConfigError on anything it
 /// cannot do (an unknown name, a layout that is not HWC/CHW, a per-channel list of the wrong length).
 DeviceTransform plan_device_transform(const std::vector<StageSpec>& specs, const SampleLayout& in);

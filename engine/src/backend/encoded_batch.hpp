@@ -4,8 +4,12 @@
 // one EncodedSample per sample says where it lies and what the device makes of it: the image's size (from
 // its header, read on the host) and where each output pixel comes from (the crops' and flips' draws, made on
 // the host from (seed, epoch, sample id) as the host transforms make them).
+#include <cstddef>
 #include <cstdint>
+#include <span>
+#include <string>
 
+#include "feedgraph/errors.hpp"
 #include "feedgraph/stage.hpp"
 
 namespace feedgraph::detail {
@@ -15,11 +19,30 @@ struct EncodedSample {
   std::uint64_t bytes = 0;   ///< the file's size
   std::int64_t height = 0, width = 0;  ///< decoded, from the header
   PixelMap map;              ///< the output's pixels in the decoded image
+  /// What a GPU's JPEG decode engine takes (jpeg_suits_hardware): when a batch has a file that is not, nvJPEG's
+  /// `auto` decodes that batch on the SMs instead.
+  bool suits_hardware = false;
 };
 
 /// Where the sample after one of `bytes` bytes at `offset` starts.
 constexpr std::uint64_t next_encoded_offset(std::uint64_t offset, std::uint64_t bytes) {
   return (offset + bytes + 7) & ~std::uint64_t{7};
 }
+
+/// Whether a JPEG file is one the hardware decode engines of A100/H100-class GPUs decode: baseline DCT (SOF0)
+/// in a single interleaved scan, gray or three components, with luma sampling of at most 2x2 and chroma at
+/// 1x1 (no 4:1:1 or 4:1:0). Reads the markers up to the first scan's header only.
+bool jpeg_suits_hardware(std::span<const std::byte> file);
+
+/// The device's decoder refused sample `index` of its batch after the host's check passed the file (a
+/// damaged scan, say): the graph names the file from the index and the batch's sample ids.
+class DeviceDecodeError : public Error {
+ public:
+  DeviceDecodeError(std::size_t index, std::string message) : Error(std::move(message)), index_(index) {}
+  std::size_t index() const noexcept { return index_; }
+
+ private:
+  std::size_t index_;
+};
 
 }  // namespace feedgraph::detail

@@ -24,6 +24,9 @@
 #include "cuda/fault_kernels.hpp"
 #include "feedgraph/device_checksum.hpp"
 #include "cuda/handles.hpp"
+#if FEEDGRAPH_HAVE_NVJPEG
+#include "cuda/nvjpeg_decoder.hpp"
+#endif
 
 namespace feedgraph::detail {
 
@@ -84,6 +87,24 @@ class CudaBackend final : public Backend {
       s.on_compute = Callback{this, static_cast<int>(i), Op::compute};
     }
   }
+#if FEEDGRAPH_HAVE_NVJPEG
+  void prepare_decode(const DeviceTransform& transform, std::int64_t batch_size, MemoryCounter& counter) override {
+    FG_CUDA(cudaSetDevice(device_));
+    decoder_ = std::make_unique<NvjpegDecoder>(device_, transform.decode->backend, transform.decode->channels, batch_size);
+    counter_ = &counter;
+    // Per slot: the batch's EncodedSample and DecodedImage records, filled on the host and copied beside the
+    // batch, which the checksum and the fused pass read. Written only while the slot is free.
+    meta_capacity_ = static_cast<std::size_t>(batch_size);
+    const std::size_t meta = meta_capacity_ * (sizeof(EncodedSample) + sizeof(DecodedImage));
+    for (auto& s : slots_) {
+      s.meta_host = make_pinned(meta);
+      s.meta_device = make_device(meta);
+      s.encoded.reserve(meta_capacity_);
+      counter.add(2 * meta);
+    }
+    outputs_.reserve(meta_capacity_);
+  }
+#endif
   std::byte* slot_memory(int slot) override { return static_cast<std::byte*>(slot_at(slot).memory.get()); }
   const std::int64_t* slot_labels(int slot) override {
     return static_cast<const std::int64_t*>(slot_at(slot).labels.get());
@@ -104,10 +125,16 @@ class CudaBackend final : public Backend {
     FG_CUDA(cudaEventSynchronize(origin_event_.get()));
   }
 
-  // Ragged batches are refused on cuda when the pipeline is built until nvJPEG decoding lands here.
   void copy(int slot, const std::byte* src, std::size_t bytes, std::span<const std::int64_t> labels,
-            std::span<const EncodedSample> /*encoded*/, CopyMode mode) override {
+            std::span<const EncodedSample> encoded, CopyMode mode) override {
     auto& s = slot_at(slot);
+    // A ragged batch: the slot keeps where its files lie for the decode (the slot is free, so this is safe).
+    s.encoded.assign(encoded.begin(), encoded.end());
+#if FEEDGRAPH_HAVE_NVJPEG
+    // nvJPEG's hybrid backend decodes Huffman on the host: it reads a host copy of the files, since the
+    // page-locked slot they cross from is reused once the copy is done.
+    if (decoder_ && decoder_->reads_host()) s.files_host.assign(src, src + bytes);
+#endif
     cudaStream_t stream = mode.own_stream ? copy_stream_.get() : compute_stream_.get();
     s.copy_on_compute_stream = !mode.own_stream;
     std::memcpy(s.labels_host.get(), labels.data(), labels.size_bytes());
@@ -145,6 +172,17 @@ class CudaBackend final : public Backend {
     s.fault_trap = false;
     auto* cell = static_cast<std::uint64_t*>(checksum_device_.get()) + 2 * slot;  // [compared, the stage's own]
     FG_CUDA(cudaMemsetAsync(cell, 0, 2 * sizeof(std::uint64_t), stream));
+#if FEEDGRAPH_HAVE_NVJPEG
+    if (transform && transform->decode) {
+      auto* out = static_cast<std::byte*>(s.transformed.get());
+      decode_batch(s, batch, *transform, out, verify ? cell : nullptr, stream);
+      DeviceBatchView view = batch;
+      view.data = out;
+      view.bytes = static_cast<std::size_t>(batch.samples) * transform->out.bytes();
+      view.layout = transform->out;
+      stage.launch(ComputeLaunch{BackendKind::cuda, view, cell + 1, stream, false});
+    } else
+#endif
     if (transform && transform->active()) {
       // verify compares the bytes that crossed the link: checksum them before they are transformed.
       enqueue_device_checksum(batch, cell, stream);
@@ -221,6 +259,10 @@ class CudaBackend final : public Backend {
     std::atomic<int> releases{0};
     Callback on_copy, on_compute;
     bool copy_on_compute_stream = false;
+    std::vector<EncodedSample> encoded;  // a ragged batch's files (decode on the device)
+    PinnedBuffer meta_host;              // its EncodedSample and DecodedImage records, and their device copy
+    DeviceBuffer meta_device;
+    std::vector<std::byte> files_host;   // nvJPEG hybrid: the files on the host
     bool fault_trap = false;    // `faults:` for the slot's next compute (set by the compute node, then used)
     double fault_delay_s = 0;
   };
@@ -231,6 +273,57 @@ class CudaBackend final : public Backend {
   }
 
   Slot& slot_at(int slot) { return slots_[static_cast<std::size_t>(slot)]; }
+
+#if FEEDGRAPH_HAVE_NVJPEG
+  /// decode_jpeg on the device, enqueued on the compute stream: the checksum of the files that crossed (when
+  /// `cell` is set), nvJPEG's batched decode into the decoded-image scratch, then the fused pass (resample,
+  /// flip, element-wise) into `out`.
+  void decode_batch(Slot& s, const DeviceBatchView& batch, const DeviceTransform& t, std::byte* out,
+                    std::uint64_t* cell, cudaStream_t stream) {
+    const std::size_t n = s.encoded.size();
+    if (n == 0) return;
+    if (n > meta_capacity_) throw Error("a ragged batch holds more samples than the batch size");
+    // Each decoded image at a 256-byte boundary of the scratch, which one batch at a time uses: the compute
+    // stream runs the next batch's decode only after this batch's fused pass has read it.
+    const auto channels = static_cast<std::size_t>(t.decode->channels);
+    std::size_t need = 0;
+    for (const EncodedSample& e : s.encoded)
+      need += (static_cast<std::size_t>(e.height * e.width) * channels + 255) & ~std::size_t{255};
+    reserve_scratch(need, stream);
+    auto* encoded_host = static_cast<EncodedSample*>(s.meta_host.get());
+    auto* images_host = reinterpret_cast<DecodedImage*>(encoded_host + meta_capacity_);
+    auto* encoded_device = static_cast<EncodedSample*>(s.meta_device.get());
+    auto* images_device = reinterpret_cast<DecodedImage*>(encoded_device + meta_capacity_);
+    outputs_.clear();
+    auto* pixels = static_cast<std::uint8_t*>(scratch_.get());
+    for (std::size_t k = 0; k < n; ++k) {
+      const EncodedSample& e = s.encoded[k];
+      encoded_host[k] = e;
+      images_host[k] = DecodedImage{pixels, e.height, e.width, e.map};
+      outputs_.push_back(pixels);
+      pixels += (static_cast<std::size_t>(e.height * e.width) * channels + 255) & ~std::size_t{255};
+    }
+    FG_CUDA(cudaMemcpyAsync(encoded_device, encoded_host, n * sizeof(EncodedSample), cudaMemcpyHostToDevice, stream));
+    FG_CUDA(cudaMemcpyAsync(images_device, images_host, n * sizeof(DecodedImage), cudaMemcpyHostToDevice, stream));
+    if (cell) enqueue_ragged_checksum(batch.data, encoded_device, static_cast<std::int64_t>(n), cell, stream);
+    decoder_->decode(s.encoded, decoder_->reads_host() ? s.files_host.data() : batch.data, outputs_.data(), stream);
+    enqueue_decoded_transform(t, images_device, static_cast<std::int64_t>(n), out, stream);
+  }
+
+  /// The decoded-image scratch holds at least `bytes`. It grows (by a quarter more than asked, so that a few
+  /// growths cover a dataset's largest batch) only after the stream is done with it.
+  void reserve_scratch(std::size_t bytes, cudaStream_t stream) {
+    if (bytes <= scratch_bytes_) return;
+    FG_CUDA(cudaStreamSynchronize(stream));
+    const std::size_t grown = bytes + bytes / 4;
+    scratch_.reset();
+    if (counter_) counter_->sub(scratch_bytes_);
+    scratch_bytes_ = 0;
+    scratch_ = make_device(grown);
+    scratch_bytes_ = grown;
+    if (counter_) counter_->add(grown);
+  }
+#endif
 
   double since_origin(const Event& e) {
     float ms = 0;
@@ -247,6 +340,14 @@ class CudaBackend final : public Backend {
   DeviceBuffer checksum_device_;
   PinnedBuffer checksum_host_;
   std::vector<Slot> slots_;
+#if FEEDGRAPH_HAVE_NVJPEG
+  std::unique_ptr<NvjpegDecoder> decoder_;
+  MemoryCounter* counter_ = nullptr;  // the run's, for the scratch's growth
+  std::size_t meta_capacity_ = 0;
+  DeviceBuffer scratch_;  // decoded images of one batch
+  std::size_t scratch_bytes_ = 0;
+  std::vector<std::uint8_t*> outputs_;
+#endif
 };
 
 }  // namespace

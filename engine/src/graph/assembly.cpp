@@ -111,14 +111,15 @@ DeviceTransform plan_device_decode(Assembly& a, const SampleLayout& encoded) {
   if (encoded.shape.size() != 1 || encoded.dtype != DType::u8)
     first.fail("", "decode_jpeg on the device reads encoded files, one uint8 byte string per sample (such as "
                    "source: images reads); the source gives " + encoded.describe());
-  if (a.device.kind == BackendKind::cuda)
-    first.fail("", "decode_jpeg in device_transforms needs nvJPEG, and this build has none (FEEDGRAPH_NVJPEG is "
-                   "off): decode on the host (transforms: [decode_jpeg, ...]) or build where the CUDA toolkit "
-                   "has nvjpeg.h");
   DeviceDecode d;
   a.device_stages.push_back(build_transform(list.front(), StageContext{encoded, spec.batch_size}));
   d.decoder = a.device_stages.back().get();
   d.backend = first.choice("backend", "auto", {"auto", "hardware", "cuda", "hybrid"});
+  if (a.device.kind == BackendKind::cuda) {
+    // Asked before anything is allocated: a build without nvJPEG, or a GPU without the engines asked for.
+    if (const std::string why = nvjpeg_unavailable(a.device.index, d.backend); !why.empty())
+      first.fail(first.has("backend") ? "backend" : "", why);
+  }
   SampleLayout layout = d.decoder->output(encoded);
   d.channels = layout.shape.size() == 3 ? layout.shape[2] : 1;
   std::size_t i = 1;

@@ -175,6 +175,7 @@ void GraphRun::read_encoded(Msg m, const RunOrder::Batch& where, std::byte* base
     if (!image) throw Error("decode_jpeg cannot check a file before it crosses the link");
     EncodedSample e{offset, file.size(), image->shape[0], image->shape[1], {}};
     e.map = compose_pixel_map(decode, e.height, e.width, SampleContext{id, m->epoch, spec_.seed});
+    e.suits_hardware = jpeg_suits_hardware(file);
     if (spec_.verify) m->host_checksum += words_checksum(file, offset / 8);
     m->encoded.push_back(e);
     offset = next_encoded_offset(offset, file.size());
@@ -297,6 +298,13 @@ void GraphRun::compute(Msg m, ComputeNode::gateway_type& gw) {
     if (plan_.ragged) view.bytes = m->ragged_bytes;
     backend_->compute(static_cast<int>(slot), *stage_, view, &a_.device_transform, spec_.verify);
     FG_RANGE_POP();
+  } catch (const DeviceDecodeError& e) {
+    // The device's decoder refused a file the host's check passed: the error names the file. The batch has
+    // crossed already, so this fails the run under either on_error.
+    const std::int64_t id = e.index() < m->sample_ids.size() ? m->sample_ids[e.index()] : -1;
+    fail(Node::compute, m, std::make_exception_ptr(bad_.located(id, DataError("", std::string(e.what()) + " (sample " +
+                                                                                    std::to_string(id) + ")"))));
+    gw.release_wait();
   } catch (...) {
     fail(Node::compute, m, std::current_exception());
     gw.release_wait();

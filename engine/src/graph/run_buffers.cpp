@@ -60,6 +60,7 @@ void RunBuffers::allocate_all(const Assembly& a, const Plan& plan, ComputeStage&
       a.device_transform.active() ? static_cast<std::size_t>(a.spec.batch_size) * a.device_transform.out.bytes() : 0;
   faults.refuse_if_injected("device", batch, kind);
   backend.allocate_slots(shape.device_buffers, batch, static_cast<std::size_t>(a.spec.batch_size), transformed, memory);
+  if (a.device_transform.decode) backend.prepare_decode(a.device_transform, a.spec.batch_size, memory);
   memory.add(stage.scratch_bytes(kind));
 }
 

@@ -4,6 +4,8 @@
 //
 //   auto rate = feedgraph::measure_transforms_alone(feedgraph::load_pipeline("graphs/images.yaml"), 2);
 //   std::cout << rate.threads_samples_per_s / rate.one_thread_samples_per_s << "x on 2 threads\n";
+#include <string>
+
 #include "feedgraph/spec.hpp"
 
 namespace feedgraph {
@@ -26,5 +28,18 @@ struct TransformsAlone {
 /// pipeline that decodes on the device (its host runs no transforms), and, as thrown,
 /// what the source throws (a DataError only leaves its sample out) or a transform throws (a DataError too).
 TransformsAlone measure_transforms_alone(const PipelineSpec& spec, int threads, int repetitions = 3);
+
+/// What the GPU's JPEG decoder alone does with a pipeline's files.
+struct DeviceDecodeAlone {
+  double samples_per_s = 0;
+  std::string decoder;  ///< what decoded: "hardware (7 engines)", "cuda" or "hybrid"
+};
+
+/// The bound of a pipeline that decodes on the device (`device_transforms: [decode_jpeg, ...]`): nvJPEG's
+/// batched decode alone, as the pipeline's decoder runs it (same backend, same batch size), over the
+/// pipeline's files placed in device memory once: no graph, no reads, no copy, no crop or normalize. The
+/// median of `repetitions` passes over every file (each at least half a second). Throws Error for a pipeline
+/// that does not decode on a cuda device, or in a build without nvJPEG; ConfigError as building does.
+DeviceDecodeAlone measure_device_decode_alone(const PipelineSpec& spec, int repetitions = 3);
 
 }  // namespace feedgraph

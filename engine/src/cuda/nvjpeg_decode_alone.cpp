@@ -1,0 +1,104 @@
+// The bound of a graph that decodes on the device: nvJPEG's batched decode alone over the pipeline's files,
+// already in device memory (tools/bounds.hpp).
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <vector>
+
+#include "backend/device_transform.hpp"
+#include "cuda/handles.hpp"
+#include "cuda/nvjpeg_decoder.hpp"
+#include "feedgraph/errors.hpp"
+#include "feedgraph/tools/bounds.hpp"
+#include "graph/assembly.hpp"
+#include "samples/cached_source.hpp"
+
+namespace feedgraph {
+namespace {
+
+namespace fd = feedgraph::detail;
+
+std::size_t decoded_bytes(const fd::EncodedSample& e, std::int64_t channels) {
+  return (static_cast<std::size_t>(e.height * e.width * channels) + 255) & ~std::size_t{255};
+}
+
+}  // namespace
+
+DeviceDecodeAlone measure_device_decode_alone(const PipelineSpec& spec, int repetitions) {
+  if (repetitions < 1) throw Error("measure_device_decode_alone: repetitions must be >= 1");
+  const auto a = fd::assemble(spec);
+  if (!a->device_transform.decode) throw Error("measure_device_decode_alone: " + spec.name + " does not decode on the device");
+  if (a->device.kind != BackendKind::cuda) throw Error("measure_device_decode_alone: " + spec.name + " runs on no cuda device");
+  const fd::DeviceDecode& d = *a->device_transform.decode;
+  // Every file the host's check passes, packed as a ragged batch packs them, placed on the device once.
+  std::vector<std::byte> packed;
+  std::vector<fd::EncodedSample> files;
+  for (std::int64_t id = 0; id < a->source->size(); ++id) {
+    fd::CachedSample s;
+    try {
+      fd::CachedSampleOut out(s);
+      a->source->read(id, out);
+      const std::span<const std::byte> file{s.bytes.get(), s.layout.bytes()};
+      const auto image = d.decoder->inspect(SampleView{file, s.layout});
+      if (!image) continue;
+      fd::EncodedSample e;
+      e.offset = packed.size();
+      e.bytes = file.size();
+      e.height = image->shape[0];
+      e.width = image->shape[1];
+      e.suits_hardware = fd::jpeg_suits_hardware(file);
+      packed.resize(fd::next_encoded_offset(e.offset, e.bytes));
+      std::memcpy(packed.data() + e.offset, file.data(), file.size());
+      files.push_back(e);
+    } catch (const DataError&) {
+      // a bad file: the graph leaves it out too
+    }
+  }
+  if (files.empty()) throw Error("measure_device_decode_alone: " + spec.name + " has no file to decode");
+  FG_CUDA(cudaSetDevice(a->device.index));
+  const fd::DeviceBuffer on_device = fd::make_device(packed.size());
+  FG_CUDA(cudaMemcpy(on_device.get(), packed.data(), packed.size(), cudaMemcpyHostToDevice));
+  const auto batch = static_cast<std::size_t>(spec.batch_size);
+  fd::NvjpegDecoder decoder(a->device.index, d.backend, d.channels, spec.batch_size);
+  std::size_t scratch_bytes = 0;
+  for (std::size_t first = 0; first < files.size(); first += batch) {
+    std::size_t need = 0;
+    for (std::size_t k = first; k < std::min(files.size(), first + batch); ++k) need += decoded_bytes(files[k], d.channels);
+    scratch_bytes = std::max(scratch_bytes, need);
+  }
+  const fd::DeviceBuffer scratch = fd::make_device(scratch_bytes);
+  const fd::Stream stream = fd::make_stream();
+  const std::byte* source = decoder.reads_host() ? packed.data() : static_cast<const std::byte*>(on_device.get());
+  std::vector<std::uint8_t*> outputs;
+  auto pass = [&] {
+    for (std::size_t first = 0; first < files.size(); first += batch) {
+      const std::size_t count = std::min(batch, files.size() - first);
+      outputs.clear();
+      auto* p = static_cast<std::uint8_t*>(scratch.get());
+      for (std::size_t k = first; k < first + count; ++k) {
+        outputs.push_back(p);
+        p += decoded_bytes(files[k], d.channels);
+      }
+      decoder.decode({files.data() + first, count}, source, outputs.data(), stream.get());
+    }
+  };
+  pass();  // warm: nvJPEG sizes its buffers on the first batches
+  FG_CUDA(cudaStreamSynchronize(stream.get()));
+  std::vector<double> rates;
+  for (int r = 0; r < repetitions; ++r) {
+    const auto start = std::chrono::steady_clock::now();
+    std::int64_t decoded = 0;
+    double seconds = 0;
+    do {
+      pass();
+      FG_CUDA(cudaStreamSynchronize(stream.get()));
+      decoded += static_cast<std::int64_t>(files.size());
+      seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    } while (seconds < 0.5);
+    rates.push_back(static_cast<double>(decoded) / seconds);
+  }
+  std::sort(rates.begin(), rates.end());
+  return {rates[rates.size() / 2], decoder.name()};
+}
+
+}  // namespace feedgraph

@@ -1,0 +1,245 @@
+// decode_jpeg in device_transforms on a real GPU: nvJPEG decodes the files that crossed, the fused pass crops,
+// flips and normalizes, and the batches agree with the same pipeline decoding on the host (libjpeg-turbo)
+// within the tolerance the README states. Label `gpu`.
+#include <cuda_runtime_api.h>
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <vector>
+
+#include "../data/image_test_util.hpp"
+#include "../temp_dir.hpp"
+#include "feedgraph/feedgraph.hpp"
+#include "feedgraph/tools/make_dataset.hpp"
+#if FEEDGRAPH_HAVE_NVJPEG
+#include "cuda/nvjpeg_decoder.hpp"
+#endif
+
+using namespace feedgraph;
+
+namespace {
+
+#if FEEDGRAPH_HAVE_NVJPEG
+struct Pulled {
+  std::vector<std::int64_t> ids, labels;
+  std::vector<std::vector<std::uint8_t>> samples;
+  SampleLayout layout;
+  RunStats stats;
+};
+
+/// Every batch's samples, copied to the host whether the batch is in device or host memory.
+Pulled pull(const std::string& yaml) {
+  Pipeline p(parse_pipeline(yaml, "nvjpeg.yaml"));
+  Pulled out;
+  for (DeviceBatch& b : p.batches()) {
+    out.layout = *b.sample_layout();
+    const std::size_t sample = out.layout.bytes();
+    std::vector<std::uint8_t> all(b.size_bytes());
+    if (p.plan().backend == "cuda") {
+      REQUIRE(cudaDeviceSynchronize() == cudaSuccess);
+      REQUIRE(cudaMemcpy(all.data(), b.data(), all.size(), cudaMemcpyDeviceToHost) == cudaSuccess);
+    } else {
+      std::memcpy(all.data(), b.data(), all.size());
+    }
+    for (std::int64_t j = 0; j < b.samples(); ++j) {
+      out.ids.push_back(b.sample_ids()[static_cast<std::size_t>(j)]);
+      out.labels.push_back(b.host_labels()[static_cast<std::size_t>(j)]);
+      out.samples.emplace_back(all.begin() + static_cast<std::ptrdiff_t>(j * sample),
+                               all.begin() + static_cast<std::ptrdiff_t>((j + 1) * sample));
+    }
+  }
+  out.stats = p.stats();
+  return out;
+}
+#endif
+
+std::string graph(const std::string& device, const std::string& folder, const std::string& transforms,
+                  const std::string& device_transforms, const std::string& extra = "") {
+  return "name: nvjpeg\ndevice: " + device + "\nbatch_size: 16\nepochs: 2\nseed: 5\nwatchdog_s: 60\n"
+         "dataset: {source: images, path: " + folder + ", shuffle: true" + extra + "}\n"
+         "transforms: " + transforms + "\ndevice_transforms: " + device_transforms + "\n"
+         "concurrency: {read: 3, transform: 2}\ncompute: {kernel: checksum}\nverify: true\n";
+}
+
+MadeDataset jittered_images(const std::string& out, int samples, int width, int height) {
+  MakeDatasetOptions o;
+  o.kind = "images";
+  o.samples = samples;
+  o.out = out;
+  o.width = width;
+  o.height = height;
+  o.size_jitter = 0.3;
+  o.classes = 4;
+  return make_dataset(o);
+}
+
+#if FEEDGRAPH_HAVE_NVJPEG
+struct Difference {
+  int worst = 0;
+  double mean = 0;
+};
+Difference compare(const Pulled& a, const Pulled& b) {
+  Difference d;
+  std::size_t total = 0;
+  double sum = 0;
+  for (std::size_t i = 0; i < a.samples.size(); ++i)
+    for (std::size_t k = 0; k < a.samples[i].size(); ++k) {
+      const int x = std::abs(static_cast<int>(a.samples[i][k]) - static_cast<int>(b.samples[i][k]));
+      d.worst = std::max(d.worst, x);
+      sum += x;
+      ++total;
+    }
+  d.mean = total ? sum / static_cast<double>(total) : 0;
+  return d;
+}
+#endif
+
+}  // namespace
+
+TEST_SUITE("gpu") {
+
+#if FEEDGRAPH_HAVE_NVJPEG
+
+TEST_CASE("cuda: nvJPEG decode gives the host pipeline's samples and crops with pixels within the stated tolerance") {
+  fgtest::TempDir dir("nvjpeg-agree");
+  jittered_images(dir / "images", 48, 160, 120);
+  // A plain centre window (no resampling: the pixels are the decoders' own) and a random crop with a flip.
+  for (const std::string geometry : {"{center_crop: {size: 64}}", "{random_resized_crop: {size: 56}}, random_flip"}) {
+    const Pulled host = pull(graph("host", dir / "images", "[decode_jpeg, " + geometry + "]", "[]"));
+    for (const std::string backend : {"auto", "cuda", "hybrid"}) {
+      CAPTURE(geometry);
+      CAPTURE(backend);
+      const Pulled gpu = pull(graph("cuda", dir / "images", "[]",
+                                    "[{decode_jpeg: {backend: " + backend + "}}, " + geometry + "]"));
+      CHECK(gpu.layout == host.layout);
+      CHECK(gpu.ids == host.ids);
+      CHECK(gpu.labels == host.labels);
+      REQUIRE(gpu.samples.size() == 96);
+      const Difference d = compare(host, gpu);
+      std::fprintf(stderr, "nvjpeg %s, %s: max |host - device| %d, mean %.3f\n", backend.c_str(), geometry.c_str(),
+                   d.worst, d.mean);
+      // libjpeg-turbo's IDCT and 4:2:0 chroma upsampling are not nvJPEG's: the README states these bounds.
+      CHECK(d.mean < 1.5);
+      CHECK(d.worst <= 48);
+    }
+  }
+}
+
+TEST_CASE("cuda: normalized CHW float32 after nvJPEG decode lands in the loop's batch") {
+  fgtest::TempDir dir("nvjpeg-normalize");
+  jittered_images(dir / "images", 20, 96, 80);
+  const std::string norm = "to_chw, {normalize: {mean: [123.7, 116.3, 103.5], std: [58.4, 57.1, 57.4]}}";
+  const Pulled host = pull(graph("host", dir / "images", "[decode_jpeg, {center_crop: {size: 48}}]", "[" + norm + "]"));
+  const Pulled gpu = pull(graph("cuda", dir / "images", "[]", "[decode_jpeg, {center_crop: {size: 48}}, " + norm + "]"));
+  CHECK(gpu.layout == SampleLayout{{3, 48, 48}, DType::f32});
+  CHECK(gpu.ids == host.ids);
+  double sum = 0;
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < host.samples.size(); ++i) {
+    const auto* a = reinterpret_cast<const float*>(host.samples[i].data());
+    const auto* b = reinterpret_cast<const float*>(gpu.samples[i].data());
+    for (std::size_t k = 0; k < host.samples[i].size() / 4; ++k, ++n) sum += std::abs(a[k] - b[k]) * 57.1;
+  }
+  CHECK(sum / static_cast<double>(n) < 1.5);  // in 0-255 levels, as above
+}
+
+TEST_CASE("cuda: bad files on the nvJPEG path are skipped and counted or fail the run naming them") {
+  fgtest::TempDir dir("nvjpeg-bad");
+  jittered_images(dir / "images", 20, 48, 40);
+  imgtest::write_bytes(dir / "images/class_001/zz-not-a-jpeg.jpg", {'n', 'o', 't', ' ', 'j', 'p', 'e', 'g'});
+  const auto whole = imgtest::encode_jpeg(imgtest::textured_rgb(64, 64), 64, 64);
+  imgtest::write_bytes(dir / "images/class_002/zz-truncated.jpg",
+                       std::vector<unsigned char>(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(whole.size() * 2 / 3)));
+  const std::string device = "[decode_jpeg, {center_crop: {size: 24}}]";
+  const Pulled host = pull(graph("host", dir / "images", "[decode_jpeg, {center_crop: {size: 24}}]", "[]", ", on_error: skip"));
+  const Pulled gpu = pull(graph("cuda", dir / "images", "[]", device, ", on_error: skip"));
+  CHECK(gpu.ids == host.ids);
+  CHECK(gpu.ids.size() == 40);
+  CHECK(gpu.stats.skipped == 4);
+  std::string message;
+  try {
+    pull(graph("cuda", dir / "images", "[]", device));
+  } catch (const StageError& e) {
+    message = e.what();
+  }
+  CAPTURE(message);
+  CHECK(message.find("zz-") != std::string::npos);
+}
+
+TEST_CASE("cuda: a file nvJPEG refuses is named by its index and the decoder goes on with the next batch") {
+  using namespace feedgraph::detail;
+  const auto rgb = imgtest::textured_rgb(64, 48);
+  const auto good = imgtest::encode_jpeg(rgb, 64, 48);
+  // A header nvJPEG reads, then nothing of the frame: SOI, the good file's tables cut before its frame header.
+  std::vector<unsigned char> bad = {0xFF, 0xD8, 0xFF, 0xD9};
+  for (const std::string backend : {"auto", "cuda"}) {
+    CAPTURE(backend);
+    NvjpegDecoder decoder(0, backend, 3, 4);
+    std::vector<unsigned char> packed;
+    std::vector<EncodedSample> samples;
+    for (const auto* file : {&good, &bad, &good}) {
+      EncodedSample e;
+      e.offset = packed.size();
+      e.bytes = file->size();
+      e.height = 48;
+      e.width = 64;
+      e.suits_hardware = jpeg_suits_hardware(std::as_bytes(std::span(*file)));
+      packed.resize(next_encoded_offset(e.offset, e.bytes));
+      std::copy(file->begin(), file->end(), packed.begin() + static_cast<std::ptrdiff_t>(e.offset));
+      samples.push_back(e);
+    }
+    CHECK(samples[0].suits_hardware);
+    CHECK_FALSE(samples[1].suits_hardware);
+    void* files = nullptr;
+    void* out = nullptr;
+    REQUIRE(cudaMalloc(&files, packed.size()) == cudaSuccess);
+    REQUIRE(cudaMemcpy(files, packed.data(), packed.size(), cudaMemcpyHostToDevice) == cudaSuccess);
+    REQUIRE(cudaMalloc(&out, 3 * rgb.size()) == cudaSuccess);
+    std::vector<std::uint8_t*> outputs;
+    for (int k = 0; k < 3; ++k) outputs.push_back(static_cast<std::uint8_t*>(out) + k * rgb.size());
+    const auto* device_files = static_cast<const std::byte*>(files);
+    std::size_t refused = 99;
+    try {
+      decoder.decode(samples, device_files, outputs.data(), nullptr);
+    } catch (const DeviceDecodeError& e) {
+      refused = e.index();
+    }
+    CHECK(refused == 1);
+    // The same decoder, the good files alone: decoded, and close to what was encoded.
+    const std::vector<EncodedSample> goods = {samples[0], samples[2]};
+    decoder.decode(goods, device_files, outputs.data(), nullptr);
+    REQUIRE(cudaDeviceSynchronize() == cudaSuccess);
+    std::vector<unsigned char> got(rgb.size());
+    REQUIRE(cudaMemcpy(got.data(), outputs[1], got.size(), cudaMemcpyDeviceToHost) == cudaSuccess);
+    double sum = 0;
+    for (std::size_t i = 0; i < got.size(); ++i) sum += std::abs(int(got[i]) - int(rgb[i]));
+    CHECK(sum / static_cast<double>(got.size()) < 8.0);  // quality 90 against the original pixels
+    cudaFree(files);
+    cudaFree(out);
+  }
+}
+
+TEST_CASE("cuda: nvJPEG decode alone is measured on the pipeline's files") {
+  fgtest::TempDir dir("nvjpeg-alone");
+  jittered_images(dir / "images", 64, 160, 120);
+  const auto alone = measure_device_decode_alone(
+      parse_pipeline(graph("cuda", dir / "images", "[]", "[decode_jpeg, {center_crop: {size: 64}}]"), "a.yaml"), 1);
+  CHECK(alone.samples_per_s > 0);
+  CHECK(!alone.decoder.empty());
+}
+
+#else
+
+TEST_CASE("cuda: decode on the device in a build without nvJPEG is a ConfigError naming why") {
+  fgtest::TempDir dir("nvjpeg-none");
+  jittered_images(dir / "images", 4, 32, 32);
+  CHECK_THROWS_WITH_AS(plan(parse_pipeline(graph("cuda", dir / "images", "[]", "[decode_jpeg, {center_crop: {size: 8}}]"),
+                                           "n.yaml")),
+                       doctest::Contains("FEEDGRAPH_NVJPEG is off"), ConfigError);
+}
+
+#endif
+
+}  // TEST_SUITE

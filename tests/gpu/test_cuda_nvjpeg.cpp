@@ -173,7 +173,7 @@ TEST_CASE("cuda: a file nvJPEG refuses is named by its index and the decoder goe
   const auto rgb = imgtest::textured_rgb(64, 48);
   const auto good = imgtest::encode_jpeg(rgb, 64, 48);
   // A header nvJPEG reads, then nothing of the frame: SOI, the good file's tables cut before its frame header.
-  std::vector<unsigned char> bad = {0xFF, 0xD8, 0xFF, 0xD9};
+  const std::vector<unsigned char> bad = {0xFF, 0xD8, 0xFF, 0xD9};
   for (const std::string backend : {"auto", "cuda"}) {
     CAPTURE(backend);
     NvjpegDecoder decoder(0, backend, 3, 4);

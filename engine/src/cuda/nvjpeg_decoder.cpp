@@ -40,7 +40,11 @@ std::string failed(const char* call, nvjpegStatus_t s) {
 class Engine {
  public:
   Engine(nvjpegBackend_t backend, nvjpegOutputFormat_t format) : format_(format) {
-    const nvjpegStatus_t s = nvjpegCreateEx(backend, nullptr, nullptr, NVJPEG_FLAGS_DEFAULT, &handle_);
+    // The engines by default pipeline a batch's decode into the next call, so a batch's pixels would wait
+    // for the batch after it (and a loop's stream, waiting for this batch, for the next call): each call
+    // here decodes its own batch, in stream order.
+    const unsigned flags = backend == NVJPEG_BACKEND_HARDWARE_DEVICE ? NVJPEG_FLAGS_HW_DECODE_NO_PIPELINE : NVJPEG_FLAGS_DEFAULT;
+    const nvjpegStatus_t s = nvjpegCreateEx(backend, nullptr, nullptr, flags, &handle_);
     if (s != NVJPEG_STATUS_SUCCESS) {
       handle_ = nullptr;
       throw Error(failed("nvjpegCreateEx", s));

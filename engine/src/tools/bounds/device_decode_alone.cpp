@@ -1,5 +1,10 @@
 // The bound of a graph that decodes on the device: nvJPEG's batched decode alone over the pipeline's files,
-// already in device memory (tools/bounds.hpp).
+// already in device memory (feedgraph/tools/bounds.hpp). A build without nvJPEG says so.
+#include "feedgraph/tools/bounds.hpp"
+
+#include "feedgraph/errors.hpp"
+
+#if FEEDGRAPH_HAVE_NVJPEG
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -8,8 +13,6 @@
 #include "backend/device_transform.hpp"
 #include "cuda/handles.hpp"
 #include "cuda/nvjpeg_decoder.hpp"
-#include "feedgraph/errors.hpp"
-#include "feedgraph/tools/bounds.hpp"
 #include "graph/assembly.hpp"
 #include "samples/cached_source.hpp"
 
@@ -102,3 +105,14 @@ DeviceDecodeAlone measure_device_decode_alone(const PipelineSpec& spec, int repe
 }
 
 }  // namespace feedgraph
+
+#else
+
+namespace feedgraph {
+DeviceDecodeAlone measure_device_decode_alone(const PipelineSpec&, int) {
+  throw Error("measure_device_decode_alone: this build has no nvJPEG (FEEDGRAPH_NVJPEG is off, or the CUDA toolkit "
+              "it was built with has no nvjpeg.h)");
+}
+}  // namespace feedgraph
+
+#endif

@@ -61,9 +61,22 @@ void print(const std::string& text) {
   std::fflush(stdout);
 }
 
+/// "rank 2 of 4: " when a launcher started this process as one of several ranks (`shard: auto`), so that the
+/// ranks' interleaved reports can be told apart; "" otherwise.
+std::string rank_prefix(const Plan& plan) {
+  if (plan.shard_from.empty() || plan.shard_count < 2) return "";
+  return fmt::format("rank {} of {}: ", plan.shard_index, plan.shard_count);
+}
+
+/// `--json PATH` as this rank writes it: PATH.rank<r> under a launcher with several ranks, so that the ranks'
+/// reports do not overwrite each other; PATH otherwise.
+std::string rank_path(const std::string& path, const Plan& plan) {
+  return rank_prefix(plan).empty() ? path : path + ".rank" + std::to_string(plan.shard_index);
+}
+
 RunStats execute(Pipeline& pipeline, const Plan& planned, bool quiet, const CommandArgs* state_args = nullptr) {
   const PipelineSpec& spec = pipeline.spec();
-  if (!quiet) print(plan_line(spec, planned));
+  if (!quiet) print(rank_prefix(planned) + plan_line(spec, planned));
   // Said even with --quiet, on stderr: a file that fails on purpose must never pass for a real result.
   for (const FaultSpec& f : spec.faults) std::fprintf(stderr, "feedgraph: %s: injecting a fault: %s\n", spec.name.c_str(), f.text().c_str());
   RunOptions options;
@@ -79,7 +92,7 @@ RunStats execute(Pipeline& pipeline, const Plan& planned, bool quiet, const Comm
   };
   const InterruptWatch watch(pipeline);
   RunStats stats = pipeline.run(planned.settings, options);
-  if (!quiet) print(run_text(stats));
+  if (!quiet) print(rank_prefix(planned) + run_text(stats));
   return stats;
 }
 
@@ -118,7 +131,7 @@ int run_command(const std::string& file, const CommandArgs& args) {
     if (saved)
       document["state"] = {{"path", args.save_state}, {"epoch", saved->epoch}, {"batches", saved->batches},
                            {"position", saved->position}};
-    write_json_file(args.json_path, document);
+    write_json_file(rank_path(args.json_path, planned), document);
   }
   write_timeline_files({stats}, args.trace_path, "", args.quiet);
   return stats.interrupted ? interrupted_exit_status() : 0;

@@ -154,6 +154,7 @@ nlohmann::ordered_json plan_json(const PipelineSpec& spec, const Plan& plan) {
       {"epochs", plan.epochs},
       {"batches", plan.batches},
       {"shard", {{"index", plan.shard_index}, {"count", plan.shard_count}, {"from", plan.shard_from}}},
+      {"host_share", {{"local_rank", plan.local_rank}, {"local_world", plan.local_world}, {"cores", plan.core_share}}},
       {"settings",
        {{"concurrency", {{"read", s.concurrency.read}, {"transform", s.concurrency.transform}, {"pin", s.concurrency.pin}}},
         {"prefetch", s.prefetch},

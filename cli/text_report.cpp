@@ -181,6 +181,9 @@ std::string validate_text(const PipelineSpec& spec, const Plan& plan) {
                  spec.data.on_error == DatasetPolicy::OnError::skip
                      ? ", on_error skip (max " + std::to_string(spec.data.max_skipped) + ")"
                      : "");
+  if (plan.local_world > 1)
+    fmt::format_to(it, "  host share   local rank {} of {} on this host: threads: auto sizes to {} of its cores\n",
+                   plan.local_rank, plan.local_world, plan.core_share);
   auto count = [](int v) { return v == kAuto ? std::string("auto") : std::to_string(v); };
   fmt::format_to(it, "  concurrency  read {}, transform {}, pin {}; prefetch {}; pinned slots {}, device buffers {}\n",
                  count(spec.concurrency.read), count(spec.concurrency.transform), count(spec.concurrency.pin),

@@ -130,6 +130,25 @@ TEST_CASE("shard auto reads the launcher's rank from the environment") {
   CHECK(alone.samples == 10);
 }
 
+TEST_CASE("torchrun's LOCAL_WORLD_SIZE gives each local rank its share of the host's cores") {
+  std::string yaml = fgtest::small_graph(12, 4, 1);
+  yaml.replace(yaml.find("seed: 7}"), 8, "seed: 7, shard: auto}");
+  ::setenv("RANK", "2", 1);
+  ::setenv("WORLD_SIZE", "3", 1);
+  ::setenv("LOCAL_RANK", "2", 1);
+  ::setenv("LOCAL_WORLD_SIZE", "3", 1);
+  const auto p = plan(parse_pipeline(yaml, "local.yaml"));
+  for (const char* name : {"RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE"}) ::unsetenv(name);
+  CHECK(p.shard_index == 2);
+  CHECK(p.local_rank == 2);
+  CHECK(p.local_world == 3);
+  const auto alone = plan(parse_pipeline(yaml, "local.yaml"));
+  CHECK(alone.local_world == 1);
+  const int cores = alone.core_share;  // every core the process may use, without a launcher
+  CHECK(cores >= 1);
+  CHECK(p.core_share == std::max(1, cores / 3 + (2 < cores % 3 ? 1 : 0)));
+}
+
 TEST_CASE("labels travel with their samples to compute") {
   std::string yaml = fgtest::small_graph(60, 8, 2, "seed: 5\nconcurrency: {read: 3, transform: 2}\n");
   yaml.replace(yaml.find("seed: 7}"), 8, "seed: 7, classes: 7, shuffle: true}");

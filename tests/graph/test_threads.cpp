@@ -66,6 +66,24 @@ TEST_CASE("threads: auto gives sleeping workers threads of their own and caps th
   CHECK(auto_thread_count(2, fetch, false, false) == 2);
 }
 
+TEST_CASE("the ranks on one host share its cores: the shares add up to the cores and none is below one") {
+  for (int cores : {1, 2, 7, 16, 128}) {
+    for (int ranks : {1, 2, 3, 8}) {
+      int sum = 0;
+      for (int r = 0; r < ranks; ++r) {
+        const int share = detail::core_share(cores, ranks, r);
+        CHECK(share >= 1);
+        sum += share;
+      }
+      CAPTURE(cores);
+      CAPTURE(ranks);
+      CHECK(sum == std::max(cores, ranks));
+    }
+  }
+  CHECK(detail::core_share(16, 3, 0) == 6);
+  CHECK(detail::core_share(16, 3, 2) == 5);
+}
+
 TEST_CASE("a source says whether its reads may sleep: synthetic only with cost.io_us, a cache never") {
   auto source = [](const std::string& cost) {
     return detail::build_source(StageSpec{"synthetic", StageOptions::parse("samples: 4\nsample: {shape: [4], dtype: uint8}\n" + cost, "t.yaml")}, {});

@@ -1,28 +1,38 @@
 #!/usr/bin/env bash
-# `mpirun -np 2` over one records dataset with `shard: auto`: each rank learns its part from Open MPI's
-# OMPI_COMM_WORLD_RANK/SIZE, and the two parts must be disjoint halves that together cover the dataset.
-# Usage: mpirun_shards.sh FEEDGRAPH SHARD_RANK MPIRUN
+# `mpirun -np N` over one records dataset with `shard: auto` and `threads: auto`: each rank learns its part
+# from Open MPI's OMPI_COMM_WORLD_RANK/SIZE and its share of the host's cores from OMPI_COMM_WORLD_LOCAL_SIZE.
+# The parts must be disjoint, together cover the dataset, give every rank the same number of batches, and
+# the ranks' core shares must add up to the cores (each at least one).
+# Usage: mpirun_shards.sh FEEDGRAPH SHARD_RANK MPIRUN [RANKS]
 set -euo pipefail
-feedgraph=$1 shard_rank=$2 mpirun=$3
+feedgraph=$1 shard_rank=$2 mpirun=$3 ranks=${4:-2}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-samples=1000
+samples=$((ranks * 500))  # a multiple of the ranks: the parts are then disjoint (no padding)
 "$feedgraph" make-dataset --kind records --samples $samples --shape 4,4 --dtype uint8 --out "$work/data.rec" >/dev/null
-# Root in a container is common here; --oversubscribe lets two ranks share one core.
+# Root in a container is common here; --oversubscribe lets ranks share a core; --bind-to none leaves each rank
+# every core to see, as torchrun does, so that the share is the engine's doing.
 as_root=()
 [[ $(id -u) -eq 0 ]] && as_root=(--allow-run-as-root)
 OMPI_MCA_plm=isolated OMPI_MCA_btl_vader_single_copy_mechanism=none \
-  "$mpirun" "${as_root[@]}" --oversubscribe -np 2 "$shard_rank" "$work/data.rec" "$work"
-for r in 0 1; do
+  "$mpirun" "${as_root[@]}" --oversubscribe --bind-to none -np "$ranks" "$shard_rank" "$work/data.rec" "$work"
+shares=0 cores=0 batches=""
+for ((r = 0; r < ranks; r++)); do
   [[ -f $work/rank-$r.txt ]] || { echo "rank $r wrote nothing"; exit 1; }
-  read -r index count < "$work/rank-$r.txt"
-  [[ $index == "$r" && $count == 2 ]] || { echo "rank $r saw shard '$index of $count', expected $r of 2"; exit 1; }
+  read -r index count share local_world cores rank_batches < "$work/rank-$r.txt"
+  [[ $index == "$r" && $count == "$ranks" ]] || { echo "rank $r saw shard '$index of $count', expected $r of $ranks"; exit 1; }
+  [[ $local_world == "$ranks" ]] || { echo "rank $r saw $local_world ranks on this host, expected $ranks"; exit 1; }
+  (( share >= 1 )) || { echo "rank $r took a share of $share cores"; exit 1; }
+  shares=$((shares + share))
+  [[ -z $batches || $batches == "$rank_batches" ]] || { echo "rank $r had $rank_batches batches, rank 0 had $batches"; exit 1; }
+  batches=$rank_batches
+  tail -n +2 "$work/rank-$r.txt" | sort -n > "$work/ids-$r"
+  [[ $(wc -l < "$work/ids-$r") -eq $((samples / ranks)) ]] \
+    || { echo "rank $r read $(wc -l < "$work/ids-$r") samples, expected $((samples / ranks))"; exit 1; }
 done
-tail -n +2 "$work/rank-0.txt" | sort -n > "$work/a"
-tail -n +2 "$work/rank-1.txt" | sort -n > "$work/b"
-[[ $(wc -l < "$work/a") -eq $((samples / 2)) && $(wc -l < "$work/b") -eq $((samples / 2)) ]] \
-  || { echo "ranks read $(wc -l < "$work/a") and $(wc -l < "$work/b") samples, expected $((samples / 2)) each"; exit 1; }
-[[ -z $(comm -12 "$work/a" "$work/b") ]] || { echo "the ranks share samples: $(comm -12 "$work/a" "$work/b" | head -5 | tr '\n' ' ')"; exit 1; }
-sort -n -m "$work/a" "$work/b" | diff -q - <(seq 0 $((samples - 1))) >/dev/null \
-  || { echo "together the ranks do not cover 0..$((samples - 1))"; exit 1; }
-echo "mpirun -np 2: ranks 0 and 1 read disjoint halves of $samples samples, covering all of them"
+expected=$(( cores > ranks ? cores : ranks ))
+[[ $shares -eq $expected ]] || { echo "the ranks' core shares add up to $shares, expected $expected ($cores cores, $ranks ranks)"; exit 1; }
+sort -n -m "$work"/ids-* > "$work/all"
+[[ -z $(uniq -d "$work/all") ]] || { echo "the ranks share samples: $(uniq -d "$work/all" | head -5 | tr '\n' ' ')"; exit 1; }
+diff -q "$work/all" <(seq 0 $((samples - 1))) >/dev/null || { echo "together the ranks do not cover 0..$((samples - 1))"; exit 1; }
+echo "mpirun -np $ranks: disjoint parts of $samples samples covering all of them, $batches batches each, core shares adding up to $shares"

@@ -56,6 +56,12 @@ struct Plan {
   std::int64_t dataset_samples = 0;  ///< the whole dataset, every shard
   int shard_index = 0, shard_count = 1;
   std::string shard_from;        ///< `shard: auto`: the variables it came from; empty otherwise
+  /// This host's cores divided among the ranks a launcher started on it (LOCAL_WORLD_SIZE and its kin):
+  /// `threads: auto` sizes the graph's threads to `core_share`, not to every core, so that N ranks on one
+  /// host do not oversubscribe it. Local rank r takes cores / local_world, plus one of the remainder when r
+  /// is below it, so the shares add up to the cores (each at least 1). Without a launcher: 0 of 1, all cores.
+  int local_rank = 0, local_world = 1;
+  int core_share = 1;
   std::int64_t samples = 0;      ///< per epoch, in this shard
   std::int64_t batches_per_epoch = 0;
   int epochs = 1;                ///< passes over the dataset: RunSettings::epochs, else the file's

@@ -32,7 +32,7 @@ bool jpeg_suits_hardware(std::span<const std::byte> file) {
         if (c == 0 ? (h < 1 || h > 2 || v < 1 || v > 2) : (h != 1 || v != 1)) return false;
       }
     } else if (marker == 0xDA) {  // the first scan: one scan holds every component, or the file has several
-      return frame_components > 0 && at(segment) == frame_components;
+      return frame_components > 0 && length >= 3 && at(segment) == frame_components;
     }
     i += 2 + length;
   }

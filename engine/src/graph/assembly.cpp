@@ -5,7 +5,10 @@
 #include <optional>
 #include <string>
 
+#include <oneapi/tbb/info.h>
+
 #include "feedgraph/errors.hpp"
+#include "graph/thread_count.hpp"
 #include "feedgraph/resources.hpp"
 #include "stages/registry.hpp"
 
@@ -203,6 +206,9 @@ std::unique_ptr<Assembly> assemble(const PipelineSpec& spec_in) {
   p.dataset_samples = a.source->size();
   p.shard_index = spec.data.shard.index;
   p.shard_count = spec.data.shard.count;
+  p.local_rank = rank.local_rank;
+  p.local_world = rank.local_world;
+  p.core_share = core_share(tbb::info::default_concurrency(), rank.local_world, rank.local_rank);
   if (p.dataset_samples < 1) spec.dataset.options.fail("", "the dataset has no samples");
   // A shard the dataset leaves empty, or a launcher's rank past its world size, is the file's `dataset.shard`
   // to answer for: the error points at that key.

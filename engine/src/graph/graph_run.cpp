@@ -39,7 +39,8 @@ void GraphRun::setup() {
 int GraphRun::auto_threads() const {
   const bool transforms_may_sleep =
       std::any_of(a_.transforms.begin(), a_.transforms.end(), [](const auto& t) { return t->may_sleep(); });
-  return auto_thread_count(tbb::info::default_concurrency(), settings_.concurrency, source_->read_may_sleep(),
+  // This rank's share of the host's cores (Plan::core_share): all of them without a launcher.
+  return auto_thread_count(plan_.core_share, settings_.concurrency, source_->read_may_sleep(),
                            transforms_may_sleep);
 }
 

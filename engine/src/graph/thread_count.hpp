@@ -13,6 +13,14 @@ namespace feedgraph::detail {
 /// threads up to the cores: more of them than cores only take turns, and every turn preempts a body in the
 /// middle of its batch. Two JPEG decoders on two cores made 2-4% more samples/s with 2 threads than with one
 /// per body (5), cpu-bound 3% (bench/RESULTS.md, session 7). Never fewer threads than cores.
+/// Local rank `local_rank`'s share of `cores` among `local_world` ranks on one host: the shares add up to
+/// the cores, and none is below 1.
+inline int core_share(int cores, int local_world, int local_rank) {
+  if (local_world <= 1) return std::max(1, cores);
+  const int share = cores / local_world + (local_rank < cores % local_world ? 1 : 0);
+  return std::max(1, share);
+}
+
 inline int auto_thread_count(int cores, const ConcurrencySpec& c, bool reads_may_sleep, bool transforms_may_sleep) {
   const int sleeping = (reads_may_sleep ? c.read : 0) + (transforms_may_sleep ? c.transform : 0);
   const int computing = (reads_may_sleep ? 0 : c.read) + (transforms_may_sleep ? 0 : c.transform) + c.pin + 1;

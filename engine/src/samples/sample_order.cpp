@@ -44,6 +44,14 @@ LauncherRank launcher_rank() {
   for (const char* name : {"LOCAL_RANK", "OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID"}) {
     if (env_int(name, r.local_rank)) break;
   }
+  for (const char* name : {"LOCAL_WORLD_SIZE", "OMPI_COMM_WORLD_LOCAL_SIZE", "MPI_LOCALNRANKS", "SLURM_NTASKS_PER_NODE"}) {
+    int n = 0;
+    if (env_int(name, n) && n >= 1) {
+      r.local_world = n;
+      break;
+    }
+  }
+  if (r.local_rank >= r.local_world) r.local_world = r.local_rank + 1;  // a launcher that said less than it meant
   return r;
 }
 

@@ -16,10 +16,13 @@ struct LauncherRank {
   int rank = 0;
   int world = 1;
   int local_rank = 0;
+  int local_world = 1;  ///< ranks on this host (LOCAL_WORLD_SIZE and its kin); 1 when no launcher says
   const char* from = nullptr;  ///< which variables said so ("RANK/WORLD_SIZE"), null when none did
 };
 /// Reads RANK/WORLD_SIZE (torchrun), OMPI_COMM_WORLD_RANK/SIZE (Open MPI), PMI_RANK/PMI_SIZE and
-/// SLURM_PROCID/SLURM_NTASKS, in that order; LOCAL_RANK and its kin for the local rank.
+/// SLURM_PROCID/SLURM_NTASKS, in that order; LOCAL_RANK and its kin for the local rank; LOCAL_WORLD_SIZE
+/// (torchrun), OMPI_COMM_WORLD_LOCAL_SIZE, MPI_LOCALNRANKS (MPICH) or SLURM_NTASKS_PER_NODE for the ranks
+/// on this host.
 LauncherRank launcher_rank();
 
 class SampleOrder {

@@ -12,6 +12,7 @@
 
 #include "cli/h2d_ceiling.hpp"
 #include "cli/interrupt.hpp"
+#include "cli/rank_report.hpp"
 #include "cli/report.hpp"
 #include "cli/timeline_files.hpp"
 #include "feedgraph/errors.hpp"
@@ -59,19 +60,6 @@ namespace {
 void print(const std::string& text) {
   std::fputs(text.c_str(), stdout);
   std::fflush(stdout);
-}
-
-/// "rank 2 of 4: " when a launcher started this process as one of several ranks (`shard: auto`), so that the
-/// ranks' interleaved reports can be told apart; "" otherwise.
-std::string rank_prefix(const Plan& plan) {
-  if (plan.shard_from.empty() || plan.shard_count < 2) return "";
-  return fmt::format("rank {} of {}: ", plan.shard_index, plan.shard_count);
-}
-
-/// `--json PATH` as this rank writes it: PATH.rank<r> under a launcher with several ranks, so that the ranks'
-/// reports do not overwrite each other; PATH otherwise.
-std::string rank_path(const std::string& path, const Plan& plan) {
-  return rank_prefix(plan).empty() ? path : path + ".rank" + std::to_string(plan.shard_index);
 }
 
 RunStats execute(Pipeline& pipeline, const Plan& planned, bool quiet, const CommandArgs* state_args = nullptr) {
@@ -131,7 +119,11 @@ int run_command(const std::string& file, const CommandArgs& args) {
     if (saved)
       document["state"] = {{"path", args.save_state}, {"epoch", saved->epoch}, {"batches", saved->batches},
                            {"position", saved->position}};
-    write_json_file(rank_path(args.json_path, planned), document);
+    // Written whole, then renamed into place: rank 0 reads the other ranks' files as they appear.
+    const std::string path = rank_path(args.json_path, planned);
+    write_json_file(path + ".partial", document);
+    std::filesystem::rename(path + ".partial", path);
+    if (const auto line = aggregate_line(args.json_path, planned); line && !args.quiet) print(*line);
   }
   write_timeline_files({stats}, args.trace_path, "", args.quiet);
   return stats.interrupted ? interrupted_exit_status() : 0;

@@ -2,7 +2,8 @@
 # `mpirun -np N` over one records dataset with `shard: auto` and `threads: auto`: each rank learns its part
 # from Open MPI's OMPI_COMM_WORLD_RANK/SIZE and its share of the host's cores from OMPI_COMM_WORLD_LOCAL_SIZE.
 # The parts must be disjoint, together cover the dataset, give every rank the same number of batches, and
-# the ranks' core shares must add up to the cores (each at least one).
+# the ranks' core shares must add up to the cores (each at least one). Then `feedgraph run` under mpirun:
+# every rank's report line and --json file names it, and rank 0 prints the aggregate.
 # Usage: mpirun_shards.sh FEEDGRAPH SHARD_RANK MPIRUN [RANKS]
 set -euo pipefail
 feedgraph=$1 shard_rank=$2 mpirun=$3 ranks=${4:-2}
@@ -35,4 +36,22 @@ expected=$(( cores > ranks ? cores : ranks ))
 sort -n -m "$work"/ids-* > "$work/all"
 [[ -z $(uniq -d "$work/all") ]] || { echo "the ranks share samples: $(uniq -d "$work/all" | head -5 | tr '\n' ' ')"; exit 1; }
 diff -q "$work/all" <(seq 0 $((samples - 1))) >/dev/null || { echo "together the ranks do not cover 0..$((samples - 1))"; exit 1; }
+# The command itself under the launcher: each rank names itself, writes its own --json file, and rank 0
+# prints the sum of the ranks' rates.
+cat > "$work/graph.yaml" <<YAML
+name: mpi-run
+device: host
+batch_size: 16
+epochs: 1
+dataset: {source: records, path: '$work/data.rec', shard: auto}
+YAML
+OMPI_MCA_plm=isolated OMPI_MCA_btl_vader_single_copy_mechanism=none \
+  "$mpirun" "${as_root[@]}" --oversubscribe --bind-to none -np "$ranks" "$feedgraph" run "$work/graph.yaml" \
+  --json "$work/run.json" > "$work/run.txt" 2>&1 || { cat "$work/run.txt"; exit 1; }
+for ((r = 0; r < ranks; r++)); do
+  [[ -s $work/run.json.rank$r ]] || { echo "rank $r wrote no run.json.rank$r"; ls "$work"; exit 1; }
+  grep -q "^rank $r of $ranks: mpi-run" "$work/run.txt" || { echo "no report line names rank $r"; cat "$work/run.txt"; exit 1; }
+done
+grep -q "^aggregate: .* samples/s over $ranks ranks (their sum); slowest rank" "$work/run.txt" \
+  || { echo "rank 0 printed no aggregate line"; cat "$work/run.txt"; exit 1; }
 echo "mpirun -np $ranks: disjoint parts of $samples samples covering all of them, $batches batches each, core shares adding up to $shares"

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "backend/backend.hpp"
+#include "backend/numa_node.hpp"
 #include "cuda/check.hpp"
 #include "cuda/fault_kernels.hpp"
 #include "feedgraph/device_checksum.hpp"
@@ -49,6 +50,12 @@ class CudaBackend final : public Backend {
     copy_notify_ = make_stream();
     compute_notify_ = make_stream();
     origin_event_ = make_event();
+    // On a host of several NUMA nodes the batch buffers are pinned from the GPU's own node (numa_node.hpp).
+    if (numa_node_count() > 1) {
+      char bus_id[32] = {};
+      if (cudaDeviceGetPCIBusId(bus_id, sizeof bus_id, device_) == cudaSuccess)
+        pinned_cpus_ = numa_node_cpus(pci_numa_node(bus_id));
+    }
   }
 
   ~CudaBackend() override { drain(); }
@@ -111,8 +118,12 @@ class CudaBackend final : public Backend {
   }
 
   std::shared_ptr<std::byte> allocate_pinned(std::size_t bytes, MemoryCounter& counter) override {
-    FG_CUDA(cudaSetDevice(device_));
-    auto owner = std::make_shared<PinnedBuffer>(make_pinned(bytes));
+    PinnedBuffer pinned;
+    run_bound_to(pinned_cpus_, [&] {
+      FG_CUDA(cudaSetDevice(device_));
+      pinned = make_pinned(bytes);
+    });
+    auto owner = std::make_shared<PinnedBuffer>(std::move(pinned));
     counter.add(bytes);
     return std::shared_ptr<std::byte>(owner, static_cast<std::byte*>(owner->get()));
   }
@@ -333,6 +344,7 @@ class CudaBackend final : public Backend {
 
   int device_;
   std::string name_;
+  std::vector<int> pinned_cpus_;  // the GPU's NUMA node's CPUs, where it has one of several; else empty
   CompletionSink* sink_ = nullptr;
   Stream copy_stream_, compute_stream_;
   Stream copy_notify_, compute_notify_;  // carry only the completion callbacks (see the top of the file)

@@ -4,9 +4,16 @@
 # The parts must be disjoint, together cover the dataset, give every rank the same number of batches, and
 # the ranks' core shares must add up to the cores (each at least one). Then `feedgraph run` under mpirun:
 # every rank's report line and --json file names it, and rank 0 prints the aggregate.
-# Usage: mpirun_shards.sh FEEDGRAPH SHARD_RANK MPIRUN [RANKS]
+# With DEVICE `auto` on a machine of several GPUs, each rank must also have pulled every batch from the GPU
+# its local rank picked (cuda:r), verify on; RANKS `gpus` takes one rank per GPU, and fewer than two GPUs
+# skip (exit 77).
+# Usage: mpirun_shards.sh FEEDGRAPH SHARD_RANK MPIRUN [RANKS] [DEVICE]
 set -euo pipefail
-feedgraph=$1 shard_rank=$2 mpirun=$3 ranks=${4:-2}
+feedgraph=$1 shard_rank=$2 mpirun=$3 ranks=${4:-2} device=${5:-host}
+if [[ $ranks == gpus ]]; then
+  ranks=$(nvidia-smi -L 2>/dev/null | grep -c "^GPU" || true)
+  (( ranks >= 2 )) || { echo "fewer than two GPUs answer nvidia-smi -L: skipped"; exit 77; }
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 samples=$((ranks * 500))  # a multiple of the ranks: the parts are then disjoint (no padding)
@@ -16,11 +23,12 @@ samples=$((ranks * 500))  # a multiple of the ranks: the parts are then disjoint
 as_root=()
 [[ $(id -u) -eq 0 ]] && as_root=(--allow-run-as-root)
 OMPI_MCA_plm=isolated OMPI_MCA_btl_vader_single_copy_mechanism=none \
-  "$mpirun" "${as_root[@]}" --oversubscribe --bind-to none -np "$ranks" "$shard_rank" "$work/data.rec" "$work"
+  "$mpirun" "${as_root[@]}" --oversubscribe --bind-to none -np "$ranks" "$shard_rank" "$work/data.rec" "$work" "$device"
 shares=0 cores=0 batches=""
 for ((r = 0; r < ranks; r++)); do
   [[ -f $work/rank-$r.txt ]] || { echo "rank $r wrote nothing"; exit 1; }
-  read -r index count share local_world cores rank_batches < "$work/rank-$r.txt"
+  read -r index count share local_world cores rank_batches gpu < "$work/rank-$r.txt"
+  [[ $device == host || $gpu == "$r" ]] || { echo "rank $r pulled its batches from cuda:$gpu, expected cuda:$r"; exit 1; }
   [[ $index == "$r" && $count == "$ranks" ]] || { echo "rank $r saw shard '$index of $count', expected $r of $ranks"; exit 1; }
   [[ $local_world == "$ranks" ]] || { echo "rank $r saw $local_world ranks on this host, expected $ranks"; exit 1; }
   (( share >= 1 )) || { echo "rank $r took a share of $share cores"; exit 1; }

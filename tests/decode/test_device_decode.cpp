@@ -10,38 +10,18 @@
 #include <vector>
 
 #include "../data/image_test_util.hpp"
+#include "decode_test_util.hpp"
 #include "backend/encoded_batch.hpp"
 #include "../temp_dir.hpp"
 #include "feedgraph/feedgraph.hpp"
 #include "feedgraph/tools/make_dataset.hpp"
 
 using namespace feedgraph;
+using decodetest::jittered_images;
+using decodetest::pull;
+using decodetest::Pulled;
 
 namespace {
-
-struct Pulled {
-  std::vector<std::int64_t> ids, labels;
-  std::vector<std::vector<std::byte>> samples;  // each sample's bytes, by id
-  SampleLayout layout;
-  RunStats stats;
-};
-
-Pulled pull(const std::string& yaml) {
-  Pipeline p(parse_pipeline(yaml, "decode.yaml"));
-  Pulled out;
-  for (DeviceBatch& b : p.batches()) {
-    out.layout = *b.sample_layout();
-    const std::size_t sample = out.layout.bytes();
-    REQUIRE(b.size_bytes() == sample * static_cast<std::size_t>(b.samples()));
-    for (std::int64_t j = 0; j < b.samples(); ++j) {
-      out.ids.push_back(b.sample_ids()[static_cast<std::size_t>(j)]);
-      out.labels.push_back(b.host_labels()[static_cast<std::size_t>(j)]);
-      out.samples.emplace_back(b.data() + static_cast<std::size_t>(j) * sample, b.data() + static_cast<std::size_t>(j + 1) * sample);
-    }
-  }
-  out.stats = p.stats();
-  return out;
-}
 
 std::string graph(const std::string& folder, const std::string& transforms, const std::string& device_transforms,
                   const std::string& extra = "") {
@@ -64,18 +44,6 @@ std::pair<int, double> compare_u8(const Pulled& a, const Pulled& b) {
     }
   }
   return {worst, static_cast<double>(differ) / static_cast<double>(total)};
-}
-
-MadeDataset jittered_images(const std::string& out, int samples, int width, int height) {
-  MakeDatasetOptions o;
-  o.kind = "images";
-  o.samples = samples;
-  o.out = out;
-  o.width = width;
-  o.height = height;
-  o.size_jitter = 0.3;
-  o.classes = 4;
-  return make_dataset(o);
 }
 
 }  // namespace

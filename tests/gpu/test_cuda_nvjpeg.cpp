@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../data/image_test_util.hpp"
+#include "../decode/decode_test_util.hpp"
 #include "../temp_dir.hpp"
 #include "feedgraph/feedgraph.hpp"
 #include "feedgraph/tools/make_dataset.hpp"
@@ -18,40 +19,18 @@
 #endif
 
 using namespace feedgraph;
+using decodetest::jittered_images;
+using decodetest::Pulled;
 
 namespace {
 
 #if FEEDGRAPH_HAVE_NVJPEG
-struct Pulled {
-  std::vector<std::int64_t> ids, labels;
-  std::vector<std::vector<std::uint8_t>> samples;
-  SampleLayout layout;
-  RunStats stats;
-};
-
-/// Every batch's samples, copied to the host whether the batch is in device or host memory.
+/// Every sample of a pass on either backend: cudaMemcpyDefault reads host and device memory alike.
 Pulled pull(const std::string& yaml) {
-  Pipeline p(parse_pipeline(yaml, "nvjpeg.yaml"));
-  Pulled out;
-  for (DeviceBatch& b : p.batches()) {
-    out.layout = *b.sample_layout();
-    const std::size_t sample = out.layout.bytes();
-    std::vector<std::uint8_t> all(b.size_bytes());
-    if (p.plan().backend == "cuda") {
-      REQUIRE(cudaDeviceSynchronize() == cudaSuccess);
-      REQUIRE(cudaMemcpy(all.data(), b.data(), all.size(), cudaMemcpyDeviceToHost) == cudaSuccess);
-    } else {
-      std::memcpy(all.data(), b.data(), all.size());
-    }
-    for (std::int64_t j = 0; j < b.samples(); ++j) {
-      out.ids.push_back(b.sample_ids()[static_cast<std::size_t>(j)]);
-      out.labels.push_back(b.host_labels()[static_cast<std::size_t>(j)]);
-      out.samples.emplace_back(all.begin() + static_cast<std::ptrdiff_t>(j * sample),
-                               all.begin() + static_cast<std::ptrdiff_t>((j + 1) * sample));
-    }
-  }
-  out.stats = p.stats();
-  return out;
+  return decodetest::pull(yaml, [](void* to, const void* from, std::size_t bytes) {
+    REQUIRE(cudaDeviceSynchronize() == cudaSuccess);
+    REQUIRE(cudaMemcpy(to, from, bytes, cudaMemcpyDefault) == cudaSuccess);
+  });
 }
 #endif
 
@@ -61,18 +40,6 @@ std::string graph(const std::string& device, const std::string& folder, const st
          "dataset: {source: images, path: " + folder + ", shuffle: true" + extra + "}\n"
          "transforms: " + transforms + "\ndevice_transforms: " + device_transforms + "\n"
          "concurrency: {read: 3, transform: 2}\ncompute: {kernel: checksum}\nverify: true\n";
-}
-
-MadeDataset jittered_images(const std::string& out, int samples, int width, int height) {
-  MakeDatasetOptions o;
-  o.kind = "images";
-  o.samples = samples;
-  o.out = out;
-  o.width = width;
-  o.height = height;
-  o.size_jitter = 0.3;
-  o.classes = 4;
-  return make_dataset(o);
 }
 
 #if FEEDGRAPH_HAVE_NVJPEG

@@ -29,6 +29,12 @@ constexpr std::uint64_t next_encoded_offset(std::uint64_t offset, std::uint64_t 
   return (offset + bytes + 7) & ~std::uint64_t{7};
 }
 
+/// The room one decoded image of `e` takes in a batch's decoded-image scratch: HWC uint8 with `channels`,
+/// rounded up to 256 bytes so that every image starts aligned for the decoder.
+constexpr std::size_t decoded_image_bytes(const EncodedSample& e, std::int64_t channels) {
+  return (static_cast<std::size_t>(e.height * e.width * channels) + 255) & ~std::size_t{255};
+}
+
 /// Whether a JPEG file is one the hardware decode engines of A100/H100-class GPUs decode: baseline DCT (SOF0)
 /// in a single interleaved scan, gray or three components, with luma sampling of at most 2x2 and chroma at
 /// 1x1 (no 4:1:1 or 4:1:0). Reads the markers up to the first scan's header only.

@@ -183,22 +183,15 @@ class CudaBackend final : public Backend {
     s.fault_trap = false;
     auto* cell = static_cast<std::uint64_t*>(checksum_device_.get()) + 2 * slot;  // [compared, the stage's own]
     FG_CUDA(cudaMemsetAsync(cell, 0, 2 * sizeof(std::uint64_t), stream));
-#if FEEDGRAPH_HAVE_NVJPEG
-    if (transform && transform->decode) {
-      auto* out = static_cast<std::byte*>(s.transformed.get());
-      decode_batch(s, batch, *transform, out, verify ? cell : nullptr, stream);
-      DeviceBatchView view = batch;
-      view.data = out;
-      view.bytes = static_cast<std::size_t>(batch.samples) * transform->out.bytes();
-      view.layout = transform->out;
-      stage.launch(ComputeLaunch{BackendKind::cuda, view, cell + 1, stream, false});
-    } else
-#endif
     if (transform && transform->active()) {
-      // verify compares the bytes that crossed the link: checksum them before they are transformed.
-      enqueue_device_checksum(batch, cell, stream);
       auto* out = static_cast<std::byte*>(s.transformed.get());
-      enqueue_device_transform(*transform, batch.data, out, batch.samples, stream);
+      if (transform->decode) {
+        decode_batch(s, batch, *transform, out, verify ? cell : nullptr, stream);
+      } else {
+        // verify compares the bytes that crossed the link: checksum them before they are transformed.
+        enqueue_device_checksum(batch, cell, stream);
+        enqueue_device_transform(*transform, batch.data, out, batch.samples, stream);
+      }
       DeviceBatchView view = batch;
       view.data = out;
       view.bytes = static_cast<std::size_t>(batch.samples) * transform->out.bytes();
@@ -285,21 +278,22 @@ class CudaBackend final : public Backend {
 
   Slot& slot_at(int slot) { return slots_[static_cast<std::size_t>(slot)]; }
 
-#if FEEDGRAPH_HAVE_NVJPEG
   /// decode_jpeg on the device, enqueued on the compute stream: the checksum of the files that crossed (when
   /// `cell` is set), nvJPEG's batched decode into the decoded-image scratch, then the fused pass (resample,
-  /// flip, element-wise) into `out`.
+  /// flip, element-wise) into `out`. A build without nvJPEG refuses such a pipeline when it is built.
   void decode_batch(Slot& s, const DeviceBatchView& batch, const DeviceTransform& t, std::byte* out,
                     std::uint64_t* cell, cudaStream_t stream) {
+#if !FEEDGRAPH_HAVE_NVJPEG
+    (void)s, (void)batch, (void)t, (void)out, (void)cell, (void)stream;
+    throw Error(nvjpeg_unavailable(device_, "auto"));
+#else
     const std::size_t n = s.encoded.size();
     if (n == 0) return;
     if (n > meta_capacity_) throw Error("a ragged batch holds more samples than the batch size");
     // Each decoded image at a 256-byte boundary of the scratch, which one batch at a time uses: the compute
     // stream runs the next batch's decode only after this batch's fused pass has read it.
-    const auto channels = static_cast<std::size_t>(t.decode->channels);
     std::size_t need = 0;
-    for (const EncodedSample& e : s.encoded)
-      need += (static_cast<std::size_t>(e.height * e.width) * channels + 255) & ~std::size_t{255};
+    for (const EncodedSample& e : s.encoded) need += decoded_image_bytes(e, t.decode->channels);
     reserve_scratch(need, stream);
     auto* encoded_host = static_cast<EncodedSample*>(s.meta_host.get());
     auto* images_host = reinterpret_cast<DecodedImage*>(encoded_host + meta_capacity_);
@@ -312,15 +306,17 @@ class CudaBackend final : public Backend {
       encoded_host[k] = e;
       images_host[k] = DecodedImage{pixels, e.height, e.width, e.map};
       outputs_.push_back(pixels);
-      pixels += (static_cast<std::size_t>(e.height * e.width) * channels + 255) & ~std::size_t{255};
+      pixels += decoded_image_bytes(e, t.decode->channels);
     }
     FG_CUDA(cudaMemcpyAsync(encoded_device, encoded_host, n * sizeof(EncodedSample), cudaMemcpyHostToDevice, stream));
     FG_CUDA(cudaMemcpyAsync(images_device, images_host, n * sizeof(DecodedImage), cudaMemcpyHostToDevice, stream));
     if (cell) enqueue_ragged_checksum(batch.data, encoded_device, static_cast<std::int64_t>(n), cell, stream);
     decoder_->decode(s.encoded, decoder_->reads_host() ? s.files_host.data() : batch.data, outputs_.data(), stream);
     enqueue_decoded_transform(t, images_device, static_cast<std::int64_t>(n), out, stream);
+#endif
   }
 
+#if FEEDGRAPH_HAVE_NVJPEG
   /// The decoded-image scratch holds at least `bytes`. It grows (by a quarter more than asked, so that a few
   /// growths cover a dataset's largest batch) only after the stream is done with it.
   void reserve_scratch(std::size_t bytes, cudaStream_t stream) {

@@ -4,21 +4,17 @@
 // reference and the GPU agree bit for bit.
 #include <cuda_runtime.h>
 
-#include "backend/device_transform.hpp"
 #include "checksum/mix.hpp"
-#include "feedgraph/errors.hpp"
+#include "cuda/kernel_params.hpp"
 
 namespace feedgraph::detail {
 namespace {
-
-constexpr int kMaxChannels = 4;
 
 struct Params {
   std::int64_t channels, height, width, plane, pixels;  // pixels = count * plane
   std::size_t out_bytes;                                 // per sample
   bool out_chw, out_f32;
-  float scale;
-  float mean[kMaxChannels], inv_std[kMaxChannels];
+  ChannelConstants k;
 };
 
 struct Tap {
@@ -58,7 +54,7 @@ __global__ void decoded_transform_kernel(const DecodedImage* images, unsigned ch
         dst[o] = static_cast<unsigned char>(v);
         continue;
       }
-      reinterpret_cast<float*>(dst)[o] = __fmul_rn(__fsub_rn(__fmul_rn(v, p.scale), p.mean[c]), p.inv_std[c]);
+      reinterpret_cast<float*>(dst)[o] = __fmul_rn(__fsub_rn(__fmul_rn(v, p.k.scale), p.k.mean[c]), p.k.inv_std[c]);
     }
   }
 }
@@ -87,18 +83,13 @@ __global__ void ragged_checksum_kernel(const std::byte* data, const EncodedSampl
   if ((threadIdx.x & 31) == 0) atomicAdd(out, static_cast<unsigned long long>(sum));
 }
 
-void check_launch(const char* what) {
-  const cudaError_t status = cudaGetLastError();
-  if (status != cudaSuccess) throw CudaError(what, static_cast<int>(status), cudaGetErrorName(status), cudaGetErrorString(status));
-}
-
 }  // namespace
 
 void enqueue_decoded_transform(const DeviceTransform& t, const DecodedImage* images, std::int64_t count, std::byte* out,
                                CUstream_st* stream) {
   if (count == 0) return;
-  if (t.channels > kMaxChannels) throw Error("decode on the device handles up to 4 channels");
   Params p{};
+  p.k = channel_constants(t, "decode on the device handles up to 4 channels");
   p.channels = t.channels;
   p.height = t.height;
   p.width = t.width;
@@ -107,15 +98,9 @@ void enqueue_decoded_transform(const DeviceTransform& t, const DecodedImage* ima
   p.out_bytes = t.out.bytes();
   p.out_chw = t.to_chw;
   p.out_f32 = t.out.dtype == DType::f32;
-  p.scale = t.scale;
-  for (std::int64_t c = 0; c < t.channels; ++c) {
-    p.mean[c] = t.mean.empty() ? 0.0f : t.mean[static_cast<std::size_t>(c)];
-    p.inv_std[c] = t.inv_std.empty() ? 1.0f : t.inv_std[static_cast<std::size_t>(c)];
-  }
   constexpr unsigned kThreads = 256;
-  const std::int64_t wanted = (p.pixels + kThreads - 1) / kThreads;
-  const unsigned blocks = static_cast<unsigned>(wanted < 16384 ? wanted : 16384);
-  decoded_transform_kernel<<<blocks, kThreads, 0, stream>>>(images, reinterpret_cast<unsigned char*>(out), p);
+  decoded_transform_kernel<<<grid_blocks(p.pixels, kThreads, 16384), kThreads, 0, stream>>>(
+      images, reinterpret_cast<unsigned char*>(out), p);
   check_launch("decoded_transform_kernel<<<>>>");
 }
 

@@ -3,19 +3,15 @@
 // a warp are contiguous in every plane. Per-channel constants live in a by-value struct: no device allocation.
 #include <cuda_runtime.h>
 
-#include "backend/device_transform.hpp"
-#include "feedgraph/errors.hpp"
+#include "cuda/kernel_params.hpp"
 
 namespace feedgraph::detail {
 namespace {
 
-constexpr int kMaxChannels = 4;
-
 struct Params {
   std::int64_t channels, plane, pixels;  // pixels = samples * plane
   bool in_u8, in_channels_last, out_chw, out_f32;
-  float scale;
-  float mean[kMaxChannels], inv_std[kMaxChannels];
+  ChannelConstants k;
 };
 
 __global__ void device_transform_kernel(const unsigned char* in, unsigned char* out, Params p) {
@@ -31,7 +27,7 @@ __global__ void device_transform_kernel(const unsigned char* in, unsigned char* 
         continue;
       }
       const float v = p.in_u8 ? static_cast<float>(in[i]) : reinterpret_cast<const float*>(in)[i];
-      reinterpret_cast<float*>(out)[o] = (v * p.scale - p.mean[c]) * p.inv_std[c];
+      reinterpret_cast<float*>(out)[o] = (v * p.k.scale - p.k.mean[c]) * p.k.inv_std[c];
     }
   }
 }
@@ -41,8 +37,8 @@ __global__ void device_transform_kernel(const unsigned char* in, unsigned char* 
 void enqueue_device_transform(const DeviceTransform& t, const std::byte* in, std::byte* out, std::int64_t samples,
                               CUstream_st* stream) {
   if (samples == 0) return;
-  if (t.channels > kMaxChannels) throw Error("device transforms handle up to 4 channels");
   Params p{};
+  p.k = channel_constants(t, "device transforms handle up to 4 channels");
   p.channels = t.channels;
   p.plane = t.height * t.width;
   p.pixels = samples * p.plane;
@@ -50,20 +46,10 @@ void enqueue_device_transform(const DeviceTransform& t, const std::byte* in, std
   p.in_channels_last = t.channels_last;
   p.out_chw = t.to_chw || !t.channels_last;
   p.out_f32 = t.out.dtype == DType::f32;
-  p.scale = t.scale;
-  for (std::int64_t c = 0; c < t.channels; ++c) {
-    p.mean[c] = t.mean.empty() ? 0.0f : t.mean[static_cast<std::size_t>(c)];
-    p.inv_std[c] = t.inv_std.empty() ? 1.0f : t.inv_std[static_cast<std::size_t>(c)];
-  }
   constexpr unsigned kThreads = 256;
-  const std::int64_t wanted = (p.pixels + kThreads - 1) / kThreads;
-  const unsigned blocks = static_cast<unsigned>(wanted < 8192 ? wanted : 8192);
-  device_transform_kernel<<<blocks, kThreads, 0, stream>>>(reinterpret_cast<const unsigned char*>(in),
-                                                           reinterpret_cast<unsigned char*>(out), p);
-  const cudaError_t status = cudaGetLastError();
-  if (status != cudaSuccess)
-    throw CudaError("device_transform_kernel<<<>>>", static_cast<int>(status), cudaGetErrorName(status),
-                    cudaGetErrorString(status));
+  device_transform_kernel<<<grid_blocks(p.pixels, kThreads, 8192), kThreads, 0, stream>>>(
+      reinterpret_cast<const unsigned char*>(in), reinterpret_cast<unsigned char*>(out), p);
+  check_launch("device_transform_kernel<<<>>>");
 }
 
 }  // namespace feedgraph::detail

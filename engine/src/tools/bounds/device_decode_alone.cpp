@@ -17,15 +17,7 @@
 #include "samples/cached_source.hpp"
 
 namespace feedgraph {
-namespace {
-
 namespace fd = feedgraph::detail;
-
-std::size_t decoded_bytes(const fd::EncodedSample& e, std::int64_t channels) {
-  return (static_cast<std::size_t>(e.height * e.width * channels) + 255) & ~std::size_t{255};
-}
-
-}  // namespace
 
 DeviceDecodeAlone measure_device_decode_alone(const PipelineSpec& spec, int repetitions) {
   if (repetitions < 1) throw Error("measure_device_decode_alone: repetitions must be >= 1");
@@ -66,7 +58,7 @@ DeviceDecodeAlone measure_device_decode_alone(const PipelineSpec& spec, int repe
   std::size_t scratch_bytes = 0;
   for (std::size_t first = 0; first < files.size(); first += batch) {
     std::size_t need = 0;
-    for (std::size_t k = first; k < std::min(files.size(), first + batch); ++k) need += decoded_bytes(files[k], d.channels);
+    for (std::size_t k = first; k < std::min(files.size(), first + batch); ++k) need += fd::decoded_image_bytes(files[k], d.channels);
     scratch_bytes = std::max(scratch_bytes, need);
   }
   const fd::DeviceBuffer scratch = fd::make_device(scratch_bytes);
@@ -80,7 +72,7 @@ DeviceDecodeAlone measure_device_decode_alone(const PipelineSpec& spec, int repe
       auto* p = static_cast<std::uint8_t*>(scratch.get());
       for (std::size_t k = first; k < first + count; ++k) {
         outputs.push_back(p);
-        p += decoded_bytes(files[k], d.channels);
+        p += fd::decoded_image_bytes(files[k], d.channels);
       }
       decoder.decode({files.data() + first, count}, source, outputs.data(), stream.get());
     }

@@ -71,6 +71,8 @@ PipelineSpec full_graph(const std::string& extra = "") {
 
 }  // namespace
 
+TEST_SUITE_BEGIN("ablate");
+
 TEST_CASE("the ablation plan is the twin then each technique added in the order PyTorch's guides list them then each removed") {
   const auto plan = ablation_plan(full_graph());
   REQUIRE(plan.size() == 11);
@@ -242,3 +244,5 @@ TEST_CASE("ablate refuses fewer than three repetitions before running anything")
   CHECK_THROWS_AS(ablate(full, 2, {}, [&](const AblationStep&, int, int, const RunStats&) { ++runs; }), Error);
   CHECK(runs == 0);
 }
+
+TEST_SUITE_END();

@@ -82,7 +82,7 @@ TEST_CASE("make_dataset images writes class folders of JPEG files deterministic 
     CHECK(e.path().filename().string()[0] != '.');
 }
 
-TEST_CASE("make_dataset images with size_jitter varies each image's size within the bounds, the same for a seed") {
+TEST_CASE("make_dataset images with size_jitter varies each image's size within the bounds / the same for a seed") {
   TempDir dir("make-images-jitter");
   MakeDatasetOptions o;
   o.kind = "images";

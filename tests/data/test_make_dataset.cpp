@@ -40,6 +40,8 @@ std::vector<std::string> names_in(const std::string& folder) {
 
 }  // namespace
 
+TEST_SUITE_BEGIN("data");
+
 TEST_CASE("make_dataset rejects options that make no sense before writing anything") {
   datatest::TempDir dir;
   const auto out = dir / "x.rec";
@@ -167,3 +169,5 @@ TEST_CASE("make_dataset with one shard refuses an output that is a folder and se
   o.shards = 2;
   CHECK(contains(datatest::error_of([&] { make_dataset(o); }), "is a file"));
 }
+
+TEST_SUITE_END();

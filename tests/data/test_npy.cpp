@@ -51,6 +51,8 @@ std::string make_npy(const datatest::TempDir& dir, const std::string& name, std:
 
 }  // namespace
 
+TEST_SUITE_BEGIN("data");
+
 TEST_CASE("npy source gives back byte for byte what synthetic gives over dtypes and shapes") {
   datatest::TempDir dir;
   const std::vector<SampleLayout> layouts{{{3, 32, 32}, DType::u8}, {{7}, DType::i32}, {{2, 3, 5}, DType::f16},
@@ -175,7 +177,7 @@ TEST_CASE("an unsupported npy descr is an error naming the file and the descr") 
   CHECK(contains(error_of([&] { npy_at(dir / "r.npy"); }), "unsupported descr '[('a', '<f4')]'"));
 }
 
-TEST_CASE("an npy shape whose samples would be over 1 TiB is an error naming the file, even with no sample") {
+TEST_CASE("an npy shape whose samples would be over 1 TiB is an error naming the file / even with no sample") {
   // Found by fuzz_npy_header: the shape's product overflowed int64 in SampleLayout::elements().
   datatest::TempDir dir;
   for (const std::string shape : {"3, 36294967297, 41099511627776, 4", "1, 4294967296, 4294967296",
@@ -280,3 +282,5 @@ TEST_CASE("a pipeline over an npy dataset delivers every sample once with synthe
     for (std::size_t j = 0; j < d.ids[b].size(); ++j) CHECK(d.labels[b][j] == d.ids[b][j] % 6);
   }
 }
+
+TEST_SUITE_END();

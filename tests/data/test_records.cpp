@@ -36,6 +36,8 @@ std::unique_ptr<Source> records_at(const std::string& path, const std::string& m
 
 }  // namespace
 
+TEST_SUITE_BEGIN("data");
+
 TEST_CASE("records source gives back byte for byte what synthetic gives over dtypes / shapes / shards") {
   datatest::TempDir dir;
   const std::vector<SampleLayout> layouts{{{3, 32, 32}, DType::u8}, {{7}, DType::i32}, {{2, 3, 5}, DType::f16},
@@ -123,7 +125,7 @@ TEST_CASE("a record file with bytes after its last record is an error naming the
   CHECK(contains(what, "5 bytes after the last"));
 }
 
-TEST_CASE("a record header whose end wraps around 2^64 onto the file's size is an error, not a short file accepted") {
+TEST_CASE("a record header whose end wraps around 2^64 onto the file's size is an error / not a short file accepted") {
   // 2^62 one-byte records from offset 2^64 - 2^62 + 64 end, modulo 2^64, at byte 64: the file's size. The size
   // check used to wrap too and take it (found by fuzz_record_header's invariant).
   datatest::TempDir dir;
@@ -333,3 +335,5 @@ TEST_CASE("shuffle over records gives identical batches at read concurrency 1 an
   CHECK_FALSE(std::is_sorted(first_epoch.begin(), first_epoch.end()));
   CHECK(serial != batches(1, 43));
 }
+
+TEST_SUITE_END();

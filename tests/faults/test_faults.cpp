@@ -57,7 +57,7 @@ std::string records_graph(const std::string& file, const std::string& dataset_ex
 }  // namespace
 
 TEST_SUITE("faults") {
-  TEST_CASE("faults: each kind is read with the keys it needs, and an incomplete one is an error at its line") {
+  TEST_CASE("faults: each kind is read with the keys it needs / and an incomplete one is an error at its line") {
     auto spec = parse_pipeline(graph(16, 4,
                                      "faults:\n"
                                      "  - {kind: throw, node: pin, batch: 2}\n"
@@ -91,7 +91,7 @@ TEST_SUITE("faults") {
     CHECK(has(bad_kind, "refuse_alloc"));
   }
 
-  TEST_CASE("a stall shorter than watchdog_s delays the run, which then delivers every sample once") {
+  TEST_CASE("a stall shorter than watchdog_s delays the run / which then delivers every sample once") {
     for (const char* node : {"read", "transform", "pin", "copy", "compute"}) {
       CAPTURE(node);
       auto spec = parse_pipeline(graph(48, 4, std::string("faults: [{kind: stall, node: ") + node +
@@ -105,7 +105,7 @@ TEST_SUITE("faults") {
     }
   }
 
-  TEST_CASE("the watchdog names each node's state: busy, waiting for input, waiting for which token") {
+  TEST_CASE("the watchdog names each node's state: busy / waiting for input / waiting for which token") {
     // transform stalls on batch 2 with one worker, holding the only host buffer, so read waits for it and
     // nothing is behind the stall. With two buffers, batch 3 could still pass the transform first: a oneTBB
     // function_node does not keep arrival order (a message that arrives as a worker finishes may take the
@@ -141,7 +141,7 @@ TEST_SUITE("faults") {
     check_nothing_left();
   }
 
-  TEST_CASE("a device trap ends the run with an error naming the compute and the batch, never a hang") {
+  TEST_CASE("a device trap ends the run with an error naming the compute and the batch / never a hang") {
     auto spec = parse_pipeline(graph(80, 4, "faults: [{kind: trap, batch: 6}]\n"), "trap.yaml");
     try {
       run(spec);
@@ -153,7 +153,7 @@ TEST_SUITE("faults") {
     check_nothing_left();
   }
 
-  TEST_CASE("a slow consumer slows the run and loses nothing: backpressure, not a stall") {
+  TEST_CASE("a slow consumer slows the run and loses nothing: backpressure / not a stall") {
     // 0.04 s per batch, 12 batches: the run takes about 0.5 s, as long as the watchdog's limit, but every
     // batch is progress, so the watchdog stays quiet.
     auto spec = parse_pipeline(graph(48, 4, "faults: [{kind: slow_consumer, seconds: 0.04}]\n"), "slow.yaml");
@@ -164,7 +164,7 @@ TEST_SUITE("faults") {
     check_nothing_left();
   }
 
-  TEST_CASE("a refused allocation is an error naming the plan, and frees what was allocated before it") {
+  TEST_CASE("a refused allocation is an error naming the plan / and frees what was allocated before it") {
     for (const char* memory : {"host", "pinned", "device"}) {
       CAPTURE(memory);
       auto spec = parse_pipeline(graph(32, 4, std::string("faults: [{kind: refuse_alloc, memory: ") + memory + "}]\n"),
@@ -178,7 +178,7 @@ TEST_SUITE("faults") {
     }
   }
 
-  TEST_CASE("files that vanish mid-run: fail names the file; skip counts every sample after; the cache is immune") {
+  TEST_CASE("files that vanish mid-run: fail names the file / skip counts every sample after / the cache is immune") {
     fgtest::TempDir dir;
     const std::string file = records_file(dir, 40);
     {
@@ -217,7 +217,7 @@ TEST_SUITE("faults") {
     check_nothing_left();
   }
 
-  TEST_CASE("files deleted for real mid-run: an images dataset skips and names each one, the rest arrive") {
+  TEST_CASE("files deleted for real mid-run: an images dataset skips and names each one / the rest arrive") {
     fgtest::TempDir dir;
     MakeDatasetOptions o;
     o.kind = "images";

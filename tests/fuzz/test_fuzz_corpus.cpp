@@ -76,13 +76,13 @@ void replay_target(const std::string& target) {
 }  // namespace
 
 TEST_SUITE("fuzz") {
-  TEST_CASE("every pipeline fuzz input keeps the parser's contract: a spec and a plan that add up, or an Error") {
+  TEST_CASE("every pipeline fuzz input keeps the parser's contract: a spec and a plan that add up / or an Error") {
     replay_target("pipeline");
   }
-  TEST_CASE("every record file fuzz input keeps the decoder's contract: a header that fits the file, or an Error") {
+  TEST_CASE("every record file fuzz input keeps the decoder's contract: a header that fits the file / or an Error") {
     replay_target("record_header");
   }
-  TEST_CASE("every .npy fuzz input keeps the parser's contract: an array that fills the file, or an Error") {
+  TEST_CASE("every .npy fuzz input keeps the parser's contract: an array that fills the file / or an Error") {
     replay_target("npy_header");
   }
 }

@@ -48,6 +48,8 @@ std::string flaky_graph(const std::string& dataset_extra, const std::string& ext
 
 }  // namespace
 
+TEST_SUITE_BEGIN("graph");
+
 TEST_CASE("on_error fail ends the run naming the file and offset of the bad sample") {
   register_flaky();
   try {
@@ -123,3 +125,5 @@ TEST_CASE("a cached dataset serves the same batches as the source with bad sampl
   REQUIRE(plain.records.size() == cached.records.size());
   for (std::size_t i = 0; i < plain.records.size(); ++i) CHECK(plain.records[i].host_checksum == cached.records[i].host_checksum);
 }
+
+TEST_SUITE_END();

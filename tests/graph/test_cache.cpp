@@ -16,6 +16,8 @@ std::string without_transforms(std::string yaml) {
 }
 }  // namespace
 
+TEST_SUITE_BEGIN("graph");
+
 TEST_CASE("batches straight from the cache arrive exactly once with matching checksums") {
   for (const char* transfer : {"transfer: {pinned: true}\n", "transfer: {pinned: true, direct: true}\n",
                                "transfer: {pinned: false}\n"}) {
@@ -51,3 +53,5 @@ TEST_CASE("the cache counts against memory_budget") {
   auto spec = parse_pipeline(without_transforms(cached("memory_budget: 64KiB\n")), "b.yaml");
   CHECK_THROWS_WITH_AS(plan(spec), doctest::Contains("memory_budget"), Error);
 }
+
+TEST_SUITE_END();

@@ -4,6 +4,8 @@
 
 using namespace feedgraph;
 
+TEST_SUITE_BEGIN("graph");
+
 TEST_CASE("every sample arrives exactly once per epoch / in order when ordered / over concurrency x prefetch") {
   for (int conc : {1, 2, 4})
     for (int prefetch : {1, 2, 8})
@@ -126,3 +128,5 @@ TEST_CASE("a graph on one thread delivers every sample once in order over every 
     fgtest::check_exactly_once(d, 100, 2, true);
   }
 }
+
+TEST_SUITE_END();

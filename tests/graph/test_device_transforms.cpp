@@ -40,6 +40,8 @@ std::string graph(const std::string& device_transforms) {
 
 }  // namespace
 
+TEST_SUITE_BEGIN("graph");
+
 TEST_CASE("device transforms turn uint8 HWC into normalized float32 CHW after the copy") {
   register_compute("test_capture", [](const StageOptions&, const StageContext&) { return std::make_unique<Capture>(); });
   seen().batches.clear();
@@ -81,3 +83,5 @@ TEST_CASE("device transforms refuse what they cannot do naming the key") {
   CHECK_THROWS_WITH_AS(plan(parse_pipeline(graph("[to_chw, to_chw]"), "x.yaml")), doctest::Contains("already CHW"),
                        ConfigError);
 }
+
+TEST_SUITE_END();

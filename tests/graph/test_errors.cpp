@@ -5,6 +5,8 @@
 
 using namespace feedgraph;
 
+TEST_SUITE_BEGIN("graph");
+
 TEST_CASE("a stage throwing at any node cancels the run and is reported with its node and batch") {
   for (const char* node : {"read", "transform", "pin", "copy", "compute"})
     for (bool ordered : {true, false}) {
@@ -104,3 +106,5 @@ TEST_CASE("an error in the caller's on_batch callback ends the run with that err
   };
   CHECK_THROWS_WITH_AS(run(spec, o), doctest::Contains("consumer refused batch 3"), StageError);
 }
+
+TEST_SUITE_END();

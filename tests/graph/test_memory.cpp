@@ -3,6 +3,8 @@
 
 using namespace feedgraph;
 
+TEST_SUITE_BEGIN("graph");
+
 TEST_CASE("the plan counts every pool: host buffers / pinned slots / device buffers") {
   auto spec = parse_pipeline(fgtest::small_graph(64, 8, 1, "prefetch: 3\nbuffers: {pinned: 2, device: 4}\n"), "m.yaml");
   auto p = plan(spec);
@@ -39,3 +41,5 @@ TEST_CASE("a graph over memory_budget is refused before it runs / naming the bud
   spec.memory_budget = plan(parse_pipeline(fgtest::small_graph(64, 8, 1), "x.yaml")).memory.total();
   CHECK_NOTHROW(run(spec));
 }
+
+TEST_SUITE_END();

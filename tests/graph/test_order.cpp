@@ -18,6 +18,8 @@ std::vector<std::vector<std::int64_t>> batches_of(const std::string& yaml) {
 
 }  // namespace
 
+TEST_SUITE_BEGIN("graph");
+
 TEST_CASE("a shuffled epoch is a permutation of the dataset and each epoch differs") {
   for (std::int64_t n : {1, 2, 7, 64, 1000, 4097}) {
     const detail::SampleOrder order(n, true, 42, ShardSpec{});
@@ -162,3 +164,5 @@ TEST_CASE("labels travel with their samples to compute") {
   }
   CHECK(seen == 120);
 }
+
+TEST_SUITE_END();

@@ -6,7 +6,9 @@
 
 using namespace feedgraph;
 
-TEST_CASE("a plan over memory_budget names the file, line, column and key") {
+TEST_SUITE_BEGIN("graph");
+
+TEST_CASE("a plan over memory_budget names the file / line / column and key") {
   const std::string text = fgtest::small_graph(64, 8, 1, "memory_budget: 1KiB\n");
   CHECK_THROWS_WITH_AS(plan(parse_pipeline(text, "budget.yaml")),
                        doctest::Contains("budget.yaml:9:16: memory_budget: the graph needs"), ConfigError);
@@ -37,3 +39,5 @@ TEST_CASE("a shard the dataset leaves empty names dataset.shard with its line an
                                          "it empty (uneven: drop)"),
                        ConfigError);
 }
+
+TEST_SUITE_END();

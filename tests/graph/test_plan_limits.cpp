@@ -26,7 +26,9 @@ std::optional<ConfigError> plan_error(const std::string& yaml) {
 
 }  // namespace
 
-TEST_CASE("a sample shape over 1 TiB is an error at the stage that makes it, before its product is taken") {
+TEST_SUITE_BEGIN("graph");
+
+TEST_CASE("a sample shape over 1 TiB is an error at the stage that makes it / before its product is taken") {
   const auto source = plan_error("dataset: {source: synthetic, sample: {shape: [4294967296, 4294967296]}}\n");
   REQUIRE(source);
   CHECK(source->key_path() == "dataset");
@@ -57,7 +59,7 @@ TEST_CASE("a dataset over 4 EiB is an error at the dataset: its cache's size wra
   CHECK(plan(spec).memory.cache_bytes == std::uint64_t{1} << 60);
 }
 
-TEST_CASE("the sample order takes any dataset size up to 2^63 - 1, shuffled, without shifting past 64 bits") {
+TEST_CASE("the sample order takes any dataset size up to 2^63 - 1 / shuffled / without shifting past 64 bits") {
   for (const std::int64_t n : {std::int64_t{1} << 62, (std::int64_t{1} << 62) + 1, INT64_MAX}) {
     CAPTURE(n);
     const detail::SampleOrder order(n, true, 7, ShardSpec{});
@@ -71,7 +73,7 @@ TEST_CASE("the sample order takes any dataset size up to 2^63 - 1, shuffled, wit
   }
 }
 
-TEST_CASE("batch counts are taken without overflow: a batch_size near 2^63, and more batches than 2^63") {
+TEST_CASE("batch counts are taken without overflow: a batch_size near 2^63 / and more batches than 2^63") {
   // (samples + batch_size - 1) / batch_size overflowed. Without drop_last the memory plan refuses such a batch
   // size (see below); with it, no batch is whole.
   const auto none = plan_error("dataset: {source: synthetic, samples: 10, sample: {shape: [1]}}\n"
@@ -86,7 +88,7 @@ TEST_CASE("batch counts are taken without overflow: a batch_size near 2^63, and 
   CHECK(many->message() == "2147483647 epochs of 1099511627776 batches are more batches than a run can count (2^63)");
 }
 
-TEST_CASE("a memory plan past 2^64 bytes is an error naming what to lower, not a wrapped small number") {
+TEST_CASE("a memory plan past 2^64 bytes is an error naming what to lower / not a wrapped small number") {
   const std::string message =
       "memory: the graph's buffers would need more than 2^64 bytes: lower batch_size, prefetch, buffers.pinned or "
       "buffers.device";
@@ -121,3 +123,5 @@ TEST_CASE("matmul sizes its scratch for a batch_size far past the samples withou
   // 4 x 1024 rows of C, float32, as for any batch of at least 1024 floats.
   CHECK(p.memory.device_bytes == 2 * (p.batch_bytes + 8 * 1125899906842624ull) + (1024 + 4) * 1024 * 4);
 }
+
+TEST_SUITE_END();

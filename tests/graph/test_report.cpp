@@ -3,7 +3,9 @@
 
 using namespace feedgraph;
 
-TEST_CASE("run metrics are consistent: busy within wall x concurrency / fractions in [0 / 1] / counts exact") {
+TEST_SUITE_BEGIN("graph");
+
+TEST_CASE("run metrics are consistent: busy within wall x concurrency / fractions within 0..1 / counts exact") {
   auto spec = parse_pipeline(fgtest::small_graph(96, 8, 2, "concurrency: {read: 2, transform: 2, pin: 1}\n"), "r.yaml");
   auto s = run(spec);
   CHECK(s.variant == "concurrent");
@@ -37,3 +39,5 @@ TEST_CASE("without pinned memory there is no pin node in the report") {
   for (const auto& n : s.nodes) CHECK(n.name != "pin");
   CHECK(s.nodes.size() == 4);
 }
+
+TEST_SUITE_END();

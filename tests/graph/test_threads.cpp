@@ -50,6 +50,8 @@ PipelineSpec graph_of_24(const std::string& cost, const std::string& transform, 
 
 }  // namespace
 
+TEST_SUITE_BEGIN("graph");
+
 TEST_CASE("threads: auto gives sleeping workers threads of their own and caps the computing bodies at the cores") {
   using detail::auto_thread_count;
   const ConcurrencySpec jpeg{.read = 1, .transform = 2, .pin = 1};  // 5 bodies, all computing (a cache)
@@ -84,7 +86,7 @@ TEST_CASE("the ranks on one host share its cores: the shares add up to the cores
   CHECK(detail::core_share(16, 3, 2) == 5);
 }
 
-TEST_CASE("a source says whether its reads may sleep: synthetic only with cost.io_us, a cache never") {
+TEST_CASE("a source says whether its reads may sleep: synthetic only with cost.io_us / a cache never") {
   auto source = [](const std::string& cost) {
     return detail::build_source(StageSpec{"synthetic", StageOptions::parse("samples: 4\nsample: {shape: [4], dtype: uint8}\n" + cost, "t.yaml")}, {});
   };
@@ -96,7 +98,7 @@ TEST_CASE("a source says whether its reads may sleep: synthetic only with cost.i
   CHECK_FALSE(cached.read_may_sleep());
 }
 
-TEST_CASE("read workers that sleep all run at once, on any number of cores") {
+TEST_CASE("read workers that sleep all run at once / on any number of cores") {
   // Six read workers whose every sample sleeps 30 ms: with a thread each, six reads overlap, whatever the
   // cores (on a 2-core machine a cap at the cores would let two).
   const RunStats s =
@@ -105,9 +107,11 @@ TEST_CASE("read workers that sleep all run at once, on any number of cores") {
   CHECK(most_at_once(s, "read") == 6);
 }
 
-TEST_CASE("transform workers whose transform may sleep all run at once, on any number of cores") {
+TEST_CASE("transform workers whose transform may sleep all run at once / on any number of cores") {
   register_transform("test_nap", [](const StageOptions&, const StageContext&) { return std::make_unique<Nap>(); });
   const RunStats s = run(graph_of_24("", "test_nap", "read: 1, transform: 6"));
   CHECK(s.samples == 24);
   CHECK(most_at_once(s, "transform") == 6);
 }
+
+TEST_SUITE_END();

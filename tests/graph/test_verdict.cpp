@@ -8,6 +8,8 @@
 
 using namespace feedgraph;
 
+TEST_SUITE_BEGIN("graph");
+
 TEST_CASE("the verdict names read on the CPU-bound graph" * doctest::test_suite("timing")) {
   auto spec = load_pipeline(std::string(FEEDGRAPH_SOURCE_DIR) + "/graphs/cpu-bound.yaml",
                             {"device=host", "dataset.samples=768"});
@@ -100,3 +102,5 @@ TEST_CASE("the verdict says consumer-bound when a pulling loop almost never wait
   facts.consumer_wait_fraction = -1;   // not a pulling run
   CHECK(detail::verdict(s, facts).rfind("latency-bound", 0) == 0);
 }
+
+TEST_SUITE_END();

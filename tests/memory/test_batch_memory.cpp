@@ -51,7 +51,9 @@ long huge_kib_at(const std::byte* p) {
 
 }  // namespace
 
-TEST_CASE("batch memory is whole zeroed pages, 2 MiB-aligned from 2 MiB up") {
+TEST_SUITE_BEGIN("memory");
+
+TEST_CASE("batch memory is whole zeroed pages / 2 MiB-aligned from 2 MiB up") {
   for (std::size_t bytes : {std::size_t{1}, std::size_t{4095}, std::size_t{150528}, std::size_t{2} << 20,
                             (std::size_t{48} << 20) + 17}) {
     CAPTURE(bytes);
@@ -73,3 +75,5 @@ TEST_CASE("a large batch buffer is on transparent huge pages where the kernel gi
   std::unique_ptr<std::byte, FreeBatchMemory> p(allocate_batch_memory(bytes));
   CHECK(huge_kib_at(p.get()) > 0);
 }
+
+TEST_SUITE_END();

@@ -64,6 +64,8 @@ RunStats run_with_h2d(const std::string& variant, double h2d_gbps) {
 
 }  // namespace
 
+TEST_SUITE_BEGIN("probe");
+
 TEST_CASE("probe on the host backend measures cores and memcpy and leaves the link table empty") {
   const ProbeResult& r = host_probe();
   CHECK(r.backend == "host");
@@ -204,6 +206,8 @@ TEST_CASE("the ceiling line reads delivered H2D as a share of the pinned ceiling
         "  serial      H2D 2.60 GB/s delivered = 5% of the pinned ceiling (52.1 GB/s at 64.00 MiB)\n"
         "  concurrent  H2D 12.40 GB/s delivered = 24% of the pinned ceiling (52.1 GB/s at 64.00 MiB)\n");
 }
+
+TEST_SUITE_END();
 
 TEST_SUITE("gpu") {
   TEST_CASE("cuda: probe measures one link row per size with positive rates and at least one copy engine") {

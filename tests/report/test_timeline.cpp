@@ -120,6 +120,8 @@ std::vector<std::string> lane_labels(const std::string& svg) {
 
 }  // namespace
 
+TEST_SUITE_BEGIN("report");
+
 TEST_CASE("the trace parses and has a named lane per timeline lane and an X event per span") {
   const RunStats s = small_run(false);
   REQUIRE_FALSE(s.timeline.empty());
@@ -308,3 +310,5 @@ TEST_CASE("an empty run list gives an empty trace and an SVG with no lanes") {
   CHECK(xml_problem(svg) == "");
   CHECK(lane_labels(svg).empty());
 }
+
+TEST_SUITE_END();

@@ -61,7 +61,7 @@ constexpr bool kMeasuresHeap = true;
 }  // namespace
 
 TEST_SUITE("resources") {
-  TEST_CASE("the counters see a run in progress: its threads, its pinned and device memory") {
+  TEST_CASE("the counters see a run in progress: its threads / its pinned and device memory") {
     {
       Pipeline pipeline(parse_pipeline(fgtest::small_graph(64, 4, 1), "live.yaml"));
       int seen = 0;
@@ -85,7 +85,7 @@ TEST_SUITE("resources") {
     check_nothing_left();
   }
 
-  TEST_CASE("nothing is left after a run that succeeded, failed, stalled, stopped or was abandoned mid-epoch") {
+  TEST_CASE("nothing is left after a run that succeeded / failed / stalled / stopped or was abandoned mid-epoch") {
     const std::string base = fgtest::small_graph(64, 4, 1);
     run(parse_pipeline(base, "ok.yaml"));
     check_nothing_left();
@@ -129,7 +129,7 @@ TEST_SUITE("resources") {
     check_nothing_left();
   }
 
-  TEST_CASE("a thousand runs in one process: no thread, allocation or heap memory is left to grow") {
+  TEST_CASE("a thousand runs in one process: no thread / allocation or heap memory is left to grow") {
     auto spec = parse_pipeline(fgtest::small_graph(16, 4, 1, "prefetch: 2\n"), "many.yaml");
     auto failing = parse_pipeline(fgtest::small_graph(16, 4, 1, "faults: [{kind: throw, node: transform, batch: 1}]\n"),
                                   "many-fail.yaml");

@@ -306,7 +306,7 @@ TEST_CASE("a YAML syntax error carries yaml-cpp's position and message") {
   CHECK(std::string(e.what()) == "test.yaml:2:8: illegal map value");
 }
 
-TEST_CASE("a token no YAML value starts with is a syntax error at it, not a parser that never returns") {
+TEST_CASE("a token no YAML value starts with is a syntax error at it / not a parser that never returns") {
   // yaml-cpp 0.7's LoadAll loops forever, allocating, on these (found by fuzz_pipeline: jbeder/yaml-cpp#1040).
   struct Case {
     const char* text;
@@ -392,7 +392,7 @@ TEST_CASE("a missing file is an error naming the file and the reason") {
 
 }  // TEST_SUITE("spec")
 
-TEST_CASE("a file whose aliases expand past any pipeline's size is refused at once, naming why") {
+TEST_CASE("a file whose aliases expand past any pipeline's size is refused at once / naming why" * doctest::test_suite("spec")) {
   // Nine levels of nine aliases: 9^9 values once expanded, a few hundred bytes as text.
   std::string text = "name: bomb\ndataset: {source: synthetic, samples: 8}\nx0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1]\n";
   for (int level = 1; level <= 9; ++level) {

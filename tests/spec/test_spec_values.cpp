@@ -195,7 +195,7 @@ TEST_CASE("a sample layout counts its elements and bytes and describes itself") 
   CHECK(feedgraph::SampleLayout{{16}, feedgraph::DType::u8}.describe() == "16 uint8");
 }
 
-TEST_CASE("error messages name the file, line, column and key") {
+TEST_CASE("error messages name the file / line / column and key") {
   CHECK(std::string(feedgraph::ConfigError("f.yaml", 3, 7, "a.b", "bad").what()) == "f.yaml:3:7: a.b: bad");
   CHECK(std::string(feedgraph::ConfigError("f.yaml", 0, 0, "a.b", "bad").what()) == "f.yaml: a.b: bad");
   CHECK(std::string(feedgraph::ConfigError("f.yaml", "cannot read").what()) == "f.yaml: cannot read");
@@ -216,7 +216,7 @@ TEST_CASE("error messages name the file, line, column and key") {
 
 }  // TEST_SUITE("spec")
 
-TEST_CASE("threads is auto by default and takes a count or auto") {
+TEST_CASE("threads is auto by default and takes a count or auto" * doctest::test_suite("spec")) {
   using feedgraph::parse_pipeline;
   using feedgraph::ConfigError;
   CHECK(parse_pipeline("dataset: {source: synthetic}\n", "t.yaml").threads == 0);

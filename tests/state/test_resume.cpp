@@ -124,7 +124,7 @@ TEST_CASE("cuda: random graphs with device transforms stop and resume exactly" *
   }
 }
 
-TEST_CASE("random crops and flips and skipped bad files resume exactly, in every epoch") {
+TEST_CASE("random crops and flips and skipped bad files resume exactly / in every epoch") {
   fgtest::TempDir dir;
   MakeDatasetOptions o;
   o.kind = "images";
@@ -140,7 +140,7 @@ TEST_CASE("random crops and flips and skipped bad files resume exactly, in every
   for (std::int64_t k : {1, 4, 8, 9, 17, 23}) check_stop_and_resume(images_graph(dir / "images"), k, rng);
 }
 
-TEST_CASE("a pulling loop's state counts the batches it took, not those prefetched") {
+TEST_CASE("a pulling loop's state counts the batches it took / not those prefetched") {
   Pipeline p(parse_pipeline(fgtest::small_graph(64, 4, 2, "prefetch: 8\n"), "pull.yaml"));
   std::vector<std::int64_t> first_ids;
   {
@@ -206,7 +206,7 @@ TEST_CASE("states of 2 ranks at different positions resume on 3 ranks and on 1 w
   CHECK_THROWS_WITH_AS(p.resume(std::vector<PipelineState>{states[0]}), doctest::Contains("missing rank(s) 1"), Error);
 }
 
-TEST_CASE("a state is refused, naming what differs, when the data, a transform or the pipeline changed") {
+TEST_CASE("a state is refused / naming what differs / when the data / a transform or the pipeline changed") {
   fgtest::TempDir dir;
   MakeDatasetOptions o;
   o.kind = "records";

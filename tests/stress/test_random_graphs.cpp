@@ -14,8 +14,8 @@ void run_graphs(std::uint64_t first) {
 }  // namespace
 
 TEST_SUITE("stress") {
-  TEST_CASE("random graphs on host, seeds 1-60") { run_graphs(1); }
-  TEST_CASE("random graphs on host, seeds 61-120") { run_graphs(61); }
-  TEST_CASE("random graphs on host, seeds 121-180") { run_graphs(121); }
-  TEST_CASE("random graphs on host, seeds 181-240") { run_graphs(181); }
+  TEST_CASE("random graphs on host / seeds 1-60") { run_graphs(1); }
+  TEST_CASE("random graphs on host / seeds 61-120") { run_graphs(61); }
+  TEST_CASE("random graphs on host / seeds 121-180") { run_graphs(121); }
+  TEST_CASE("random graphs on host / seeds 181-240") { run_graphs(181); }
 }

@@ -34,7 +34,7 @@ SearchSpace full_space() {
 
 TEST_SUITE("tune") {
 
-TEST_CASE("predict: every key at 1 is bound by the host buffer, held for read + transform + pin") {
+TEST_CASE("predict: every key at 1 is bound by the host buffer / held for read + transform + pin") {
   const Prediction p = predict(profile(), {1, 1, 1, 1}, 3);
   CHECK(p.limit == "prefetch");
   CHECK(p.batches_per_s == doctest::Approx(1 / 0.015));  // 66.7 batches/s
@@ -58,7 +58,7 @@ TEST_CASE("predict: with every key at its top the cores bind (3 cores / 12 ms of
   CHECK(more.batches_per_s == doctest::Approx(1 / 0.003));
 }
 
-TEST_CASE("predict: streams, pools and threads") {
+TEST_CASE("predict: streams / pools and threads") {
   SUBCASE("copies on the compute stream add to the kernels: 1 / (2 + 3 ms)") {
     ServiceProfile p = profile();
     p.copy_stream = false;
@@ -104,7 +104,7 @@ TEST_CASE("cheapest_best: the fewest workers and buffers that reach the model's 
   CHECK(predict(profile(), s, 3).batches_per_s == doctest::Approx(250.0));
 }
 
-TEST_CASE("cheapest_best: keys that are not searched keep their value, and limits cap the rest") {
+TEST_CASE("cheapest_best: keys that are not searched keep their value / and limits cap the rest") {
   SearchSpace space = full_space();
   space.transform = KeyRange{2, 2};  // fixed at the file's 2
   space.read = KeyRange{1, 2};       // two readers at most: 200 batches/s
@@ -116,7 +116,7 @@ TEST_CASE("cheapest_best: keys that are not searched keep their value, and limit
   CHECK(predict(profile(), s, 3).batches_per_s == doctest::Approx(200.0));
 }
 
-TEST_CASE("next_steps: raise the limiting node to where the next bound binds, prefetch following") {
+TEST_CASE("next_steps: raise the limiting node to where the next bound binds / prefetch following") {
   ServiceProfile measured = profile();
   measured.cpu_s = 0.002;  // reads that wait on storage: the cores are far away
   SearchSpace space = full_space();
@@ -133,7 +133,7 @@ TEST_CASE("next_steps: raise the limiting node to where the next bound binds, pr
   CHECK(steps[0].why.find("raise read 2 → 3") != std::string::npos);
 }
 
-TEST_CASE("next_steps: at most double a key, then offer one more as the smaller step") {
+TEST_CASE("next_steps: at most double a key / then offer one more as the smaller step") {
   ServiceProfile measured = profile();
   measured.cpu_s = 0.0001;
   measured.transform_s = 0.0001;
@@ -167,7 +167,7 @@ TEST_CASE("next_steps: a key at its upper limit ends the search") {
   CHECK(stop == "read limits the graph (200 batches/s) and is at its upper limit 2");
 }
 
-TEST_CASE("next_steps: measured far below every bound raises prefetch, to hide latency") {
+TEST_CASE("next_steps: measured far below every bound raises prefetch / to hide latency") {
   ServiceProfile measured = profile();
   measured.cpu_s = 0.001;
   std::string stop;
@@ -179,7 +179,7 @@ TEST_CASE("next_steps: measured far below every bound raises prefetch, to hide l
   CHECK(steps[1].settings == TuneSettings{8, 8, 8, 9});
 }
 
-TEST_CASE("next_steps: a stream well short of its bound is starved, so prefetch rises; near it, the search stops") {
+TEST_CASE("next_steps: a stream well short of its bound is starved / so prefetch rises / near it the search stops") {
   ServiceProfile measured = profile();
   measured.cpu_s = 0.0001;
   measured.read_s = measured.transform_s = measured.pin_s = 0.0001;  // the compute stream (333/s) is the lowest bound

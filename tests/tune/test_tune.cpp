@@ -41,7 +41,7 @@ TuneOptions quick(int max_trials = 5) {
 
 TEST_SUITE("tune") {
 
-TEST_CASE("RunLimit: a run stops issuing batches at max_batches, and reports exactly those") {
+TEST_CASE("RunLimit: a run stops issuing batches at max_batches / and reports exactly those") {
   const auto spec = parse_pipeline(fgtest::small_graph(256, 8, 2), "<test>");
   fgtest::Deliveries d;
   Pipeline pipeline(spec);
@@ -73,7 +73,7 @@ TEST_CASE("RunLimit: a pulling run refuses it") {
   CHECK_THROWS_WITH_AS(pipeline.batches(nullptr), doctest::Contains("RunSettings::limit"), Error);
 }
 
-TEST_CASE("tune: every trial's plan fits a tight budget, and is the plan of the settings it ran") {
+TEST_CASE("tune: every trial's plan fits a tight budget / and is the plan of the settings it ran") {
   Pipeline pipeline(parse_pipeline(tune_graph(), "<test>"));
   auto plan_of = [&](const TuneSettings& s) { return pipeline.plan(with_settings(pipeline.settings(), s)); };
   // Room for 3 host buffers and 2 pinned slots: the model will ask for more, and must be held to this.
@@ -93,7 +93,7 @@ TEST_CASE("tune: every trial's plan fits a tight budget, and is the plan of the 
   CHECK(pipeline.plan(r.best).memory.total() <= budget);
 }
 
-TEST_CASE("tune: a budget the smallest setting does not fit fails before any run, naming the budget") {
+TEST_CASE("tune: a budget the smallest setting does not fit fails before any run / naming the budget") {
   const auto spec = parse_pipeline(tune_graph(), "<test>");
   TuneOptions o = quick();
   o.memory_budget = plan(serial_twin(spec)).memory.total() - 1;
@@ -103,7 +103,7 @@ TEST_CASE("tune: a budget the smallest setting does not fit fails before any run
   CHECK(trials == 0);
 }
 
-TEST_CASE("tune: max_trials is respected, the first trial runs every key at 1, and the best is a trial") {
+TEST_CASE("tune: max_trials is respected / the first trial runs every key at 1 / and the best is a trial") {
   const auto spec = parse_pipeline(tune_graph("concurrency: {read: 4, transform: 2, pin: 2}\nprefetch: 4\n"), "<test>");
   std::vector<int> seen;
   const TuneResult r = tune(spec, quick(2), [&](const TuneTrial& t) { seen.push_back(t.index); });
@@ -120,7 +120,7 @@ TEST_CASE("tune: max_trials is respected, the first trial runs every key at 1, a
   CHECK(r.profile.samples_per_batch == doctest::Approx(8.0));
 }
 
-TEST_CASE("tune: a setting runs again only to confirm the best two, and the best is its mean") {
+TEST_CASE("tune: a setting runs again only to confirm the best two / and the best is its mean") {
   const auto spec = parse_pipeline(tune_graph(), "<test>");
   const TuneResult r = tune(spec, quick(12));
   REQUIRE(r.trials.size() <= 12);
@@ -144,7 +144,7 @@ TEST_CASE("tune: a setting runs again only to confirm the best two, and the best
   }
 }
 
-TEST_CASE("tune: keys that do not apply are not searched (no transforms, no pin node)") {
+TEST_CASE("tune: keys that do not apply are not searched (no transforms / no pin node)") {
   const auto spec = parse_pipeline(
       "name: bare\ndevice: host\nbatch_size: 8\ndataset: {source: synthetic, samples: 128, sample: {shape: [16], "
       "dtype: uint8}}\ntransfer: {pinned: true, direct: true}\nconcurrency: {read: 2, transform: 3, pin: 4}\n",
@@ -157,7 +157,7 @@ TEST_CASE("tune: keys that do not apply are not searched (no transforms, no pin 
   }
 }
 
-TEST_CASE("auto: parsed for concurrency and prefetch, listed, and named when it is no count") {
+TEST_CASE("auto: parsed for concurrency and prefetch / listed / and named when it is no count") {
   const auto spec = parse_pipeline(
       fgtest::small_graph(64, 8, 1, "concurrency: {read: auto, transform: 2, pin: auto}\nprefetch: auto\n"), "<test>");
   CHECK(spec.concurrency.read == kAuto);
@@ -171,7 +171,7 @@ TEST_CASE("auto: parsed for concurrency and prefetch, listed, and named when it 
                        doctest::Contains("must be >= 1"), ConfigError);
 }
 
-TEST_CASE("auto: plan() and run() refuse it unresolved, naming the keys") {
+TEST_CASE("auto: plan() and run() refuse it unresolved / naming the keys") {
   const auto spec = parse_pipeline(fgtest::small_graph(64, 8, 1, "prefetch: auto\n"), "<test>", {"concurrency.pin=auto"});
   CHECK_THROWS_WITH_AS(plan(spec), doctest::Contains("concurrency.pin, prefetch: `auto` is chosen by a short tune"),
                        Error);
@@ -199,7 +199,7 @@ TEST_CASE("auto: resolve_auto tunes the auto keys alone and says what it chose")
   CHECK(resolve_auto(plain).line.empty());
 }
 
-TEST_CASE("auto: a Pipeline resolves it at start-up, logs the line, and runs every batch") {
+TEST_CASE("auto: a Pipeline resolves it at start-up / logs the line / and runs every batch") {
   auto pipeline = Pipeline::from_yaml(fgtest::small_graph(128, 8, 1, "concurrency: {read: auto}\nprefetch: auto\n"));
   CHECK(pipeline.settings().auto_keys().empty());
   CHECK(pipeline.tuning().starts_with("auto: concurrency.read "));
@@ -209,7 +209,7 @@ TEST_CASE("auto: a Pipeline resolves it at start-up, logs the line, and runs eve
   CHECK(s.samples == 128);
 }
 
-TEST_CASE("tune --json: trials with settings, predicted and measured samples/s, limits and memory; the best") {
+TEST_CASE("tune --json: trials with settings / predicted and measured samples/s / limits and memory / the best") {
   const auto spec = parse_pipeline(tune_graph(), "<test>");
   const TuneResult r = tune(spec, quick(3));
   const auto j = cli::tune_json(r, "graphs/x.yaml");

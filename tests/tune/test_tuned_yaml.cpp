@@ -18,13 +18,13 @@ const std::string kHead = "name: t\ndevice: host\ndataset: {source: synthetic, s
 
 TEST_SUITE("tune") {
 
-TEST_CASE("tuned_yaml: a flow block's values change in place, comments and spacing stay") {
+TEST_CASE("tuned_yaml: a flow block's values change in place / comments and spacing stay") {
   const std::string in = kHead + "concurrency: {read: 4, transform: 4, pin: 2}   # by hand\nprefetch: 4 # buffers\n";
   const std::string out = tuned_yaml(in, "t.yaml", {8, 1, 3, 12}, kAllKeys, "# tuned");
   CHECK(out == "# tuned\n" + kHead + "concurrency: {read: 8, transform: 1, pin: 3}   # by hand\nprefetch: 12 # buffers\n");
 }
 
-TEST_CASE("tuned_yaml: a block mapping, `auto` and quoted values are replaced") {
+TEST_CASE("tuned_yaml: a block mapping / `auto` and quoted values are replaced") {
   const std::string in = kHead + "concurrency:\n  read: auto\n  transform: '4'\n  pin: \"2\"\nprefetch: auto\n";
   const std::string out = tuned_yaml(in, "t.yaml", {3, 2, 1, 5}, kAllKeys, "");
   CHECK(out == kHead + "concurrency:\n  read: 3\n  transform: 2\n  pin: 1\nprefetch: 5\n");
@@ -54,7 +54,7 @@ TEST_CASE("tuned_yaml: only the keys given change") {
         kHead + "concurrency: {read: 4, transform: 4, pin: 2}\nprefetch: 8\n");
 }
 
-TEST_CASE("tuned_yaml: a flow-style top level is written out again, and says so") {
+TEST_CASE("tuned_yaml: a flow-style top level is written out again / and says so") {
   const std::string in = "{name: t, device: host, dataset: {source: synthetic}, prefetch: 4}  # a comment\n";
   const std::string out = tuned_yaml(in, "t.yaml", {2, 1, 1, 6}, {"concurrency.read", "prefetch"}, "# tuned");
   CHECK(out.starts_with("# tuned\n# (written out again by yaml-cpp: the file's comments were not kept)\n"));

@@ -48,9 +48,18 @@ if [[ $what == decode || $what == all ]]; then
   # nvJPEG tests under compute-sanitizer memcheck.
   build-gpu/bin/feedgraph-bench images-gpu images-gpu-500 --reps "${REPS:-5}" --json "$out/decode-bench.json" \
     2>"$out/decode-bench.log" | tee "$out/decode-bench.txt"
+  # The engines and the SMs at once: each batch's files shared at a few hardware_load values (LOADS="" skips).
+  for load in ${LOADS-0.9 0.8 0.7}; do
+    build-gpu/bin/feedgraph-bench images-gpu images-gpu-500 --reps "${REPS:-5}" \
+      --set "device_transforms[0].decode_jpeg.hardware_load=$load" --json "$out/decode-bench-load$load.json" \
+      2>>"$out/decode-bench.log" | tee "$out/decode-bench-load$load.txt"
+  done
   if command -v compute-sanitizer >/dev/null; then
-    compute-sanitizer --tool memcheck --error-exitcode 9 build-gpu/tests/feedgraph_tests -tc="cuda: nvJPEG*,cuda: bad files on the nvJPEG*,cuda: a file nvJPEG*" \
-      2>&1 | tail -8 | tee "$out/decode-memcheck.txt"
+    # The whole log is kept; the summary lines (memcheck's ERROR SUMMARY, doctest's counts) are shown.
+    compute-sanitizer --tool memcheck --error-exitcode 9 build-gpu/tests/feedgraph_tests \
+      -tc="cuda: nvJPEG*,cuda: bad files on the nvJPEG*,cuda: a file nvJPEG*,cuda: the SMs decode beside*" \
+      >"$out/decode-memcheck.log" 2>&1 && echo "memcheck rc 0" || echo "memcheck rc $?"
+    grep -E "ERROR SUMMARY|test cases|assertions|Status" "$out/decode-memcheck.log" | tee "$out/decode-memcheck.txt"
   fi
 fi
 if [[ $what == tune ]]; then

@@ -79,11 +79,15 @@ int main(int argc, char** argv) {
   std::vector<std::string> names;
   int reps = 5;
   std::string device, json_path;
+  std::vector<std::string> sets;
   app.add_option("scenarios", names, "Scenarios to run (default: all)");
   app.add_option("--reps", reps, "Runs of each variant; the median is reported (at least 5 for RESULTS.md)")
       ->check(CLI::Range(1, 1000));
   app.add_option("--device", device, "auto | cuda | cuda:N | host (host-only scenarios ignore it)");
   app.add_option("--json", json_path, "Also write the results as JSON");
+  app.add_option("--set", sets,
+                 "KEY=VALUE for every chosen scenario's graph, after the scenario's own (its baseline's overrides "
+                 "still win there), e.g. to try a setting: --set 'device_transforms=[...]'");
   CLI11_PARSE(app, argc, argv);
 
   std::vector<fb::Scenario> all = {fb::seed_scenario(),          fb::transfer_bound_scenario(),
@@ -108,9 +112,11 @@ int main(int argc, char** argv) {
     for (const auto& sc : chosen) {
       if (sc.prepare) sc.prepare();
       const std::string file = std::string(FEEDGRAPH_SOURCE_DIR) + "/graphs/" + sc.graph;
-      auto spec = feedgraph::load_pipeline(file, sc.overrides);
+      auto graph_overrides = sc.overrides;
+      graph_overrides.insert(graph_overrides.end(), sets.begin(), sets.end());
+      auto spec = feedgraph::load_pipeline(file, graph_overrides);
       // The baseline: the serial twin, or the graph with the scenario's baseline overrides (none: the graph).
-      auto overrides = sc.overrides;
+      auto overrides = graph_overrides;
       overrides.insert(overrides.end(), sc.baseline.begin(), sc.baseline.end());
       auto twin = sc.baseline_name.empty() ? feedgraph::serial_twin(spec)
                   : sc.baseline.empty()    ? spec
@@ -145,6 +151,7 @@ int main(int argc, char** argv) {
                 {"device", plan.device_name}, {"concurrent", concurrent.to_json()}};
       if (sc.serial_twin) j["serial"] = serial.to_json(), j["speedup"] = speedup;
       if (!sc.baseline_name.empty()) j["baseline"] = sc.baseline_name, j["baseline_overrides"] = sc.baseline;
+      if (!sets.empty()) j["set"] = sets;
       if (bound.samples_per_s > 0)
         j["bound"] = {{"samples_per_s", bound.samples_per_s}, {"what", bound.what},
                       {"fraction", concurrent.median() / bound.samples_per_s}};

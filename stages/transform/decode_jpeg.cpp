@@ -167,6 +167,17 @@ std::unique_ptr<Transform> make_decode_jpeg(const StageOptions& o, const StageCo
   const std::string backend = o.choice("backend", "auto", {"auto", "hardware", "cuda", "hybrid"});
   if (o.has("backend") && !o.path().starts_with("device_transforms"))
     o.fail("backend", "chooses nvJPEG's decoder, for decode_jpeg in device_transforms; the host decodes with libjpeg-turbo");
+  // With the GPU's decode engines, the share of each batch's files they take; the SMs decode the rest at the
+  // same time (DALI's hw_decoder_load). Read again, with the backend, where the engine plans device decode.
+  (void)o.number("hardware_load", 1.0, {.min = 0.0, .max = 1.0});
+  if (o.has("hardware_load")) {
+    if (!o.path().starts_with("device_transforms"))
+      o.fail("hardware_load", "shares each batch between nvJPEG's decode engines and the SMs, for decode_jpeg in "
+                              "device_transforms; the host decodes with libjpeg-turbo");
+    if (backend != "auto" && backend != "hardware")
+      o.fail("hardware_load", "shares each batch between the decode engines and the SMs: it needs backend auto or "
+                              "hardware, not " + backend);
+  }
   const SampleLayout& in = ctx.layout;
   if (in.shape.size() != 1 || in.dtype != DType::u8) {
     o.fail("", "decode_jpeg needs encoded files, one uint8 byte string per sample (such as source: images "

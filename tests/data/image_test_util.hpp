@@ -62,14 +62,14 @@ inline std::vector<unsigned char> textured_rgb(int width, int height) {
   return rgb;
 }
 
-/// `rgb` (width x height x 3) encoded as a JPEG file.
+/// `rgb` (width x height x 3) encoded as a JPEG file; `flags` are TurboJPEG's (TJFLAG_PROGRESSIVE: several scans).
 inline std::vector<unsigned char> encode_jpeg(const std::vector<unsigned char>& rgb, int width, int height,
-                                              int quality = 90, int subsampling = TJSAMP_420) {
+                                              int quality = 90, int subsampling = TJSAMP_420, int flags = 0) {
   tjhandle tj = tjInitCompress();
   REQUIRE(tj != nullptr);
   unsigned char* jpeg = nullptr;
   unsigned long size = 0;
-  const int rc = tjCompress2(tj, rgb.data(), width, 0, height, TJPF_RGB, &jpeg, &size, subsampling, quality, 0);
+  const int rc = tjCompress2(tj, rgb.data(), width, 0, height, TJPF_RGB, &jpeg, &size, subsampling, quality, flags);
   REQUIRE(rc == 0);
   std::vector<unsigned char> out(jpeg, jpeg + size);
   tjFree(jpeg);

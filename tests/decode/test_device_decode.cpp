@@ -193,8 +193,15 @@ TEST_CASE("what the device cannot run after decode_jpeg is a ConfigError at its 
   refused("[]", "[{center_crop: {size: 8}}, decode_jpeg]", "decode_jpeg comes first");
   refused("[decode_jpeg, {center_crop: {size: 8}}]", "[decode_jpeg]", "leave transforms empty");
   refused("[{decode_jpeg: {backend: hardware}}, {center_crop: {size: 8}}]", "[]", "backend");
-  // The backend option is the device's, and accepted there.
+  refused("[{decode_jpeg: {hardware_load: 0.5}}, {center_crop: {size: 8}}]", "[]", "hardware_load");
+  refused("[]", "[{decode_jpeg: {backend: cuda, hardware_load: 0.5}}, {center_crop: {size: 8}}]",
+          "needs backend auto or hardware, not cuda");
+  refused("[]", "[{decode_jpeg: {hardware_load: 1.5}}, {center_crop: {size: 8}}]", "hardware_load");
+  // The backend and hardware_load options are the device's, and accepted there.
   CHECK(plan(parse_pipeline(graph(dir / "images", "[]", "[{decode_jpeg: {backend: hybrid}}, {center_crop: {size: 8}}]"),
+                            "c.yaml")).ragged);
+  CHECK(plan(parse_pipeline(graph(dir / "images", "[]",
+                                  "[{decode_jpeg: {backend: auto, hardware_load: 0.75}}, {center_crop: {size: 8}}]"),
                             "c.yaml")).ragged);
 }
 

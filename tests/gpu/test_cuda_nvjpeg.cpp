@@ -95,6 +95,35 @@ TEST_CASE("cuda: nvJPEG decode gives the host pipeline's samples and crops with 
   }
 }
 
+TEST_CASE("cuda: the SMs decode beside the engines (files the engines refuse / a hardware_load share) and agree with the host") {
+  fgtest::TempDir dir("nvjpeg-split");
+  jittered_images(dir / "images", 40, 160, 120);
+  // Progressive files among them: the decode engines take single-scan files only, so the SMs decode these in
+  // the same batches, on their own stream, while the engines decode the rest.
+  for (int k = 0; k < 8; ++k) {
+    const int w = 96 + 8 * k, h = 80 + 4 * k;
+    imgtest::write_bytes(dir / ("images/class_00" + std::to_string(k % 4) + "/zz-progressive-" + std::to_string(k) + ".jpg"),
+                         imgtest::encode_jpeg(imgtest::smooth_rgb(w, h), w, h, 90, TJSAMP_420, TJFLAG_PROGRESSIVE));
+  }
+  const std::string geometry = "{center_crop: {size: 64}}";
+  const Pulled host = pull(graph("host", dir / "images", "[decode_jpeg, " + geometry + "]", "[]"));
+  REQUIRE(host.samples.size() == 96);
+  // 1: the engines' files all to them; 0.5: half of those to the SMs as well; 0: the SMs alone.
+  for (const std::string load : {"1", "0.5", "0"}) {
+    CAPTURE(load);
+    const Pulled gpu = pull(graph("cuda", dir / "images", "[]",
+                                  "[{decode_jpeg: {backend: auto, hardware_load: " + load + "}}, " + geometry + "]"));
+    CHECK(gpu.layout == host.layout);
+    CHECK(gpu.ids == host.ids);
+    CHECK(gpu.labels == host.labels);
+    REQUIRE(gpu.samples.size() == host.samples.size());
+    const Difference d = compare(host, gpu);
+    std::fprintf(stderr, "nvjpeg hardware_load %s: max |host - device| %d, mean %.3f\n", load.c_str(), d.worst, d.mean);
+    CHECK(d.mean < 2.0);
+    CHECK(d.worst <= 128);
+  }
+}
+
 TEST_CASE("cuda: normalized CHW float32 after nvJPEG decode lands in the loop's batch") {
   fgtest::TempDir dir("nvjpeg-normalize");
   jittered_images(dir / "images", 20, 96, 80);

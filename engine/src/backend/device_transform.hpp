@@ -30,6 +30,7 @@ struct DeviceDecode {
   std::vector<const Transform*> geometry;
   std::int64_t channels = 3;
   std::string backend = "auto";  ///< nvJPEG's: auto | hardware | cuda | hybrid
+  double hardware_load = 1.0;    ///< with the decode engines: the share of each batch's files they take
 };
 
 struct DeviceTransform {

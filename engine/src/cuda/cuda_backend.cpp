@@ -97,7 +97,8 @@ class CudaBackend final : public Backend {
 #if FEEDGRAPH_HAVE_NVJPEG
   void prepare_decode(const DeviceTransform& transform, std::int64_t batch_size, MemoryCounter& counter) override {
     FG_CUDA(cudaSetDevice(device_));
-    decoder_ = std::make_unique<NvjpegDecoder>(device_, transform.decode->backend, transform.decode->channels, batch_size);
+    decoder_ = std::make_unique<NvjpegDecoder>(device_, transform.decode->backend, transform.decode->channels, batch_size,
+                                               transform.decode->hardware_load);
     counter_ = &counter;
     // Per slot: the batch's EncodedSample and DecodedImage records, filled on the host and copied beside the
     // batch, which the checksum and the fused pass read. Written only while the slot is free.

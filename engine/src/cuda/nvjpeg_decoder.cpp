@@ -11,6 +11,7 @@
 #include "backend/device_transform.hpp"
 #include "backend/live_counts.hpp"
 #include "cuda/check.hpp"
+#include "cuda/handles.hpp"
 
 namespace feedgraph::detail {
 namespace {
@@ -132,19 +133,45 @@ std::string nvjpeg_unavailable(int device, const std::string& backend) {
   return "";
 }
 
-struct NvjpegDecoder::Impl {
-  std::optional<Engine> primary, sms;  // sms: the SMs' decoder beside the engines, for files they do not take
-  std::string name;
-  std::int64_t channels = 3;
-  bool reads_host = false;
+/// The files of one decoder's share of a batch, in nvjpegDecodeBatched's arrays.
+struct Share {
   std::vector<const unsigned char*> data;
   std::vector<std::size_t> lengths;
   std::vector<nvjpegImage_t> destinations;
+
+  void clear() {
+    data.clear();
+    lengths.clear();
+    destinations.clear();
+  }
+  void add(const unsigned char* file, std::size_t bytes, const nvjpegImage_t& out) {
+    data.push_back(file);
+    lengths.push_back(bytes);
+    destinations.push_back(out);
+  }
+  std::size_t size() const { return data.size(); }
+  nvjpegStatus_t decode_with(Engine& e, cudaStream_t stream) {
+    return e.decode(static_cast<int>(size()), data.data(), lengths.data(), destinations.data(), stream);
+  }
 };
 
-NvjpegDecoder::NvjpegDecoder(int device, const std::string& backend, std::int64_t channels, std::int64_t batch_size)
+struct NvjpegDecoder::Impl {
+  std::optional<Engine> primary, sms;  // sms: the SMs' decoder beside the engines
+  std::string name;
+  std::int64_t channels = 3;
+  bool reads_host = false;
+  double hardware_load = 1.0;
+  Share all, engines_share, sms_share;
+  // The SMs' share, beside the engines', runs on `side`: forked from the caller's stream and joined back to it.
+  Stream side;
+  Event forked, joined;
+};
+
+NvjpegDecoder::NvjpegDecoder(int device, const std::string& backend, std::int64_t channels, std::int64_t batch_size,
+                             double hardware_load)
     : impl_(std::make_unique<Impl>()) {
   if (channels != 1 && channels != 3) throw Error("decode_jpeg on the device writes 1 or 3 channels");
+  if (!(hardware_load >= 0.0 && hardware_load <= 1.0)) throw Error("decode_jpeg: hardware_load must be within 0..1");
   FG_CUDA(cudaSetDevice(device));
   impl_->channels = channels;
   const nvjpegOutputFormat_t format = channels == 3 ? NVJPEG_OUTPUT_RGBI : NVJPEG_OUTPUT_Y;
@@ -153,7 +180,13 @@ NvjpegDecoder::NvjpegDecoder(int device, const std::string& backend, std::int64_
   if (engines > 0) {
     impl_->primary.emplace(NVJPEG_BACKEND_HARDWARE_DEVICE, format);
     impl_->sms.emplace(NVJPEG_BACKEND_GPU_HYBRID_DEVICE, format);
+    impl_->hardware_load = hardware_load;
     impl_->name = "hardware (" + std::to_string(engines) + " engines)";
+    if (hardware_load < 1.0)
+      impl_->name += " + cuda (" + std::to_string(static_cast<int>(100.0 * (1.0 - hardware_load) + 0.5)) + "% of files)";
+    impl_->side = make_stream();
+    impl_->forked = make_event_untimed();
+    impl_->joined = make_event_untimed();
   } else if (backend == "hybrid") {
     impl_->primary.emplace(NVJPEG_BACKEND_HYBRID, format);
     impl_->name = "hybrid";
@@ -163,9 +196,11 @@ NvjpegDecoder::NvjpegDecoder(int device, const std::string& backend, std::int64_
     impl_->name = "cuda";
   }
   const auto n = static_cast<std::size_t>(batch_size);
-  impl_->data.reserve(n);
-  impl_->lengths.reserve(n);
-  impl_->destinations.reserve(n);
+  for (Share* share : {&impl_->all, &impl_->engines_share, &impl_->sms_share}) {
+    share->data.reserve(n);
+    share->lengths.reserve(n);
+    share->destinations.reserve(n);
+  }
 }
 
 NvjpegDecoder::~NvjpegDecoder() = default;
@@ -178,32 +213,57 @@ void NvjpegDecoder::decode(std::span<const EncodedSample> samples, const std::by
   Impl& m = *impl_;
   if (samples.empty()) return;
   const std::size_t n = samples.size();
-  m.data.resize(n);
-  m.lengths.resize(n);
-  m.destinations.assign(n, nvjpegImage_t{});
-  bool all_suit = true;
+  m.all.clear();
+  m.engines_share.clear();
+  m.sms_share.clear();
+  std::size_t suited = 0;
+  for (const EncodedSample& e : samples) suited += e.suits_hardware ? 1 : 0;
+  // The engines take their share of the files they can decode, the first ones; the SMs the rest.
+  const auto to_engines = m.sms ? static_cast<std::size_t>(static_cast<double>(suited) * m.hardware_load + 0.5) : n;
   for (std::size_t k = 0; k < n; ++k) {
     const EncodedSample& e = samples[k];
-    m.data[k] = reinterpret_cast<const unsigned char*>(files + e.offset);
-    m.lengths[k] = static_cast<std::size_t>(e.bytes);
+    nvjpegImage_t out{};
     // RGBI and Y both write one plane: interleaved RGB, or luma alone.
-    m.destinations[k].channel[0] = outputs[k];
-    m.destinations[k].pitch[0] = static_cast<std::size_t>(e.width * m.channels);
-    all_suit = all_suit && e.suits_hardware;
+    out.channel[0] = outputs[k];
+    out.pitch[0] = static_cast<std::size_t>(e.width * m.channels);
+    const auto* file = reinterpret_cast<const unsigned char*>(files + e.offset);
+    const auto bytes = static_cast<std::size_t>(e.bytes);
+    m.all.add(file, bytes, out);
+    if (m.sms) {
+      const bool engines = e.suits_hardware && m.engines_share.size() < to_engines;
+      (engines ? m.engines_share : m.sms_share).add(file, bytes, out);
+    }
   }
-  // The engines take whole batches of what they can decode; a batch with anything else goes to the SMs.
-  Engine& first = m.sms && !all_suit ? *m.sms : *m.primary;
-  nvjpegStatus_t status = first.decode(static_cast<int>(n), m.data.data(), m.lengths.data(), m.destinations.data(), stream);
+
+  nvjpegStatus_t status = NVJPEG_STATUS_SUCCESS;
+  if (!m.sms) {
+    status = m.all.decode_with(*m.primary, stream);
+  } else if (m.sms_share.size() == 0) {
+    status = m.engines_share.decode_with(*m.primary, stream);
+  } else if (m.engines_share.size() == 0) {
+    status = m.sms_share.decode_with(*m.sms, stream);
+  } else {
+    // Both at once. The SMs' share first: nvjpegDecodeBatched parses on the host before it launches, and the
+    // engines' call may return only when they are done. `side` starts after what `stream` holds (the batch's
+    // copy, the last batch's reads of the outputs) and `stream` goes on only when both are done.
+    FG_CUDA(cudaEventRecord(m.forked.get(), stream));
+    FG_CUDA(cudaStreamWaitEvent(m.side.get(), m.forked.get(), 0));
+    const nvjpegStatus_t on_sms = m.sms_share.decode_with(*m.sms, m.side.get());
+    FG_CUDA(cudaEventRecord(m.joined.get(), m.side.get()));
+    const nvjpegStatus_t on_engines = m.engines_share.decode_with(*m.primary, stream);
+    FG_CUDA(cudaStreamWaitEvent(stream, m.joined.get(), 0));
+    status = on_engines != NVJPEG_STATUS_SUCCESS ? on_engines : on_sms;
+  }
   if (status == NVJPEG_STATUS_SUCCESS) return;
   // Refused: maybe by the engines alone (a file the marker check let through), else a damaged file. The SMs
-  // try the batch, then each file on its own, so that the error names the file.
+  // try the whole batch, then each file on its own, so that the error names the file.
   Engine& fallback = m.sms ? *m.sms : *m.primary;
-  if (&fallback != &first) {
-    status = fallback.decode(static_cast<int>(n), m.data.data(), m.lengths.data(), m.destinations.data(), stream);
+  if (m.sms) {
+    status = m.all.decode_with(fallback, stream);
     if (status == NVJPEG_STATUS_SUCCESS) return;
   }
   for (std::size_t k = 0; k < n; ++k) {
-    const nvjpegStatus_t one = fallback.decode(1, &m.data[k], &m.lengths[k], &m.destinations[k], stream);
+    const nvjpegStatus_t one = fallback.decode(1, &m.all.data[k], &m.all.lengths[k], &m.all.destinations[k], stream);
     if (one != NVJPEG_STATUS_SUCCESS)
       throw DeviceDecodeError(k, "decode_jpeg on the device (nvJPEG " + m.name + "): " + failed("nvjpegDecodeBatched", one));
   }

@@ -21,20 +21,23 @@ namespace feedgraph::detail {
 class NvjpegDecoder {
  public:
   /// `backend`: auto (the decode engines where the GPU has them, else the SMs) | hardware | cuda | hybrid.
-  /// `channels`: 3 (RGB, interleaved) or 1 (luma). Throws Error when nvJPEG cannot be set up as asked.
-  NvjpegDecoder(int device, const std::string& backend, std::int64_t channels, std::int64_t batch_size);
+  /// `channels`: 3 (RGB, interleaved) or 1 (luma). `hardware_load` (0..1): with the engines, the share of a
+  /// batch's files they take; the SMs decode the rest at the same time, on a stream of their own (1: the
+  /// engines alone). Throws Error when nvJPEG cannot be set up as asked.
+  NvjpegDecoder(int device, const std::string& backend, std::int64_t channels, std::int64_t batch_size,
+                double hardware_load = 1.0);
   ~NvjpegDecoder();
   NvjpegDecoder(const NvjpegDecoder&) = delete;
   NvjpegDecoder& operator=(const NvjpegDecoder&) = delete;
 
-  /// "hardware (7 engines)", "cuda" or "hybrid": what decodes.
+  /// "hardware (7 engines)", "hardware (7 engines) + cuda (20% of files)", "cuda" or "hybrid": what decodes.
   const std::string& name() const;
   /// hybrid: decode() reads the files from host memory.
   bool reads_host() const;
 
   /// Enqueue on `stream` the decode of `samples`, each from `files` + offset (device memory, or host memory
-  /// when reads_host()), into `outputs[k]` (HWC uint8, rows of width x channels bytes). A batch holding a
-  /// file the decode engines do not take (suits_hardware false) is decoded on the SMs. Throws
+  /// when reads_host()), into `outputs[k]` (HWC uint8, rows of width x channels bytes). Files the decode
+  /// engines do not take (suits_hardware false) are decoded on the SMs, beside the engines' share. Throws
   /// DeviceDecodeError naming the first sample nvJPEG refuses; the decoder is reset, and the next batch
   /// decodes as if nothing had happened.
   void decode(std::span<const EncodedSample> samples, const std::byte* files, std::uint8_t* const* outputs,

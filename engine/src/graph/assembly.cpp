@@ -118,6 +118,7 @@ DeviceTransform plan_device_decode(Assembly& a, const SampleLayout& encoded) {
   a.device_stages.push_back(build_transform(list.front(), StageContext{encoded, spec.batch_size}));
   d.decoder = a.device_stages.back().get();
   d.backend = first.choice("backend", "auto", {"auto", "hardware", "cuda", "hybrid"});
+  d.hardware_load = first.number("hardware_load", 1.0, {.min = 0.0, .max = 1.0});
   if (a.device.kind == BackendKind::cuda) {
     // Asked before anything is allocated: a build without nvJPEG, or a GPU without the engines asked for.
     if (const std::string why = nvjpeg_unavailable(a.device.index, d.backend); !why.empty())

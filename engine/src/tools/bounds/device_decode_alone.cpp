@@ -54,7 +54,7 @@ DeviceDecodeAlone measure_device_decode_alone(const PipelineSpec& spec, int repe
   const fd::DeviceBuffer on_device = fd::make_device(packed.size());
   FG_CUDA(cudaMemcpy(on_device.get(), packed.data(), packed.size(), cudaMemcpyHostToDevice));
   const auto batch = static_cast<std::size_t>(spec.batch_size);
-  fd::NvjpegDecoder decoder(a->device.index, d.backend, d.channels, spec.batch_size);
+  fd::NvjpegDecoder decoder(a->device.index, d.backend, d.channels, spec.batch_size, d.hardware_load);
   std::size_t scratch_bytes = 0;
   for (std::size_t first = 0; first < files.size(); first += batch) {
     std::size_t need = 0;

@@ -2,6 +2,7 @@
 
 #include <nvjpeg.h>
 
+#include <future>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -160,6 +161,7 @@ struct NvjpegDecoder::Impl {
   std::string name;
   std::int64_t channels = 3;
   bool reads_host = false;
+  int device = 0;
   double hardware_load = 1.0;
   Share all, engines_share, sms_share;
   // The SMs' share, beside the engines', runs on `side`: forked from the caller's stream and joined back to it.
@@ -174,6 +176,7 @@ NvjpegDecoder::NvjpegDecoder(int device, const std::string& backend, std::int64_
   if (!(hardware_load >= 0.0 && hardware_load <= 1.0)) throw Error("decode_jpeg: hardware_load must be within 0..1");
   FG_CUDA(cudaSetDevice(device));
   impl_->channels = channels;
+  impl_->device = device;
   const nvjpegOutputFormat_t format = channels == 3 ? NVJPEG_OUTPUT_RGBI : NVJPEG_OUTPUT_Y;
   const unsigned engines = backend == "auto" || backend == "hardware" ? engines_of(device) : 0;
   if (backend == "hardware" && engines == 0) throw Error(nvjpeg_unavailable(device, backend));
@@ -243,14 +246,20 @@ void NvjpegDecoder::decode(std::span<const EncodedSample> samples, const std::by
   } else if (m.engines_share.size() == 0) {
     status = m.sms_share.decode_with(*m.sms, stream);
   } else {
-    // Both at once. The SMs' share first: nvjpegDecodeBatched parses on the host before it launches, and the
-    // engines' call may return only when they are done. `side` starts after what `stream` holds (the batch's
-    // copy, the last batch's reads of the outputs) and `stream` goes on only when both are done.
+    // Both at once. `side` starts after what `stream` holds (the batch's copy, the last batch's reads of the
+    // outputs), and `stream` goes on only when both shares are decoded. Each share is submitted from a thread
+    // of its own: nvjpegDecodeBatched parses on the host before it launches, and either call may wait inside
+    // for its own work, which would otherwise hold back the other's submission.
     FG_CUDA(cudaEventRecord(m.forked.get(), stream));
     FG_CUDA(cudaStreamWaitEvent(m.side.get(), m.forked.get(), 0));
-    const nvjpegStatus_t on_sms = m.sms_share.decode_with(*m.sms, m.side.get());
-    FG_CUDA(cudaEventRecord(m.joined.get(), m.side.get()));
+    auto sms_submitted = std::async(std::launch::async, [&m] {
+      FG_CUDA(cudaSetDevice(m.device));
+      const nvjpegStatus_t s = m.sms_share.decode_with(*m.sms, m.side.get());
+      FG_CUDA(cudaEventRecord(m.joined.get(), m.side.get()));
+      return s;
+    });
     const nvjpegStatus_t on_engines = m.engines_share.decode_with(*m.primary, stream);
+    const nvjpegStatus_t on_sms = sms_submitted.get();  // a CudaError thrown there is rethrown here
     FG_CUDA(cudaStreamWaitEvent(stream, m.joined.get(), 0));
     status = on_engines != NVJPEG_STATUS_SUCCESS ? on_engines : on_sms;
   }

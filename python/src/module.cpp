@@ -14,6 +14,12 @@ PYBIND11_MODULE(_feedgraph, m) {
 #else
   m.attr("built_with_cuda") = false;
 #endif
+  // decode_jpeg in device_transforms on cuda needs nvJPEG (FEEDGRAPH_NVJPEG); the host stand-in does not.
+#if FEEDGRAPH_HAVE_NVJPEG
+  m.attr("built_with_nvjpeg") = true;
+#else
+  m.attr("built_with_nvjpeg") = false;
+#endif
   feedgraph::python::bind_errors(m);
   feedgraph::python::bind_array(m);
   feedgraph::python::bind_pipeline(m);

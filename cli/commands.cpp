@@ -104,7 +104,19 @@ int run_command(const std::string& file, const CommandArgs& args) {
   RunSettings settings = pipeline.settings();
   if (args.stop_after > 0) settings.limit.max_batches = args.stop_after;
   const Plan planned = pipeline.plan(settings);
-  const RunStats stats = execute(pipeline, planned, args.quiet, &args);
+  const RunStats stats = [&] {
+    try {
+      return execute(pipeline, planned, args.quiet, &args);
+    } catch (const std::exception& e) {
+      // Among several ranks, rank 0 waits for this rank's report: tell it why none is coming.
+      try {
+        write_rank_failure(args.json_path, planned, e.what());
+      } catch (const std::exception&) {
+        // The run's own error is the one to report.
+      }
+      throw;
+    }
+  }();
   std::optional<PipelineState> saved;
   if (!args.save_state.empty()) {
     saved = pipeline.state();

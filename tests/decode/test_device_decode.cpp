@@ -152,9 +152,9 @@ TEST_CASE("graphs/images-gpu.yaml as it ships plans a ragged batch and runs on t
   CHECK(stats.samples == 12);  // verify: true in the file, so each batch's checksum was compared too
 }
 
-TEST_CASE("the marker check tells the files a GPU's decode engines take from those they do not") {
+TEST_CASE("the marker check tells the files the decode engines and the SMs read from device memory from the rest") {
   const auto rgb = imgtest::textured_rgb(48, 32);
-  auto suits = [&](int subsampling, int flags) {
+  auto encode = [&](int subsampling, int flags) {
     tjhandle tj = tjInitCompress();
     REQUIRE(tj != nullptr);
     unsigned char* jpeg = nullptr;
@@ -163,18 +163,37 @@ TEST_CASE("the marker check tells the files a GPU's decode engines take from tho
     const std::vector<unsigned char> file(jpeg, jpeg + size);
     tjFree(jpeg);
     tjDestroy(tj);
-    return detail::jpeg_suits_hardware(std::as_bytes(std::span(file)));
+    return file;
   };
-  CHECK(suits(TJSAMP_420, 0));
-  CHECK(suits(TJSAMP_422, 0));
-  CHECK(suits(TJSAMP_444, 0));
-  CHECK(suits(TJSAMP_GRAY, 0));
-  CHECK_FALSE(suits(TJSAMP_411, 0));            // 4:1:1: luma sampled 4x1
-  CHECK_FALSE(suits(TJSAMP_420, TJFLAG_PROGRESSIVE));  // several scans
-  const auto whole = imgtest::encode_jpeg(rgb, 48, 32);
-  CHECK_FALSE(detail::jpeg_suits_hardware(std::as_bytes(std::span(whole.data(), 20))));  // cut before its frame
+  auto input = [](const std::vector<unsigned char>& file) { return detail::jpeg_device_input(std::as_bytes(std::span(file))); };
+  for (const int subsampling : {TJSAMP_420, TJSAMP_422, TJSAMP_444, TJSAMP_GRAY}) {
+    CAPTURE(subsampling);
+    CHECK(input(encode(subsampling, 0)).engines);
+    CHECK(input(encode(subsampling, 0)).sms);
+  }
+  CHECK_FALSE(input(encode(TJSAMP_411, 0)).engines);  // 4:1:1: luma sampled 4x1, which the engines refuse
+  CHECK(input(encode(TJSAMP_411, 0)).sms);
+  const auto progressive = input(encode(TJSAMP_420, TJFLAG_PROGRESSIVE));  // several scans: from the host
+  CHECK_FALSE(progressive.engines);
+  CHECK_FALSE(progressive.sms);
+  // A restart interval (a DRI segment after the start of image): the engines take it, the SMs' device-input
+  // decoder does not; an interval of 0 turns restarts off.
+  auto with_restarts = [&](unsigned char interval) {
+    auto file = encode(TJSAMP_420, 0);
+    const std::vector<unsigned char> dri = {0xFF, 0xDD, 0x00, 0x04, 0x00, interval};
+    file.insert(file.begin() + 2, dri.begin(), dri.end());
+    return input(file);
+  };
+  CHECK(with_restarts(16).engines);
+  CHECK_FALSE(with_restarts(16).sms);
+  CHECK(with_restarts(0).sms);
+  const auto whole = encode(TJSAMP_420, 0);
+  const auto cut = detail::jpeg_device_input(std::as_bytes(std::span(whole.data(), 20)));  // cut before its frame
+  CHECK_FALSE(cut.engines);
+  CHECK_FALSE(cut.sms);
   const std::vector<unsigned char> not_jpeg = {'n', 'o', 't', ' ', 'j', 'p', 'e', 'g'};
-  CHECK_FALSE(detail::jpeg_suits_hardware(std::as_bytes(std::span(not_jpeg))));
+  CHECK_FALSE(input(not_jpeg).engines);
+  CHECK_FALSE(input(not_jpeg).sms);
 }
 
 TEST_CASE("what the device cannot run after decode_jpeg is a ConfigError at its key") {

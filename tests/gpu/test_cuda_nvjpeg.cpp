@@ -95,11 +95,12 @@ TEST_CASE("cuda: nvJPEG decode gives the host pipeline's samples and crops with 
   }
 }
 
-TEST_CASE("cuda: the SMs decode beside the engines (files the engines refuse / a hardware_load share) and agree with the host") {
+TEST_CASE("cuda: the SMs decode beside the engines (a hardware_load share / progressive files from the host) and agree with the host") {
   fgtest::TempDir dir("nvjpeg-split");
   jittered_images(dir / "images", 40, 160, 120);
-  // Progressive files among them: the decode engines take single-scan files only, so the SMs decode these in
-  // the same batches, on their own stream, while the engines decode the rest.
+  // Progressive files among them: neither the decode engines nor the SMs' device-input decoder take them, so
+  // they are decoded from host copies, in the same batches, on the side stream, while the engines decode the
+  // rest.
   for (int k = 0; k < 8; ++k) {
     const int w = 96 + 8 * k, h = 80 + 4 * k;
     imgtest::write_bytes(dir / ("images/class_00" + std::to_string(k % 4) + "/zz-progressive-" + std::to_string(k) + ".jpg"),
@@ -108,17 +109,18 @@ TEST_CASE("cuda: the SMs decode beside the engines (files the engines refuse / a
   const std::string geometry = "{center_crop: {size: 64}}";
   const Pulled host = pull(graph("host", dir / "images", "[decode_jpeg, " + geometry + "]", "[]"));
   REQUIRE(host.samples.size() == 96);
-  // 1: the engines' files all to them; 0.5: half of those to the SMs as well; 0: the SMs alone.
-  for (const std::string load : {"1", "0.5", "0"}) {
-    CAPTURE(load);
-    const Pulled gpu = pull(graph("cuda", dir / "images", "[]",
-                                  "[{decode_jpeg: {backend: auto, hardware_load: " + load + "}}, " + geometry + "]"));
+  // auto with hardware_load 1: the engines' files all to them; 0.5: half of those to the SMs; 0: the SMs
+  // alone. cuda: the SMs and the host copies, no engines.
+  for (const std::string decode : {"backend: auto, hardware_load: 1", "backend: auto, hardware_load: 0.5",
+                                   "backend: auto, hardware_load: 0", "backend: cuda"}) {
+    CAPTURE(decode);
+    const Pulled gpu = pull(graph("cuda", dir / "images", "[]", "[{decode_jpeg: {" + decode + "}}, " + geometry + "]"));
     CHECK(gpu.layout == host.layout);
     CHECK(gpu.ids == host.ids);
     CHECK(gpu.labels == host.labels);
     REQUIRE(gpu.samples.size() == host.samples.size());
     const Difference d = compare(host, gpu);
-    std::fprintf(stderr, "nvjpeg hardware_load %s: max |host - device| %d, mean %.3f\n", load.c_str(), d.worst, d.mean);
+    std::fprintf(stderr, "nvjpeg %s: max |host - device| %d, mean %.3f\n", decode.c_str(), d.worst, d.mean);
     CHECK(d.mean < 2.0);
     CHECK(d.worst <= 128);
   }
@@ -179,13 +181,20 @@ TEST_CASE("cuda: a file nvJPEG refuses is named by its index and the decoder goe
     e.bytes = file->size();
     e.height = 48;
     e.width = 64;
-    e.suits_hardware = jpeg_suits_hardware(std::as_bytes(std::span(*file)));
+    const JpegDeviceInput input = jpeg_device_input(std::as_bytes(std::span(*file)));
+    e.suits_hardware = input.engines;
+    e.suits_sms = input.sms;
     packed.resize(next_encoded_offset(e.offset, e.bytes));
     std::copy(file->begin(), file->end(), packed.begin() + static_cast<std::ptrdiff_t>(e.offset));
     samples.push_back(e);
   }
   CHECK(samples[0].suits_hardware);
   CHECK_FALSE(samples[1].suits_hardware);
+  CHECK_FALSE(samples[1].suits_sms);
+  // Each file's host copy, where the decoder reads from the host.
+  std::vector<const std::byte*> host_files;
+  for (const EncodedSample& e : samples) host_files.push_back(reinterpret_cast<const std::byte*>(packed.data()) + e.offset);
+  const std::vector<const std::byte*> good_host_files = {host_files[0], host_files[2]};
   void* files = nullptr;
   void* out = nullptr;
   REQUIRE(cudaMalloc(&files, packed.size()) == cudaSuccess);
@@ -210,24 +219,25 @@ TEST_CASE("cuda: a file nvJPEG refuses is named by its index and the decoder goe
   // check refuses anything without a frame and an end of image before it crosses.)
   {
     NvjpegDecoder decoder(0, "hybrid", 3, 4);
-    REQUIRE(decoder.reads_host());
+    REQUIRE(decoder.reads_host(samples[0]));
     std::size_t refused = 99;
     try {
-      decoder.decode(samples, reinterpret_cast<const std::byte*>(packed.data()), outputs.data(), stream);
+      decoder.decode(samples, static_cast<const std::byte*>(files), host_files, outputs.data(), stream);
     } catch (const DeviceDecodeError& e) {
       refused = e.index();
     }
     CHECK(refused == 1);
     REQUIRE(cudaMemset(out, 0, 3 * rgb.size()) == cudaSuccess);
-    decoder.decode(goods, reinterpret_cast<const std::byte*>(packed.data()), outputs.data(), stream);
+    decoder.decode(goods, static_cast<const std::byte*>(files), good_host_files, outputs.data(), stream);
     CHECK(close_to_original(outputs[1]));
   }
   for (const std::string backend : {"auto", "cuda"}) {
     CAPTURE(backend);
     NvjpegDecoder decoder(0, backend, 3, 4);
-    CHECK_FALSE(decoder.reads_host());
+    CHECK_FALSE(decoder.reads_host(samples[0]));
+    CHECK(decoder.reads_host(samples[1]));  // no device-input decoder takes it
     REQUIRE(cudaMemset(out, 0, 3 * rgb.size()) == cudaSuccess);
-    decoder.decode(goods, static_cast<const std::byte*>(files), outputs.data(), stream);
+    decoder.decode(goods, static_cast<const std::byte*>(files), {}, outputs.data(), stream);
     CHECK(close_to_original(outputs[0]));
     CHECK(close_to_original(outputs[1]));
   }

@@ -19,9 +19,10 @@ struct EncodedSample {
   std::uint64_t bytes = 0;   ///< the file's size
   std::int64_t height = 0, width = 0;  ///< decoded, from the header
   PixelMap map;              ///< the output's pixels in the decoded image
-  /// What a GPU's JPEG decode engine takes (jpeg_suits_hardware): when a batch has a file that is not, nvJPEG's
-  /// `auto` decodes that batch on the SMs instead.
+  /// Which of nvJPEG's decoders can read the file from device memory (jpeg_device_input): the decode engines,
+  /// the SMs. A file neither takes is decoded from a host copy of it.
   bool suits_hardware = false;
+  bool suits_sms = false;
 };
 
 /// Where the sample after one of `bytes` bytes at `offset` starts.
@@ -35,10 +36,16 @@ constexpr std::size_t decoded_image_bytes(const EncodedSample& e, std::int64_t c
   return (static_cast<std::size_t>(e.height * e.width * channels) + 255) & ~std::size_t{255};
 }
 
-/// Whether a JPEG file is one the hardware decode engines of A100/H100-class GPUs decode: baseline DCT (SOF0)
-/// in a single interleaved scan, gray or three components, with luma sampling of at most 2x2 and chroma at
-/// 1x1 (no 4:1:1 or 4:1:0). Reads the markers up to the first scan's header only.
-bool jpeg_suits_hardware(std::span<const std::byte> file);
+/// Which of nvJPEG's device-input decoders take a JPEG file. Neither takes anything but baseline DCT (SOF0) in a
+/// single interleaved scan of gray or three components: nvJPEG's manual limits NVJPEG_BACKEND_GPU_HYBRID_DEVICE
+/// to "baseline JPEG images without restart intervals", and NVJPEG_BACKEND_HARDWARE_DEVICE to baseline single-scan
+/// files without 4:1:1 or 4:1:0 chroma. Handed anything else (progressive, say) the SMs' decoder may hang rather
+/// than refuse it, so such files are decoded from the host. Reads the markers up to the first scan's header.
+struct JpegDeviceInput {
+  bool engines = false;  ///< the hardware decode engines (A100/H100/H200): luma sampling at most 2x2, chroma 1x1
+  bool sms = false;      ///< the SMs (nvJPEG's GPU Huffman decoder): no restart intervals
+};
+JpegDeviceInput jpeg_device_input(std::span<const std::byte> file);
 
 /// The device's decoder refused sample `index` of its batch after the host's check passed the file (a
 /// damaged scan, say): the graph names the file from the index and the batch's sample ids.

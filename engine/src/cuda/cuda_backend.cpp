@@ -111,6 +111,7 @@ class CudaBackend final : public Backend {
       counter.add(2 * meta);
     }
     outputs_.reserve(meta_capacity_);
+    for (Scratch& scratch : scratches_) scratch.read = make_event_untimed();
   }
 #endif
   std::byte* slot_memory(int slot) override { return static_cast<std::byte*>(slot_at(slot).memory.get()); }
@@ -143,9 +144,10 @@ class CudaBackend final : public Backend {
     // A ragged batch: the slot keeps where its files lie for the decode (the slot is free, so this is safe).
     s.encoded.assign(encoded.begin(), encoded.end());
 #if FEEDGRAPH_HAVE_NVJPEG
-    // nvJPEG's hybrid backend decodes Huffman on the host: it reads a host copy of the files, since the
-    // page-locked slot they cross from is reused once the copy is done.
-    if (decoder_ && decoder_->reads_host()) s.files_host.assign(src, src + bytes);
+    // The files nvJPEG decodes from the host (all of them with `hybrid`; else those no device-input decoder
+    // takes, such as progressive ones): a copy of each, since the page-locked slot they cross from is reused
+    // once the copy is done.
+    if (decoder_) keep_host_copies(s, src);
 #endif
     cudaStream_t stream = mode.own_stream ? copy_stream_.get() : compute_stream_.get();
     s.copy_on_compute_stream = !mode.own_stream;
@@ -267,7 +269,8 @@ class CudaBackend final : public Backend {
     std::vector<EncodedSample> encoded;  // a ragged batch's files (decode on the device)
     PinnedBuffer meta_host;              // its EncodedSample and DecodedImage records, and their device copy
     DeviceBuffer meta_device;
-    std::vector<std::byte> files_host;   // nvJPEG hybrid: the files on the host
+    std::vector<std::byte> files_host;   // the files nvJPEG reads from the host, one after another
+    std::vector<const std::byte*> host_files;  // per sample: its copy in files_host, or null
     bool fault_trap = false;    // `faults:` for the slot's next compute (set by the compute node, then used)
     double fault_delay_s = 0;
   };
@@ -291,17 +294,22 @@ class CudaBackend final : public Backend {
     const std::size_t n = s.encoded.size();
     if (n == 0) return;
     if (n > meta_capacity_) throw Error("a ragged batch holds more samples than the batch size");
-    // Each decoded image at a 256-byte boundary of the scratch, which one batch at a time uses: the compute
-    // stream runs the next batch's decode only after this batch's fused pass has read it.
+    // Each decoded image at a 256-byte boundary of a scratch. Two scratches take turns: the decode engines
+    // write when nvjpegDecodeBatched is called, not when the stream reaches it, so a batch's decode waits on
+    // the host until the fused pass that last read its scratch, two batches back, is done (it almost always
+    // is). One scratch would make each batch wait for the one before it, and leave the engines idle meanwhile.
     std::size_t need = 0;
     for (const EncodedSample& e : s.encoded) need += decoded_image_bytes(e, t.decode->channels);
-    reserve_scratch(need, stream);
+    Scratch& scratch = scratches_[next_scratch_];
+    next_scratch_ ^= 1;
+    if (scratch.in_use) FG_CUDA(cudaEventSynchronize(scratch.read.get()));
+    reserve_scratch(scratch, need);
     auto* encoded_host = static_cast<EncodedSample*>(s.meta_host.get());
     auto* images_host = reinterpret_cast<DecodedImage*>(encoded_host + meta_capacity_);
     auto* encoded_device = static_cast<EncodedSample*>(s.meta_device.get());
     auto* images_device = reinterpret_cast<DecodedImage*>(encoded_device + meta_capacity_);
     outputs_.clear();
-    auto* pixels = static_cast<std::uint8_t*>(scratch_.get());
+    auto* pixels = static_cast<std::uint8_t*>(scratch.memory.get());
     for (std::size_t k = 0; k < n; ++k) {
       const EncodedSample& e = s.encoded[k];
       encoded_host[k] = e;
@@ -312,24 +320,49 @@ class CudaBackend final : public Backend {
     FG_CUDA(cudaMemcpyAsync(encoded_device, encoded_host, n * sizeof(EncodedSample), cudaMemcpyHostToDevice, stream));
     FG_CUDA(cudaMemcpyAsync(images_device, images_host, n * sizeof(DecodedImage), cudaMemcpyHostToDevice, stream));
     if (cell) enqueue_ragged_checksum(batch.data, encoded_device, static_cast<std::int64_t>(n), cell, stream);
-    decoder_->decode(s.encoded, decoder_->reads_host() ? s.files_host.data() : batch.data, outputs_.data(), stream);
+    decoder_->decode(s.encoded, batch.data, s.host_files, outputs_.data(), stream);
     enqueue_decoded_transform(t, images_device, static_cast<std::int64_t>(n), out, stream);
+    FG_CUDA(cudaEventRecord(scratch.read.get(), stream));
+    scratch.in_use = true;
 #endif
   }
 
 #if FEEDGRAPH_HAVE_NVJPEG
-  /// The decoded-image scratch holds at least `bytes`. It grows (by a quarter more than asked, so that a few
-  /// growths cover a dataset's largest batch) only after the stream is done with it.
-  void reserve_scratch(std::size_t bytes, cudaStream_t stream) {
-    if (bytes <= scratch_bytes_) return;
-    FG_CUDA(cudaStreamSynchronize(stream));
+  /// One batch of decoded images, and an event after the fused pass that last read it.
+  struct Scratch {
+    DeviceBuffer memory;
+    std::size_t bytes = 0;
+    Event read;  // made in prepare_decode, on the backend's device
+    bool in_use = false;
+  };
+
+  /// `scratch` holds at least `bytes`; no queued work reads it. It grows by a quarter more than asked, so that
+  /// a few growths cover a dataset's largest batch.
+  void reserve_scratch(Scratch& scratch, std::size_t bytes) {
+    if (bytes <= scratch.bytes) return;
     const std::size_t grown = bytes + bytes / 4;
-    scratch_.reset();
-    if (counter_) counter_->sub(scratch_bytes_);
-    scratch_bytes_ = 0;
-    scratch_ = make_device(grown);
-    scratch_bytes_ = grown;
+    scratch.memory.reset();
+    if (counter_) counter_->sub(scratch.bytes);
+    scratch.bytes = 0;
+    scratch.memory = make_device(grown);
+    scratch.bytes = grown;
     if (counter_) counter_->add(grown);
+  }
+
+  /// Copies into `s.files_host` of the files the decoder reads from the host, from the page-locked batch `src`.
+  void keep_host_copies(Slot& s, const std::byte* src) {
+    s.host_files.assign(s.encoded.size(), nullptr);
+    std::size_t total = 0;
+    for (const EncodedSample& e : s.encoded) total += decoder_->reads_host(e) ? e.bytes : 0;
+    s.files_host.resize(total);  // sized once: the pointers into it stay valid
+    std::size_t at = 0;
+    for (std::size_t k = 0; k < s.encoded.size(); ++k) {
+      const EncodedSample& e = s.encoded[k];
+      if (!decoder_->reads_host(e)) continue;
+      std::memcpy(s.files_host.data() + at, src + e.offset, e.bytes);
+      s.host_files[k] = s.files_host.data() + at;
+      at += e.bytes;
+    }
   }
 #endif
 
@@ -353,8 +386,8 @@ class CudaBackend final : public Backend {
   std::unique_ptr<NvjpegDecoder> decoder_;
   MemoryCounter* counter_ = nullptr;  // the run's, for the scratch's growth
   std::size_t meta_capacity_ = 0;
-  DeviceBuffer scratch_;  // decoded images of one batch
-  std::size_t scratch_bytes_ = 0;
+  Scratch scratches_[2];  // decoded images of a batch, taking turns
+  int next_scratch_ = 0;
   std::vector<std::uint8_t*> outputs_;
 #endif
 };

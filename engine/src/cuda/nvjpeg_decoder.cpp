@@ -2,7 +2,6 @@
 
 #include <nvjpeg.h>
 
-#include <future>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -145,28 +144,42 @@ struct Share {
     lengths.clear();
     destinations.clear();
   }
+  void reserve(std::size_t n) {
+    data.reserve(n);
+    lengths.reserve(n);
+    destinations.reserve(n);
+  }
   void add(const unsigned char* file, std::size_t bytes, const nvjpegImage_t& out) {
     data.push_back(file);
     lengths.push_back(bytes);
     destinations.push_back(out);
   }
-  std::size_t size() const { return data.size(); }
+  bool empty() const { return data.empty(); }
   nvjpegStatus_t decode_with(Engine& e, cudaStream_t stream) {
-    return e.decode(static_cast<int>(size()), data.data(), lengths.data(), destinations.data(), stream);
+    return e.decode(static_cast<int>(data.size()), data.data(), lengths.data(), destinations.data(), stream);
   }
 };
 
+/// Which decoder takes a file.
+enum class Route : unsigned char { engines, sms, host };
+
 struct NvjpegDecoder::Impl {
-  std::optional<Engine> primary, sms;  // sms: the SMs' decoder beside the engines
+  // engines: the decode engines, reading device memory; sms: the SMs, reading device memory; host: the SMs
+  // (and the CPU for Huffman decoding), reading host copies. Each is there only where some file can go to it.
+  std::optional<Engine> engines, sms, host;
   std::string name;
   std::int64_t channels = 3;
-  bool reads_host = false;
   int device = 0;
   double hardware_load = 1.0;
-  Share all, engines_share, sms_share;
-  // The SMs' share, beside the engines', runs on `side`: forked from the caller's stream and joined back to it.
+  bool all_from_host = false;  // hybrid
+  Share shares[3];
+  std::vector<Route> routes;
+  // The shares besides the engines' run on `side`: forked from the caller's stream and joined back to it.
   Stream side;
   Event forked, joined;
+
+  Share& share(Route r) { return shares[static_cast<int>(r)]; }
+  Engine& engine(Route r) { return r == Route::engines ? *engines : r == Route::sms ? *sms : *host; }
 };
 
 NvjpegDecoder::NvjpegDecoder(int device, const std::string& backend, std::int64_t channels, std::int64_t batch_size,
@@ -175,104 +188,117 @@ NvjpegDecoder::NvjpegDecoder(int device, const std::string& backend, std::int64_
   if (channels != 1 && channels != 3) throw Error("decode_jpeg on the device writes 1 or 3 channels");
   if (!(hardware_load >= 0.0 && hardware_load <= 1.0)) throw Error("decode_jpeg: hardware_load must be within 0..1");
   FG_CUDA(cudaSetDevice(device));
-  impl_->channels = channels;
-  impl_->device = device;
+  Impl& m = *impl_;
+  m.channels = channels;
+  m.device = device;
   const nvjpegOutputFormat_t format = channels == 3 ? NVJPEG_OUTPUT_RGBI : NVJPEG_OUTPUT_Y;
   const unsigned engines = backend == "auto" || backend == "hardware" ? engines_of(device) : 0;
   if (backend == "hardware" && engines == 0) throw Error(nvjpeg_unavailable(device, backend));
-  if (engines > 0) {
-    impl_->primary.emplace(NVJPEG_BACKEND_HARDWARE_DEVICE, format);
-    impl_->sms.emplace(NVJPEG_BACKEND_GPU_HYBRID_DEVICE, format);
-    impl_->hardware_load = hardware_load;
-    impl_->name = "hardware (" + std::to_string(engines) + " engines)";
-    if (hardware_load < 1.0)
-      impl_->name += " + cuda (" + std::to_string(static_cast<int>(100.0 * (1.0 - hardware_load) + 0.5)) + "% of files)";
-    impl_->side = make_stream();
-    impl_->forked = make_event_untimed();
-    impl_->joined = make_event_untimed();
-  } else if (backend == "hybrid") {
-    impl_->primary.emplace(NVJPEG_BACKEND_HYBRID, format);
-    impl_->name = "hybrid";
-    impl_->reads_host = true;
+  // NVJPEG_BACKEND_HYBRID reads host memory and takes every JPEG nvJPEG decodes: the files no device-input
+  // decoder takes, or with `hybrid` all of them.
+  m.host.emplace(NVJPEG_BACKEND_HYBRID, format);
+  if (backend == "hybrid") {
+    m.all_from_host = true;
+    m.name = "hybrid";
   } else {
-    impl_->primary.emplace(NVJPEG_BACKEND_GPU_HYBRID_DEVICE, format);
-    impl_->name = "cuda";
+    m.sms.emplace(NVJPEG_BACKEND_GPU_HYBRID_DEVICE, format);
+    m.name = "cuda";
+  }
+  if (engines > 0) {
+    m.engines.emplace(NVJPEG_BACKEND_HARDWARE_DEVICE, format);
+    m.hardware_load = hardware_load;
+    m.name = "hardware (" + std::to_string(engines) + " engines)";
+    if (hardware_load < 1.0)
+      m.name += " + cuda (" + std::to_string(static_cast<int>(100.0 * (1.0 - hardware_load) + 0.5)) + "% of files)";
+  }
+  if (!m.all_from_host) {
+    m.side = make_stream();
+    m.forked = make_event_untimed();
+    m.joined = make_event_untimed();
   }
   const auto n = static_cast<std::size_t>(batch_size);
-  for (Share* share : {&impl_->all, &impl_->engines_share, &impl_->sms_share}) {
-    share->data.reserve(n);
-    share->lengths.reserve(n);
-    share->destinations.reserve(n);
-  }
+  for (Share& share : m.shares) share.reserve(n);
+  m.routes.reserve(n);
 }
 
 NvjpegDecoder::~NvjpegDecoder() = default;
 
 const std::string& NvjpegDecoder::name() const { return impl_->name; }
-bool NvjpegDecoder::reads_host() const { return impl_->reads_host; }
 
-void NvjpegDecoder::decode(std::span<const EncodedSample> samples, const std::byte* files, std::uint8_t* const* outputs,
+bool NvjpegDecoder::reads_host(const EncodedSample& e) const {
+  return impl_->all_from_host || !(e.suits_sms || (e.suits_hardware && impl_->engines));
+}
+
+void NvjpegDecoder::decode(std::span<const EncodedSample> samples, const std::byte* device_files,
+                           std::span<const std::byte* const> host_files, std::uint8_t* const* outputs,
                            cudaStream_t stream) {
   Impl& m = *impl_;
   if (samples.empty()) return;
   const std::size_t n = samples.size();
-  m.all.clear();
-  m.engines_share.clear();
-  m.sms_share.clear();
+  for (Share& share : m.shares) share.clear();
+  m.routes.clear();
   std::size_t suited = 0;
   for (const EncodedSample& e : samples) suited += e.suits_hardware ? 1 : 0;
-  // The engines take their share of the files they can decode, the first ones; the SMs the rest.
-  const auto to_engines = m.sms ? static_cast<std::size_t>(static_cast<double>(suited) * m.hardware_load + 0.5) : n;
+  // The engines take their share (hardware_load) of the files they can decode, the first ones; the SMs the
+  // rest of those they can read from device memory; the host copies go to the host-input decoder. A file
+  // only the engines read (restart intervals) stays with them beyond their share.
+  const auto to_engines = m.engines ? static_cast<std::size_t>(static_cast<double>(suited) * m.hardware_load + 0.5) : 0;
+  std::size_t taken = 0;
   for (std::size_t k = 0; k < n; ++k) {
     const EncodedSample& e = samples[k];
+    Route route = Route::host;
+    if (!reads_host(e)) {
+      const bool engines = m.engines && e.suits_hardware && (taken < to_engines || !e.suits_sms);
+      route = engines ? Route::engines : Route::sms;
+      taken += engines ? 1 : 0;
+    }
+    const std::byte* file =
+        route != Route::host ? device_files + e.offset : k < host_files.size() ? host_files[k] : nullptr;
+    if (file == nullptr) throw Error("decode_jpeg on the device: no host copy of a file the device cannot read");
     nvjpegImage_t out{};
     // RGBI and Y both write one plane: interleaved RGB, or luma alone.
     out.channel[0] = outputs[k];
     out.pitch[0] = static_cast<std::size_t>(e.width * m.channels);
-    const auto* file = reinterpret_cast<const unsigned char*>(files + e.offset);
-    const auto bytes = static_cast<std::size_t>(e.bytes);
-    m.all.add(file, bytes, out);
-    if (m.sms) {
-      const bool engines = e.suits_hardware && m.engines_share.size() < to_engines;
-      (engines ? m.engines_share : m.sms_share).add(file, bytes, out);
-    }
+    m.share(route).add(reinterpret_cast<const unsigned char*>(file), static_cast<std::size_t>(e.bytes), out);
+    m.routes.push_back(route);
   }
 
-  nvjpegStatus_t status = NVJPEG_STATUS_SUCCESS;
-  if (!m.sms) {
-    status = m.all.decode_with(*m.primary, stream);
-  } else if (m.sms_share.size() == 0) {
-    status = m.engines_share.decode_with(*m.primary, stream);
-  } else if (m.engines_share.size() == 0) {
-    status = m.sms_share.decode_with(*m.sms, stream);
-  } else {
-    // Both at once. `side` starts after what `stream` holds (the batch's copy, the last batch's reads of the
-    // outputs), and `stream` goes on only when both shares are decoded. Each share is submitted from a thread
-    // of its own: nvjpegDecodeBatched parses on the host before it launches, and either call may wait inside
-    // for its own work, which would otherwise hold back the other's submission.
+  // The engines' share on `stream`, submitted first: the call returns once the engines have it, and the other
+  // shares are submitted while they decode. The others run on `side`, which starts after what `stream` holds
+  // (the batch's copy, the last batch's reads of the outputs); `stream` goes on once every share is decoded.
+  const int nonempty = static_cast<int>(!m.share(Route::engines).empty()) + static_cast<int>(!m.share(Route::sms).empty()) +
+                       static_cast<int>(!m.share(Route::host).empty());
+  const bool forked = nonempty > 1;
+  cudaStream_t others = stream;
+  if (forked) {
     FG_CUDA(cudaEventRecord(m.forked.get(), stream));
     FG_CUDA(cudaStreamWaitEvent(m.side.get(), m.forked.get(), 0));
-    auto sms_submitted = std::async(std::launch::async, [&m] {
-      FG_CUDA(cudaSetDevice(m.device));
-      const nvjpegStatus_t s = m.sms_share.decode_with(*m.sms, m.side.get());
-      FG_CUDA(cudaEventRecord(m.joined.get(), m.side.get()));
-      return s;
-    });
-    const nvjpegStatus_t on_engines = m.engines_share.decode_with(*m.primary, stream);
-    const nvjpegStatus_t on_sms = sms_submitted.get();  // a CudaError thrown there is rethrown here
+    others = m.side.get();
+  }
+  nvjpegStatus_t status = NVJPEG_STATUS_SUCCESS;
+  for (const Route route : {Route::engines, Route::sms, Route::host}) {
+    Share& share = m.share(route);
+    if (share.empty()) continue;
+    const nvjpegStatus_t s = share.decode_with(m.engine(route), route == Route::engines ? stream : others);
+    if (status == NVJPEG_STATUS_SUCCESS) status = s;
+  }
+  if (forked) {
+    FG_CUDA(cudaEventRecord(m.joined.get(), m.side.get()));
     FG_CUDA(cudaStreamWaitEvent(stream, m.joined.get(), 0));
-    status = on_engines != NVJPEG_STATUS_SUCCESS ? on_engines : on_sms;
   }
   if (status == NVJPEG_STATUS_SUCCESS) return;
-  // Refused: maybe by the engines alone (a file the marker check let through), else a damaged file. The SMs
-  // try the whole batch, then each file on its own, so that the error names the file.
-  Engine& fallback = m.sms ? *m.sms : *m.primary;
-  if (m.sms) {
-    status = m.all.decode_with(fallback, stream);
-    if (status == NVJPEG_STATUS_SUCCESS) return;
-  }
+  // Refused: maybe by the engines alone (a file the marker check let through), else a damaged file. Each file
+  // then goes on its own, on `stream`: to the SMs where they read it, else its own decoder, so that the error
+  // names the file.
   for (std::size_t k = 0; k < n; ++k) {
-    const nvjpegStatus_t one = fallback.decode(1, &m.all.data[k], &m.all.lengths[k], &m.all.destinations[k], stream);
+    const Route route = m.routes[k] == Route::engines && samples[k].suits_sms ? Route::sms : m.routes[k];
+    const unsigned char* file = route == Route::host ? reinterpret_cast<const unsigned char*>(host_files[k])
+                                                     : reinterpret_cast<const unsigned char*>(device_files + samples[k].offset);
+    std::size_t bytes = static_cast<std::size_t>(samples[k].bytes);
+    nvjpegImage_t out{};
+    out.channel[0] = outputs[k];
+    out.pitch[0] = static_cast<std::size_t>(samples[k].width * m.channels);
+    const nvjpegStatus_t one = m.engine(route).decode(1, &file, &bytes, &out, stream);
     if (one != NVJPEG_STATUS_SUCCESS)
       throw DeviceDecodeError(k, "decode_jpeg on the device (nvJPEG " + m.name + "): " + failed("nvjpegDecodeBatched", one));
   }

@@ -111,11 +111,14 @@ DeviceTransform plan_device_decode(Assembly& a, const SampleLayout& encoded) {
   const PipelineSpec& spec = a.spec;
   const std::vector<StageSpec>& list = spec.device_transforms;
   const StageOptions& first = list.front().options;
+  // Made before the check below: GCC 13 otherwise infers a one-entry shape and warns (-Warray-bounds, wrongly)
+  // about copying it.
+  const StageContext context{encoded, spec.batch_size};
   if (encoded.shape.size() != 1 || encoded.dtype != DType::u8)
     first.fail("", "decode_jpeg on the device reads encoded files, one uint8 byte string per sample (such as "
                    "source: images reads); the source gives " + encoded.describe());
   DeviceDecode d;
-  a.device_stages.push_back(build_transform(list.front(), StageContext{encoded, spec.batch_size}));
+  a.device_stages.push_back(build_transform(list.front(), context));
   d.decoder = a.device_stages.back().get();
   d.backend = first.choice("backend", "auto", {"auto", "hardware", "cuda", "hybrid"});
   d.hardware_load = first.number("hardware_load", 1.0, {.min = 0.0, .max = 1.0});

@@ -41,7 +41,9 @@ DeviceDecodeAlone measure_device_decode_alone(const PipelineSpec& spec, int repe
       e.bytes = file.size();
       e.height = image->shape[0];
       e.width = image->shape[1];
-      e.suits_hardware = fd::jpeg_suits_hardware(file);
+      const fd::JpegDeviceInput input = fd::jpeg_device_input(file);
+      e.suits_hardware = input.engines;
+      e.suits_sms = input.sms;
       packed.resize(fd::next_encoded_offset(e.offset, e.bytes));
       std::memcpy(packed.data() + e.offset, file.data(), file.size());
       files.push_back(e);
@@ -63,7 +65,10 @@ DeviceDecodeAlone measure_device_decode_alone(const PipelineSpec& spec, int repe
   }
   const fd::DeviceBuffer scratch = fd::make_device(scratch_bytes);
   const fd::Stream stream = fd::make_stream();
-  const std::byte* source = decoder.reads_host() ? packed.data() : static_cast<const std::byte*>(on_device.get());
+  const auto* on_device_files = static_cast<const std::byte*>(on_device.get());
+  // Every file's host copy, which the decoder reads where no device-input decoder takes the file.
+  std::vector<const std::byte*> host_files;
+  for (const fd::EncodedSample& e : files) host_files.push_back(packed.data() + e.offset);
   std::vector<std::uint8_t*> outputs;
   auto pass = [&] {
     for (std::size_t first = 0; first < files.size(); first += batch) {
@@ -74,7 +79,8 @@ DeviceDecodeAlone measure_device_decode_alone(const PipelineSpec& spec, int repe
         outputs.push_back(p);
         p += fd::decoded_image_bytes(files[k], d.channels);
       }
-      decoder.decode({files.data() + first, count}, source, outputs.data(), stream.get());
+      decoder.decode({files.data() + first, count}, on_device_files, {host_files.data() + first, count}, outputs.data(),
+                     stream.get());
     }
   };
   pass();  // warm: nvJPEG sizes its buffers on the first batches

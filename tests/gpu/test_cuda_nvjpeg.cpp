@@ -100,13 +100,26 @@ TEST_CASE("cuda: the SMs decode beside the engines (a hardware_load share / prog
   jittered_images(dir / "images", 40, 160, 120);
   // Progressive files among them: neither the decode engines nor the SMs' device-input decoder take them, so
   // they are decoded from host copies, in the same batches, on the side stream, while the engines decode the
-  // rest.
+  // rest. The same files alone in a folder of their own measure how far nvJPEG's progressive decode is from
+  // libjpeg-turbo's.
   for (int k = 0; k < 8; ++k) {
     const int w = 96 + 8 * k, h = 80 + 4 * k;
-    imgtest::write_bytes(dir / ("images/class_00" + std::to_string(k % 4) + "/zz-progressive-" + std::to_string(k) + ".jpg"),
-                         imgtest::encode_jpeg(imgtest::smooth_rgb(w, h), w, h, 90, TJSAMP_420, TJFLAG_PROGRESSIVE));
+    const auto file = imgtest::encode_jpeg(imgtest::smooth_rgb(w, h), w, h, 90, TJSAMP_420, TJFLAG_PROGRESSIVE);
+    const std::string name = "/class_00" + std::to_string(k % 4) + "/zz-progressive-" + std::to_string(k) + ".jpg";
+    imgtest::write_bytes(dir / ("images" + name), file);
+    imgtest::write_bytes(dir / ("progressive" + name), file);
   }
   const std::string geometry = "{center_crop: {size: 64}}";
+  {
+    const Pulled host = pull(graph("host", dir / "progressive", "[decode_jpeg, " + geometry + "]", "[]"));
+    const Pulled gpu = pull(graph("cuda", dir / "progressive", "[]", "[decode_jpeg, " + geometry + "]"));
+    CHECK(gpu.ids == host.ids);
+    REQUIRE(gpu.samples.size() == 16);
+    const Difference d = compare(host, gpu);
+    std::fprintf(stderr, "nvjpeg progressive files from the host: max |host - device| %d, mean %.3f\n", d.worst, d.mean);
+    CHECK(d.mean < 6.0);
+    CHECK(d.worst <= 128);
+  }
   const Pulled host = pull(graph("host", dir / "images", "[decode_jpeg, " + geometry + "]", "[]"));
   REQUIRE(host.samples.size() == 96);
   // auto with hardware_load 1: the engines' files all to them; 0.5: half of those to the SMs; 0: the SMs
@@ -121,7 +134,8 @@ TEST_CASE("cuda: the SMs decode beside the engines (a hardware_load share / prog
     REQUIRE(gpu.samples.size() == host.samples.size());
     const Difference d = compare(host, gpu);
     std::fprintf(stderr, "nvjpeg %s: max |host - device| %d, mean %.3f\n", decode.c_str(), d.worst, d.mean);
-    CHECK(d.mean < 2.0);
+    // 80 baseline crops (1.6 levels on average, as in the test above) and 16 progressive ones.
+    CHECK(d.mean < 2.5);
     CHECK(d.worst <= 128);
   }
 }

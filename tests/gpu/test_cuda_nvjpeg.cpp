@@ -195,9 +195,7 @@ TEST_CASE("cuda: a file nvJPEG refuses is named by its index and the decoder goe
     e.bytes = file->size();
     e.height = 48;
     e.width = 64;
-    const JpegDeviceInput input = jpeg_device_input(std::as_bytes(std::span(*file)));
-    e.suits_hardware = input.engines;
-    e.suits_sms = input.sms;
+    mark_device_input(e, std::as_bytes(std::span(*file)));
     packed.resize(next_encoded_offset(e.offset, e.bytes));
     std::copy(file->begin(), file->end(), packed.begin() + static_cast<std::ptrdiff_t>(e.offset));
     samples.push_back(e);

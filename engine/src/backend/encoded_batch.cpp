@@ -44,4 +44,10 @@ JpegDeviceInput jpeg_device_input(std::span<const std::byte> file) {
   return none;
 }
 
+void mark_device_input(EncodedSample& e, std::span<const std::byte> file) {
+  const JpegDeviceInput input = jpeg_device_input(file);
+  e.suits_hardware = input.engines;
+  e.suits_sms = input.sms;
+}
+
 }  // namespace feedgraph::detail

@@ -46,6 +46,8 @@ struct JpegDeviceInput {
   bool sms = false;      ///< the SMs (nvJPEG's GPU Huffman decoder): no restart intervals
 };
 JpegDeviceInput jpeg_device_input(std::span<const std::byte> file);
+/// `e.suits_hardware` and `e.suits_sms` from jpeg_device_input(file).
+void mark_device_input(EncodedSample& e, std::span<const std::byte> file);
 
 /// The device's decoder refused sample `index` of its batch after the host's check passed the file (a
 /// damaged scan, say): the graph names the file from the index and the batch's sample ids.

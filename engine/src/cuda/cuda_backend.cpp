@@ -302,7 +302,7 @@ class CudaBackend final : public Backend {
     for (const EncodedSample& e : s.encoded) need += decoded_image_bytes(e, t.decode->channels);
     Scratch& scratch = scratches_[next_scratch_];
     next_scratch_ ^= 1;
-    if (scratch.in_use) FG_CUDA(cudaEventSynchronize(scratch.read.get()));
+    FG_CUDA(cudaEventSynchronize(scratch.read.get()));  // at once while never recorded
     reserve_scratch(scratch, need);
     auto* encoded_host = static_cast<EncodedSample*>(s.meta_host.get());
     auto* images_host = reinterpret_cast<DecodedImage*>(encoded_host + meta_capacity_);
@@ -323,7 +323,6 @@ class CudaBackend final : public Backend {
     decoder_->decode(s.encoded, batch.data, s.host_files, outputs_.data(), stream);
     enqueue_decoded_transform(t, images_device, static_cast<std::int64_t>(n), out, stream);
     FG_CUDA(cudaEventRecord(scratch.read.get(), stream));
-    scratch.in_use = true;
 #endif
   }
 
@@ -333,7 +332,6 @@ class CudaBackend final : public Backend {
     DeviceBuffer memory;
     std::size_t bytes = 0;
     Event read;  // made in prepare_decode, on the backend's device
-    bool in_use = false;
   };
 
   /// `scratch` holds at least `bytes`; no queued work reads it. It grows by a quarter more than asked, so that

@@ -154,6 +154,8 @@ struct Share {
     lengths.push_back(bytes);
     destinations.push_back(out);
   }
+  /// File k of `from`.
+  void add(const Share& from, std::size_t k) { add(from.data[k], from.lengths[k], from.destinations[k]); }
   bool empty() const { return data.empty(); }
   nvjpegStatus_t decode_with(Engine& e, cudaStream_t stream) {
     return e.decode(static_cast<int>(data.size()), data.data(), lengths.data(), destinations.data(), stream);
@@ -169,9 +171,9 @@ struct NvjpegDecoder::Impl {
   std::optional<Engine> engines, sms, host;
   std::string name;
   std::int64_t channels = 3;
-  int device = 0;
   double hardware_load = 1.0;
   bool all_from_host = false;  // hybrid
+  Share all;  // every file of the batch, in its order, where its decoder reads it
   Share shares[3];
   std::vector<Route> routes;
   // The shares besides the engines' run on `side`: forked from the caller's stream and joined back to it.
@@ -190,7 +192,6 @@ NvjpegDecoder::NvjpegDecoder(int device, const std::string& backend, std::int64_
   FG_CUDA(cudaSetDevice(device));
   Impl& m = *impl_;
   m.channels = channels;
-  m.device = device;
   const nvjpegOutputFormat_t format = channels == 3 ? NVJPEG_OUTPUT_RGBI : NVJPEG_OUTPUT_Y;
   const unsigned engines = backend == "auto" || backend == "hardware" ? engines_of(device) : 0;
   if (backend == "hardware" && engines == 0) throw Error(nvjpeg_unavailable(device, backend));
@@ -217,6 +218,7 @@ NvjpegDecoder::NvjpegDecoder(int device, const std::string& backend, std::int64_
     m.joined = make_event_untimed();
   }
   const auto n = static_cast<std::size_t>(batch_size);
+  m.all.reserve(n);
   for (Share& share : m.shares) share.reserve(n);
   m.routes.reserve(n);
 }
@@ -235,6 +237,7 @@ void NvjpegDecoder::decode(std::span<const EncodedSample> samples, const std::by
   Impl& m = *impl_;
   if (samples.empty()) return;
   const std::size_t n = samples.size();
+  m.all.clear();
   for (Share& share : m.shares) share.clear();
   m.routes.clear();
   std::size_t suited = 0;
@@ -259,7 +262,8 @@ void NvjpegDecoder::decode(std::span<const EncodedSample> samples, const std::by
     // RGBI and Y both write one plane: interleaved RGB, or luma alone.
     out.channel[0] = outputs[k];
     out.pitch[0] = static_cast<std::size_t>(e.width * m.channels);
-    m.share(route).add(reinterpret_cast<const unsigned char*>(file), static_cast<std::size_t>(e.bytes), out);
+    m.all.add(reinterpret_cast<const unsigned char*>(file), static_cast<std::size_t>(e.bytes), out);
+    m.share(route).add(m.all, k);
     m.routes.push_back(route);
   }
 
@@ -292,13 +296,7 @@ void NvjpegDecoder::decode(std::span<const EncodedSample> samples, const std::by
   // names the file.
   for (std::size_t k = 0; k < n; ++k) {
     const Route route = m.routes[k] == Route::engines && samples[k].suits_sms ? Route::sms : m.routes[k];
-    const unsigned char* file = route == Route::host ? reinterpret_cast<const unsigned char*>(host_files[k])
-                                                     : reinterpret_cast<const unsigned char*>(device_files + samples[k].offset);
-    std::size_t bytes = static_cast<std::size_t>(samples[k].bytes);
-    nvjpegImage_t out{};
-    out.channel[0] = outputs[k];
-    out.pitch[0] = static_cast<std::size_t>(samples[k].width * m.channels);
-    const nvjpegStatus_t one = m.engine(route).decode(1, &file, &bytes, &out, stream);
+    const nvjpegStatus_t one = m.engine(route).decode(1, &m.all.data[k], &m.all.lengths[k], &m.all.destinations[k], stream);
     if (one != NVJPEG_STATUS_SUCCESS)
       throw DeviceDecodeError(k, "decode_jpeg on the device (nvJPEG " + m.name + "): " + failed("nvjpegDecodeBatched", one));
   }

@@ -175,9 +175,7 @@ void GraphRun::read_encoded(Msg m, const RunOrder::Batch& where, std::byte* base
     if (!image) throw Error("decode_jpeg cannot check a file before it crosses the link");
     EncodedSample e{offset, file.size(), image->shape[0], image->shape[1], {}};
     e.map = compose_pixel_map(decode, e.height, e.width, SampleContext{id, m->epoch, spec_.seed});
-    const JpegDeviceInput input = jpeg_device_input(file);
-    e.suits_hardware = input.engines;
-    e.suits_sms = input.sms;
+    mark_device_input(e, file);
     if (spec_.verify) m->host_checksum += words_checksum(file, offset / 8);
     m->encoded.push_back(e);
     offset = next_encoded_offset(offset, file.size());

@@ -41,9 +41,7 @@ DeviceDecodeAlone measure_device_decode_alone(const PipelineSpec& spec, int repe
       e.bytes = file.size();
       e.height = image->shape[0];
       e.width = image->shape[1];
-      const fd::JpegDeviceInput input = fd::jpeg_device_input(file);
-      e.suits_hardware = input.engines;
-      e.suits_sms = input.sms;
+      fd::mark_device_input(e, file);
       packed.resize(fd::next_encoded_offset(e.offset, e.bytes));
       std::memcpy(packed.data() + e.offset, file.data(), file.size());
       files.push_back(e);

@@ -200,6 +200,7 @@ struct NvjpegDecoder::Impl {
   std::optional<Library> engines, sms, host;
   std::vector<std::unique_ptr<Lane>> lanes;  // a Lane holds nvJPEG states, which do not move
   std::optional<CallTogether> callers;       // the engines' parts' threads, with the engines
+  int device = 0;
   std::string name;
   std::int64_t channels = 3;
   double hardware_load = 1.0;
@@ -220,6 +221,7 @@ NvjpegDecoder::NvjpegDecoder(int device, const std::string& backend, std::int64_
   if (hardware_threads < 1) throw Error("decode_jpeg: hardware_threads must be >= 1");
   FG_CUDA(cudaSetDevice(device));
   Impl& m = *impl_;
+  m.device = device;
   m.channels = channels;
   const nvjpegOutputFormat_t format = channels == 3 ? NVJPEG_OUTPUT_RGBI : NVJPEG_OUTPUT_Y;
   const unsigned engines = backend == "auto" || backend == "hardware" ? engines_of(device) : 0;
@@ -339,6 +341,8 @@ void NvjpegDecoder::decode(int lane_index, std::span<const EncodedSample> sample
     }
     std::vector<nvjpegStatus_t> part_status(static_cast<std::size_t>(parts), NVJPEG_STATUS_SUCCESS);
     m.callers->run(parts, [&](int p) {
+      // A helper thread's current device is device 0 until it is told otherwise (cheap when already set).
+      if (p > 0) FG_CUDA(cudaSetDevice(m.device));
       EnginePart& part = *lane.parts[static_cast<std::size_t>(p)];
       part_status[static_cast<std::size_t>(p)] = part.files.decode_with(part.state, part.stream.get());
     });

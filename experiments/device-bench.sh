@@ -7,8 +7,9 @@ out=${OUT:-out}; mkdir -p "$out"
 eval "$(.gpu-deps/unpack.sh .gpu-deps)"
 [[ -n ${SKIP_TESTS:-} ]] || { compute-sanitizer --tool memcheck --error-exitcode 9 build-gpu/tests/feedgraph_tests \
   -tc="cuda: nvJPEG*,cuda: bad files on the nvJPEG*,cuda: a file nvJPEG*,cuda: the SMs decode beside*" > "$out/memcheck.log" 2>&1; echo "memcheck rc $?"; grep -sE "ERROR SUMMARY|test cases" "$out/memcheck.log"; }
-for setting in ${SETTINGS:-"hardware_load=1"}; do
+for item in ${SETTINGS:-"hardware_load=1"}; do
+  setting=${item%@*}; reps=${REPS:-1}; [[ $item == *@* ]] && reps=${item#*@}
   sets=(); IFS=, read -ra kv <<< "$setting"; for x in "${kv[@]}"; do sets+=(--set "device_transforms[0].decode_jpeg.$x"); done
-  echo "== $setting"
-  build-gpu/bin/feedgraph-bench ${SCEN:-images-gpu images-gpu-500} --reps "${REPS:-1}" "${sets[@]}" --json "$out/b-$setting.json" 2>>"$out/bench.log" | cut -c1-400
+  echo "== $setting (reps $reps) $(date +%T)"
+  build-gpu/bin/feedgraph-bench ${SCEN:-images-gpu images-gpu-500} --reps "$reps" "${sets[@]}" --json "$out/b-$setting.json" 2>>"$out/bench.log" | cut -c1-400
 done

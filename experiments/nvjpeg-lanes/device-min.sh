@@ -2,7 +2,7 @@
 # Device, when little device time is left: build the tests and the bench only, run the gpu suite, then one
 # quick images-gpu comparison at 320x240 if time remains.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 out=${OUT:-out}; mkdir -p "$out"
 eval "$(.gpu-deps/unpack.sh .gpu-deps)"
 start=$SECONDS

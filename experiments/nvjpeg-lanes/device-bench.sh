@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Device: build, gpu tests + nvJPEG memcheck, then images-gpu at a few settings (exploration, REPS=1).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 out=${OUT:-out}; mkdir -p "$out"
 [[ -n ${SKIP_TESTS:-} ]] || { OUT=$out LOADS="" REPS=1 scripts/gpu-cycle.sh tests > "$out/cycle-tests.txt" 2>&1; echo "tests rc $?"; grep -E "tests passed|Failed|\*\*\*" "$out/cycle-tests.txt" | head; }
 eval "$(.gpu-deps/unpack.sh .gpu-deps)"

@@ -48,11 +48,19 @@ if [[ $what == decode || $what == all ]]; then
   # nvJPEG tests under compute-sanitizer memcheck.
   build-gpu/bin/feedgraph-bench images-gpu images-gpu-500 --reps "${REPS:-5}" --json "$out/decode-bench.json" \
     2>"$out/decode-bench.log" | tee "$out/decode-bench.txt"
-  # The engines and the SMs at once: each batch's files shared at a few hardware_load values (LOADS="" skips).
-  for load in ${LOADS-0.9 0.8 0.7}; do
-    build-gpu/bin/feedgraph-bench images-gpu images-gpu-500 --reps "${REPS:-5}" \
-      --set "device_transforms[0].decode_jpeg.hardware_load=$load" --json "$out/decode-bench-load$load.json" \
-      2>>"$out/decode-bench.log" | tee "$out/decode-bench-load$load.txt"
+  # Then at other decode_jpeg settings: SETTINGS holds one variant per word, its keys joined by commas
+  # ("hardware_load=0.5,lanes=2 hardware_load=0"); LOADS="0.9 0.8" is short for hardware_load values alone.
+  # LOADS="" (or SETTINGS="") skips them.
+  default_settings=""
+  for load in ${LOADS-0.9 0.8 0.7}; do default_settings+="hardware_load=$load "; done
+  for setting in ${SETTINGS-$default_settings}; do
+    sets=()
+    IFS=, read -ra keys <<<"$setting"
+    for key in "${keys[@]}"; do sets+=(--set "device_transforms[0].decode_jpeg.$key"); done
+    name=${setting//=/-}  # plain file names: hardware_load-0.5_lanes-2
+    name=${name//,/_}
+    build-gpu/bin/feedgraph-bench images-gpu images-gpu-500 --reps "${REPS:-5}" "${sets[@]}" \
+      --json "$out/decode-bench-$name.json" 2>>"$out/decode-bench.log" | tee "$out/decode-bench-$name.txt"
   done
   if command -v compute-sanitizer >/dev/null; then
     # The whole log is kept; the summary lines (memcheck's ERROR SUMMARY, doctest's counts) are shown.

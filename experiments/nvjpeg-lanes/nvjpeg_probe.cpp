@@ -1,5 +1,7 @@
 // Experiment (not part of the build): where nvJPEG's batched decode of small files spends its time on this GPU.
-// Usage: nvjpeg_probe DIR [seconds]
+// Usage: nvjpeg_probe DIR [seconds]   (probe.sh builds and runs it)
+// It links nvJPEG and cudart alone, so it checks files itself rather than with the engine's
+// jpeg_device_input(): baseline, no restart interval (every backend here takes those), at most 640x480.
 #include <cuda_runtime.h>
 #include <nvjpeg.h>
 #include <sys/resource.h>

@@ -178,6 +178,21 @@ std::unique_ptr<Transform> make_decode_jpeg(const StageOptions& o, const StageCo
       o.fail("hardware_load", "shares each batch between the decode engines and the SMs: it needs backend auto or "
                               "hardware, not " + backend);
   }
+  // How many host threads submit the engines' share of a batch at once, for decode_jpeg in device_transforms.
+  (void)o.integer("hardware_threads", 2, {.min = 1, .max = 8});
+  if (o.has("hardware_threads")) {
+    if (!o.path().starts_with("device_transforms"))
+      o.fail("hardware_threads", "sets how many threads submit a batch to nvJPEG's decode engines, for decode_jpeg "
+                                 "in device_transforms; the host decodes with libjpeg-turbo");
+    if (backend != "auto" && backend != "hardware")
+      o.fail("hardware_threads", "sets how many threads submit a batch to the decode engines: it needs backend auto "
+                                 "or hardware, not " + backend);
+  }
+  // How many batches nvJPEG decodes at once (a lane each), for decode_jpeg in device_transforms.
+  (void)o.integer("lanes", 3, {.min = 1, .max = 8});
+  if (o.has("lanes") && !o.path().starts_with("device_transforms"))
+    o.fail("lanes", "sets how many batches nvJPEG decodes at once, for decode_jpeg in device_transforms; the host "
+                    "decodes each batch in a transform worker");
   const SampleLayout& in = ctx.layout;
   if (in.shape.size() != 1 || in.dtype != DType::u8) {
     o.fail("", "decode_jpeg needs encoded files, one uint8 byte string per sample (such as source: images "

@@ -234,24 +234,27 @@ TEST_CASE("cuda: a file nvJPEG refuses is named by its index and the decoder goe
     REQUIRE(decoder.reads_host(samples[0]));
     std::size_t refused = 99;
     try {
-      decoder.decode(samples, static_cast<const std::byte*>(files), host_files, outputs.data(), stream);
+      decoder.decode(0, samples, static_cast<const std::byte*>(files), host_files, outputs.data(), nullptr, stream);
     } catch (const DeviceDecodeError& e) {
       refused = e.index();
     }
     CHECK(refused == 1);
     REQUIRE(cudaMemset(out, 0, 3 * rgb.size()) == cudaSuccess);
-    decoder.decode(goods, static_cast<const std::byte*>(files), good_host_files, outputs.data(), stream);
+    decoder.decode(0, goods, static_cast<const std::byte*>(files), good_host_files, outputs.data(), nullptr, stream);
     CHECK(close_to_original(outputs[1]));
   }
   for (const std::string backend : {"auto", "cuda"}) {
     CAPTURE(backend);
-    NvjpegDecoder decoder(0, backend, 3, 4);
+    NvjpegDecoder decoder(0, backend, 3, 4, 1.0, 2, 2);
     CHECK_FALSE(decoder.reads_host(samples[0]));
     CHECK(decoder.reads_host(samples[1]));  // no device-input decoder takes it
     REQUIRE(cudaMemset(out, 0, 3 * rgb.size()) == cudaSuccess);
-    decoder.decode(goods, static_cast<const std::byte*>(files), {}, outputs.data(), stream);
+    // Two batches in flight, a lane each, both after what `stream` holds (the memset) and before what follows.
+    decoder.decode(0, goods, static_cast<const std::byte*>(files), {}, outputs.data(), nullptr, stream);
+    decoder.decode(1, {&samples[2], 1}, static_cast<const std::byte*>(files), {}, &outputs[2], nullptr, stream);
     CHECK(close_to_original(outputs[0]));
     CHECK(close_to_original(outputs[1]));
+    CHECK(close_to_original(outputs[2]));
   }
   cudaStreamDestroy(stream);
   cudaFree(files);

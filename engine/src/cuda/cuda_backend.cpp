@@ -98,7 +98,8 @@ class CudaBackend final : public Backend {
   void prepare_decode(const DeviceTransform& transform, std::int64_t batch_size, MemoryCounter& counter) override {
     FG_CUDA(cudaSetDevice(device_));
     decoder_ = std::make_unique<NvjpegDecoder>(device_, transform.decode->backend, transform.decode->channels, batch_size,
-                                               transform.decode->hardware_load);
+                                               transform.decode->hardware_load, transform.decode->lanes,
+                                               transform.decode->hardware_threads);
     counter_ = &counter;
     // Per slot: the batch's EncodedSample and DecodedImage records, filled on the host and copied beside the
     // batch, which the checksum and the fused pass read. Written only while the slot is free.
@@ -111,6 +112,7 @@ class CudaBackend final : public Backend {
       counter.add(2 * meta);
     }
     outputs_.reserve(meta_capacity_);
+    scratches_.resize(static_cast<std::size_t>(decoder_->lanes()));
     for (Scratch& scratch : scratches_) scratch.read = make_event_untimed();
   }
 #endif
@@ -294,14 +296,15 @@ class CudaBackend final : public Backend {
     const std::size_t n = s.encoded.size();
     if (n == 0) return;
     if (n > meta_capacity_) throw Error("a ragged batch holds more samples than the batch size");
-    // Each decoded image at a 256-byte boundary of a scratch. Two scratches take turns: the decode engines
-    // write when nvjpegDecodeBatched is called, not when the stream reaches it, so a batch's decode waits on
-    // the host until the fused pass that last read its scratch, two batches back, is done (it almost always
-    // is). One scratch would make each batch wait for the one before it, and leave the engines idle meanwhile.
+    // Each decoded image at a 256-byte boundary of a scratch, one per decoder lane: the batches take the lanes in
+    // turn, and a batch decodes while the ones before it still do. The decode engines write when
+    // nvjpegDecodeBatched is called, not when the stream reaches it, so a batch's decode waits on the host
+    // until the fused pass that last read its scratch, a lane's round back, is done (it almost always is).
     std::size_t need = 0;
     for (const EncodedSample& e : s.encoded) need += decoded_image_bytes(e, t.decode->channels);
-    Scratch& scratch = scratches_[next_scratch_];
-    next_scratch_ ^= 1;
+    const int lane = next_lane_;
+    next_lane_ = (next_lane_ + 1) % decoder_->lanes();
+    Scratch& scratch = scratches_[static_cast<std::size_t>(lane)];
     FG_CUDA(cudaEventSynchronize(scratch.read.get()));  // at once while never recorded
     reserve_scratch(scratch, need);
     auto* encoded_host = static_cast<EncodedSample*>(s.meta_host.get());
@@ -320,7 +323,8 @@ class CudaBackend final : public Backend {
     FG_CUDA(cudaMemcpyAsync(encoded_device, encoded_host, n * sizeof(EncodedSample), cudaMemcpyHostToDevice, stream));
     FG_CUDA(cudaMemcpyAsync(images_device, images_host, n * sizeof(DecodedImage), cudaMemcpyHostToDevice, stream));
     if (cell) enqueue_ragged_checksum(batch.data, encoded_device, static_cast<std::int64_t>(n), cell, stream);
-    decoder_->decode(s.encoded, batch.data, s.host_files, outputs_.data(), stream);
+    // The lane starts once the files have landed (not after the batches before, which it overlaps).
+    decoder_->decode(lane, s.encoded, batch.data, s.host_files, outputs_.data(), s.copy_end.get(), stream);
     enqueue_decoded_transform(t, images_device, static_cast<std::int64_t>(n), out, stream);
     FG_CUDA(cudaEventRecord(scratch.read.get(), stream));
 #endif
@@ -384,8 +388,8 @@ class CudaBackend final : public Backend {
   std::unique_ptr<NvjpegDecoder> decoder_;
   MemoryCounter* counter_ = nullptr;  // the run's, for the scratch's growth
   std::size_t meta_capacity_ = 0;
-  Scratch scratches_[2];  // decoded images of a batch, taking turns
-  int next_scratch_ = 0;
+  std::vector<Scratch> scratches_;  // decoded images of a batch, one per decoder lane
+  int next_lane_ = 0;
   std::vector<std::uint8_t*> outputs_;
 #endif
 };

@@ -54,31 +54,41 @@ DeviceDecodeAlone measure_device_decode_alone(const PipelineSpec& spec, int repe
   const fd::DeviceBuffer on_device = fd::make_device(packed.size());
   FG_CUDA(cudaMemcpy(on_device.get(), packed.data(), packed.size(), cudaMemcpyHostToDevice));
   const auto batch = static_cast<std::size_t>(spec.batch_size);
-  fd::NvjpegDecoder decoder(a->device.index, d.backend, d.channels, spec.batch_size, d.hardware_load);
+  fd::NvjpegDecoder decoder(a->device.index, d.backend, d.channels, spec.batch_size, d.hardware_load, d.lanes,
+                            d.hardware_threads);
   std::size_t scratch_bytes = 0;
   for (std::size_t first = 0; first < files.size(); first += batch) {
     std::size_t need = 0;
     for (std::size_t k = first; k < std::min(files.size(), first + batch); ++k) need += fd::decoded_image_bytes(files[k], d.channels);
     scratch_bytes = std::max(scratch_bytes, need);
   }
-  const fd::DeviceBuffer scratch = fd::make_device(scratch_bytes);
+  // A scratch per lane: the batches take the lanes in turn and decode at once, as in the graph.
+  std::vector<fd::DeviceBuffer> scratches;
+  for (int lane = 0; lane < decoder.lanes(); ++lane) scratches.push_back(fd::make_device(scratch_bytes));
   const fd::Stream stream = fd::make_stream();
+  // The files are on the device before the first pass: every lane may start at once.
+  const fd::Event ready = fd::make_event_untimed();
+  FG_CUDA(cudaEventRecord(ready.get(), stream.get()));
   const auto* on_device_files = static_cast<const std::byte*>(on_device.get());
   // Every file's host copy, which the decoder reads where no device-input decoder takes the file.
   std::vector<const std::byte*> host_files;
   for (const fd::EncodedSample& e : files) host_files.push_back(packed.data() + e.offset);
   std::vector<std::uint8_t*> outputs;
+  int lane = 0;
   auto pass = [&] {
     for (std::size_t first = 0; first < files.size(); first += batch) {
       const std::size_t count = std::min(batch, files.size() - first);
       outputs.clear();
-      auto* p = static_cast<std::uint8_t*>(scratch.get());
+      // Each lane decodes into a scratch of its own; nothing reads the pixels, so a lane's next batch may
+      // overwrite its last.
+      auto* p = static_cast<std::uint8_t*>(scratches[static_cast<std::size_t>(lane)].get());
       for (std::size_t k = first; k < first + count; ++k) {
         outputs.push_back(p);
         p += fd::decoded_image_bytes(files[k], d.channels);
       }
-      decoder.decode({files.data() + first, count}, on_device_files, {host_files.data() + first, count}, outputs.data(),
-                     stream.get());
+      decoder.decode(lane, {files.data() + first, count}, on_device_files, {host_files.data() + first, count},
+                     outputs.data(), ready.get(), stream.get());
+      lane = (lane + 1) % decoder.lanes();
     }
   };
   pass();  // warm: nvJPEG sizes its buffers on the first batches

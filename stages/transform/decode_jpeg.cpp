@@ -10,7 +10,8 @@
 //              pass silently;
 //       fail:  every warning is an error.
 //   max_pixels: N            (default 178956970, PIL's limit) a larger image is bad data, not a huge allocation
-//   backend: auto | hardware | cuda | hybrid   in device_transforms only: nvJPEG's decoder (the engine's)
+//   backend, hardware_load, lanes, hardware_threads   in device_transforms only: nvJPEG's decoder, read by the
+//       engine (engine/src/backend/device_decode_options.cpp, which documents them)
 //
 // Bad data (not a JPEG, truncated, corrupt, a colour space TurboJPEG cannot convert) is a DataError; the engine
 // adds the file's name. One TurboJPEG handle per thread: a tjhandle is not thread-safe, and one shared behind a
@@ -163,36 +164,14 @@ std::unique_ptr<Transform> make_decode_jpeg(const StageOptions& o, const StageCo
   if (channels == 2) o.fail("channels", "must be 3 (RGB) or 1 (grey)");
   const bool fail_on_warning = o.choice("warnings", "allow", {"allow", "fail"}) == "fail";
   const auto max_pixels = o.integer("max_pixels", 178956970, {.min = 1});
-  // nvJPEG's backend, for decode_jpeg in device_transforms (the engine reads it there); no meaning on the host.
-  const std::string backend = o.choice("backend", "auto", {"auto", "hardware", "cuda", "hybrid"});
-  if (o.has("backend") && !o.path().starts_with("device_transforms"))
-    o.fail("backend", "chooses nvJPEG's decoder, for decode_jpeg in device_transforms; the host decodes with libjpeg-turbo");
-  // With the GPU's decode engines, the share of each batch's files they take; the SMs decode the rest at the
-  // same time (DALI's hw_decoder_load). Read again, with the backend, where the engine plans device decode.
-  (void)o.number("hardware_load", 1.0, {.min = 0.0, .max = 1.0});
-  if (o.has("hardware_load")) {
-    if (!o.path().starts_with("device_transforms"))
-      o.fail("hardware_load", "shares each batch between nvJPEG's decode engines and the SMs, for decode_jpeg in "
-                              "device_transforms; the host decodes with libjpeg-turbo");
-    if (backend != "auto" && backend != "hardware")
-      o.fail("hardware_load", "shares each batch between the decode engines and the SMs: it needs backend auto or "
-                              "hardware, not " + backend);
+  // backend, hardware_load, lanes and hardware_threads set nvJPEG's decoder for decode_jpeg in device_transforms,
+  // where the engine reads them (plan_device_decode) before this factory runs; here they can only be misplaced.
+  if (!o.path().starts_with("device_transforms")) {
+    for (const char* key : {"backend", "hardware_load", "lanes", "hardware_threads"})
+      if (o.has(key))
+        o.fail(key, std::string(key) + " sets nvJPEG's decoder, for decode_jpeg in device_transforms; the host "
+                                       "decodes with libjpeg-turbo");
   }
-  // How many host threads submit the engines' share of a batch at once, for decode_jpeg in device_transforms.
-  (void)o.integer("hardware_threads", 2, {.min = 1, .max = 8});
-  if (o.has("hardware_threads")) {
-    if (!o.path().starts_with("device_transforms"))
-      o.fail("hardware_threads", "sets how many threads submit a batch to nvJPEG's decode engines, for decode_jpeg "
-                                 "in device_transforms; the host decodes with libjpeg-turbo");
-    if (backend != "auto" && backend != "hardware")
-      o.fail("hardware_threads", "sets how many threads submit a batch to the decode engines: it needs backend auto "
-                                 "or hardware, not " + backend);
-  }
-  // How many batches nvJPEG decodes at once (a lane each), for decode_jpeg in device_transforms.
-  (void)o.integer("lanes", 3, {.min = 1, .max = 8});
-  if (o.has("lanes") && !o.path().starts_with("device_transforms"))
-    o.fail("lanes", "sets how many batches nvJPEG decodes at once, for decode_jpeg in device_transforms; the host "
-                    "decodes each batch in a transform worker");
   const SampleLayout& in = ctx.layout;
   if (in.shape.size() != 1 || in.dtype != DType::u8) {
     o.fail("", "decode_jpeg needs encoded files, one uint8 byte string per sample (such as source: images "

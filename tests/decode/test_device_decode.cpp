@@ -216,13 +216,13 @@ TEST_CASE("what the device cannot run after decode_jpeg is a ConfigError at its 
   refused("[]", "[{decode_jpeg: {backend: cuda, hardware_load: 0.5}}, {center_crop: {size: 8}}]",
           "needs backend auto or hardware, not cuda");
   refused("[]", "[{decode_jpeg: {hardware_load: 1.5}}, {center_crop: {size: 8}}]", "hardware_load");
-  refused("[{decode_jpeg: {lanes: 2}}, {center_crop: {size: 8}}]", "[]", "batches nvJPEG decodes at once");
+  refused("[{decode_jpeg: {lanes: 2}}, {center_crop: {size: 8}}]", "[]", "lanes sets nvJPEG's decoder");
   refused("[]", "[{decode_jpeg: {lanes: 0}}, {center_crop: {size: 8}}]", "lanes");
   refused("[]", "[{decode_jpeg: {lanes: 9}}, {center_crop: {size: 8}}]", "lanes");
-  refused("[{decode_jpeg: {hardware_threads: 2}}, {center_crop: {size: 8}}]", "[]", "threads submit a batch");
+  refused("[{decode_jpeg: {hardware_threads: 2}}, {center_crop: {size: 8}}]", "[]", "hardware_threads sets nvJPEG's decoder");
   refused("[]", "[{decode_jpeg: {backend: cuda, hardware_threads: 2}}, {center_crop: {size: 8}}]",
           "needs backend auto or hardware, not cuda");
-  // The backend, hardware_load and lanes options are the device's, and accepted there.
+  // The backend, hardware_load, lanes and hardware_threads options are the device's, and accepted there.
   CHECK(plan(parse_pipeline(graph(dir / "images", "[]", "[{decode_jpeg: {backend: hybrid}}, {center_crop: {size: 8}}]"),
                             "c.yaml")).ragged);
   CHECK(plan(parse_pipeline(graph(dir / "images", "[]",

@@ -35,6 +35,11 @@ struct DeviceDecode {
   int hardware_threads = 2;      ///< how many host threads submit a batch's share to the decode engines
 };
 
+/// Reads decode_jpeg's nvJPEG options (backend, hardware_load, lanes, hardware_threads; their defaults and
+/// ranges live there alone) into `d`. Throws ConfigError at a value out of range, or at hardware_load or
+/// hardware_threads with a backend that does not use the engines.
+void read_device_decode_options(const StageOptions& o, DeviceDecode& d);
+
 struct DeviceTransform {
   std::optional<DeviceDecode> decode;  ///< set: what crossed is encoded files, `in` is the decoded crop
   SampleLayout in;   ///< what crossed the link (with decode: each image after its geometry, HWC uint8)

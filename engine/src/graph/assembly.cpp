@@ -118,12 +118,9 @@ DeviceTransform plan_device_decode(Assembly& a, const SampleLayout& encoded) {
     first.fail("", "decode_jpeg on the device reads encoded files, one uint8 byte string per sample (such as "
                    "source: images reads); the source gives " + encoded.describe());
   DeviceDecode d;
+  read_device_decode_options(first, d);  // before the factory, whose reject_unknown() then knows these keys
   a.device_stages.push_back(build_transform(list.front(), context));
   d.decoder = a.device_stages.back().get();
-  d.backend = first.choice("backend", "auto", {"auto", "hardware", "cuda", "hybrid"});
-  d.hardware_load = first.number("hardware_load", 1.0, {.min = 0.0, .max = 1.0});
-  d.lanes = static_cast<int>(first.integer("lanes", 3, {.min = 1, .max = 8}));
-  d.hardware_threads = static_cast<int>(first.integer("hardware_threads", 2, {.min = 1, .max = 8}));
   if (a.device.kind == BackendKind::cuda) {
     // Asked before anything is allocated: a build without nvJPEG, or a GPU without the engines asked for.
     if (const std::string why = nvjpeg_unavailable(a.device.index, d.backend); !why.empty())

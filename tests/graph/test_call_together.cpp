@@ -66,4 +66,41 @@ TEST_CASE("CallTogether with no helpers runs its one call on the caller's thread
   CHECK(ran == caller);
 }
 
+TEST_CASE("CallTogether runs on_start once on each helper thread before its calls, and refuses too many calls") {
+  std::mutex mutex;
+  std::vector<std::thread::id> started;
+  thread_local bool ready = false;
+  CallTogether together(2, [&] {
+    ready = true;
+    std::lock_guard lock(mutex);
+    started.push_back(std::this_thread::get_id());
+  });
+  for (int round = 0; round < 20; ++round) {
+    std::atomic<int> unready{0};
+    together.run(3, [&](int i) {
+      if (i > 0 && !ready) unready.fetch_add(1);
+    });
+    CHECK(unready.load() == 0);
+  }
+  {
+    std::lock_guard lock(mutex);
+    CHECK(started.size() == 2);
+    if (started.size() == 2) CHECK(started[0] != started[1]);
+  }
+  CHECK_THROWS_AS(together.run(4, [](int) {}), std::invalid_argument);
+  CHECK_THROWS_AS(together.run(0, [](int) {}), std::invalid_argument);
+  std::atomic<int> after{0};
+  together.run(3, [&](int) { after.fetch_add(1); });
+  CHECK(after.load() == 3);
+}
+
+TEST_CASE("CallTogether hands a helper's failed on_start to each round that gives the helper a call") {
+  CallTogether together(1, [] { throw std::runtime_error("no device"); });
+  CHECK_THROWS_WITH_AS(together.run(2, [](int) {}), "no device", std::runtime_error);
+  std::atomic<int> ran{0};
+  together.run(1, [&](int) { ran.fetch_add(1); });  // the caller's own thread needs no start
+  CHECK(ran.load() == 1);
+  CHECK_THROWS_WITH_AS(together.run(2, [](int) {}), "no device", std::runtime_error);
+}
+
 TEST_SUITE_END();

@@ -9,6 +9,8 @@
 #include <exception>
 #include <functional>
 #include <mutex>
+#include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "backend/live_counts.hpp"
@@ -18,7 +20,9 @@ namespace feedgraph::detail {
 class CallTogether {
  public:
   /// `helpers`: the threads beside the caller's (0: call() runs everything on the caller's thread).
-  explicit CallTogether(int helpers) {
+  /// `on_start`, when set, runs once on each helper thread before its first call (a thread's CUDA device); an
+  /// exception it throws is rethrown by each run() that gives the thread a call.
+  explicit CallTogether(int helpers, std::function<void()> on_start = {}) : on_start_(std::move(on_start)) {
     threads_.reserve(static_cast<std::size_t>(helpers));
     for (int i = 0; i < helpers; ++i) threads_.emplace_back([this, i] { serve(i + 1); });
   }
@@ -39,6 +43,7 @@ class CallTogether {
   /// call(i) for i in [0, n), n <= width(), at once; returns when every one has returned. The first exception
   /// a call throws is rethrown here, after all have returned.
   void run(int n, const std::function<void(int)>& call) {
+    if (n < 1 || n > width()) throw std::invalid_argument("CallTogether::run: n must be within 1..width()");
     {
       std::lock_guard lock(mutex_);
       call_ = &call;
@@ -62,6 +67,14 @@ class CallTogether {
 
  private:
   void serve(int index) {
+    std::exception_ptr start_error;
+    if (on_start_) {
+      try {
+        on_start_();
+      } catch (...) {
+        start_error = std::current_exception();
+      }
+    }
     unsigned long seen = 0;
     std::unique_lock lock(mutex_);
     for (;;) {
@@ -71,11 +84,13 @@ class CallTogether {
       if (index >= calls_) continue;
       const std::function<void(int)>* call = call_;
       lock.unlock();
-      std::exception_ptr error;
-      try {
-        (*call)(index);
-      } catch (...) {
-        error = std::current_exception();
+      std::exception_ptr error = start_error;
+      if (!error) {
+        try {
+          (*call)(index);
+        } catch (...) {
+          error = std::current_exception();
+        }
       }
       lock.lock();
       if (error && !error_) error_ = error;
@@ -90,6 +105,7 @@ class CallTogether {
   unsigned long round_ = 0;
   bool stopping_ = false;
   std::exception_ptr error_;
+  std::function<void()> on_start_;
   std::vector<CountedThread> threads_;
 };
 

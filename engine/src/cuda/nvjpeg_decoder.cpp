@@ -253,7 +253,8 @@ NvjpegDecoder::NvjpegDecoder(int device, const std::string& backend, std::int64_
     lane.side = make_stream();
     lane.side_done = make_event_untimed();
   }
-  if (m.engines) m.callers.emplace(hardware_threads - 1);
+  // A new thread's current device is device 0 until it is told otherwise.
+  if (m.engines) m.callers.emplace(hardware_threads - 1, [device] { FG_CUDA(cudaSetDevice(device)); });
   const auto n = static_cast<std::size_t>(batch_size);
   m.all.reserve(n);
   for (Share& share : m.shares) share.reserve(n);
@@ -341,8 +342,6 @@ void NvjpegDecoder::decode(int lane_index, std::span<const EncodedSample> sample
       FG_CUDA(cudaStreamWaitEvent(part.stream.get(), inputs_ready, 0));
     }
     m.callers->run(parts, [&](int p) {
-      // A helper thread's current device is device 0 until it is told otherwise (cheap when already set).
-      if (p > 0) FG_CUDA(cudaSetDevice(m.device));
       EnginePart& part = *lane.parts[static_cast<std::size_t>(p)];
       part.status = part.files.decode_with(part.state, part.stream.get());
     });

@@ -66,7 +66,7 @@ TEST_CASE("CallTogether with no helpers runs its one call on the caller's thread
   CHECK(ran == caller);
 }
 
-TEST_CASE("CallTogether runs on_start once on each helper thread before its calls, and refuses too many calls") {
+TEST_CASE("CallTogether runs on_start once on each helper thread before its calls and refuses too many calls") {
   std::mutex mutex;
   std::vector<std::thread::id> started;
   thread_local bool ready = false;

@@ -8,8 +8,9 @@
 //       decode the rest at the same time (DALI's hw_decoder_load)
 //   lanes: 1..8                (default 3) how many batches decode at once, each on its own nvJPEG states,
 //       streams and decoded-image scratch: one batch's chain of short steps leaves the GPU idle between them
-//   hardware_threads: 1..8     (default 2) how many host threads submit a batch's share to the engines at once:
-//       nvJPEG's call holds its thread until the engines are done, so one thread keeps them only partly busy
+//   hardware_threads: 1..8     (default 1) how many host threads submit a batch's share to the engines at once,
+//       each a part of it: nvJPEG's call holds its thread while the engines work. On the H100 (bench/RESULTS.md,
+//       session 16) a second thread lowered nvJPEG's own rate on 500x375 files and cost a core: 1 by default
 #include "backend/device_transform.hpp"
 
 namespace feedgraph::detail {
@@ -18,7 +19,7 @@ void read_device_decode_options(const StageOptions& o, DeviceDecode& d) {
   d.backend = o.choice("backend", "auto", {"auto", "hardware", "cuda", "hybrid"});
   d.hardware_load = o.number("hardware_load", 1.0, {.min = 0.0, .max = 1.0});
   d.lanes = static_cast<int>(o.integer("lanes", 3, {.min = 1, .max = 8}));
-  d.hardware_threads = static_cast<int>(o.integer("hardware_threads", 2, {.min = 1, .max = 8}));
+  d.hardware_threads = static_cast<int>(o.integer("hardware_threads", 1, {.min = 1, .max = 8}));
   if (d.backend != "auto" && d.backend != "hardware") {
     for (const char* key : {"hardware_load", "hardware_threads"})
       if (o.has(key))

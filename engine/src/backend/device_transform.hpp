@@ -32,7 +32,7 @@ struct DeviceDecode {
   std::string backend = "auto";  ///< nvJPEG's: auto | hardware | cuda | hybrid
   double hardware_load = 1.0;    ///< with the decode engines: the share of each batch's files they take
   int lanes = 3;                 ///< how many batches decode at once (NvjpegDecoder)
-  int hardware_threads = 2;      ///< how many host threads submit a batch's share to the decode engines
+  int hardware_threads = 1;      ///< how many host threads submit a batch's share to the decode engines
 };
 
 /// Reads decode_jpeg's nvJPEG options (backend, hardware_load, lanes, hardware_threads; their defaults and

@@ -113,7 +113,7 @@ class CudaBackend final : public Backend {
     }
     outputs_.reserve(meta_capacity_);
     scratches_.resize(static_cast<std::size_t>(decoder_->lanes()));
-    for (Scratch& scratch : scratches_) scratch.read = make_event_blocking();  // waited on by the host
+    for (Scratch& scratch : scratches_) scratch.read = make_event_untimed();
   }
 #endif
   std::byte* slot_memory(int slot) override { return static_cast<std::byte*>(slot_at(slot).memory.get()); }

@@ -84,13 +84,6 @@ inline Event make_event_untimed() {
   FG_CUDA(cudaEventCreateWithFlags(&e, cudaEventDisableTiming));
   return Event(e);
 }
-/// An untimed event whose cudaEventSynchronize sleeps rather than spins: for a host wait that may last
-/// milliseconds, where a spinning wait would hold a core the pipeline's workers could use.
-inline Event make_event_blocking() {
-  cudaEvent_t e{};
-  FG_CUDA(cudaEventCreateWithFlags(&e, cudaEventDisableTiming | cudaEventBlockingSync));
-  return Event(e);
-}
 inline PinnedBuffer make_pinned(std::size_t bytes) {
   void* p = nullptr;
   FG_CUDA(cudaHostAlloc(&p, bytes, cudaHostAllocDefault));

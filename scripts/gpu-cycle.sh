@@ -2,7 +2,7 @@
 # One build-test-bench cycle on a GPU machine without package access (the lent H100): unpack the offline
 # dependencies, build, run the gpu tests and the GPU comparisons, and leave logs and JSON under $OUT.
 # Usage (from the repo root, with .gpu-deps carried): OUT=/some/dir scripts/gpu-cycle.sh [build|tests|bench|python|state|decode|all]
-#        (build: the build alone, as every other step does first; experiments/nvjpeg-lanes/probe.sh uses it)
+#        (build: the build alone, as every other step does first)
 #        OUT=/some/dir scripts/gpu-cycle.sh tune [GRAPH...]   # feedgraph-tune-bench (tune against a grid)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

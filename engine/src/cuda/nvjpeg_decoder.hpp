@@ -15,9 +15,11 @@
 // three batches in flight). Each lane (a state of each backend and two streams of its own) decodes one batch;
 // the next batch takes the next lane and decodes beside it.
 //
-// Why several threads for the engines: nvJPEG's hardware decode holds its calling thread until the engines are
-// done with the batch, about 40 us an image of 320x240 on the H100, so one thread keeps them a third busy (23k
-// images/s; 58k with three threads calling at once, each with its own part of the batch).
+// Why several threads for the engines may be asked for: nvJPEG's hardware decode holds its calling thread while
+// the engines work, about 40 us an image of 320x240 on the H100. A probe that synced after every batch went from
+// 23k images/s on one thread to 58k on three, each with its own part of the batch; but nvJPEG's decode alone
+// without those syncs (the bench's bound) got nothing from a second thread on 500x375 files (16.7k against 22.1k),
+// and the graph paid a core for it (bench/RESULTS.md, session 16). The engine's default is one thread.
 //
 // Why the caller must not hand the engines memory that queued work still reads: the decode engines write a
 // batch's pixels when nvjpegDecodeBatched is called, not when `stream` reaches the call (reported for the H100
@@ -35,7 +37,6 @@ namespace feedgraph::detail {
 
 class NvjpegDecoder {
  public:
-
   /// `backend`: auto (the decode engines where the GPU has them, else the SMs) | hardware | cuda | hybrid.
   /// `channels`: 3 (RGB, interleaved) or 1 (luma). `hardware_load` (0..1): with the engines, the share of a
   /// batch's files they take; the SMs decode the rest at the same time, on a stream of their own (1: the

@@ -41,6 +41,7 @@ nlohmann::ordered_json node_json(const NodeStats& node) {
       {"utilization", node.utilization},
       {"wait_input_s", node.wait_input_s},
       {"wait_token_s", node.wait_token_s},
+      {"host_s", node.host_s},
   };
 }
 

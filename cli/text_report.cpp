@@ -42,12 +42,12 @@ void append_node_table(std::string& out, const std::vector<NodeStats>& nodes) {
   std::size_t name_width = 4;  // "node"
   for (const auto& node : nodes) name_width = std::max(name_width, node.name.size());
   auto it = std::back_inserter(out);
-  fmt::format_to(it, "  {:<{}}  {:>4}  {:>7}  {:>8}  {:>6}  {:>12}  {:>12}\n", "node", name_width, "conc",
-                 "batches", "busy s", "util %", "wait input s", "wait token s");
+  fmt::format_to(it, "  {:<{}}  {:>4}  {:>7}  {:>8}  {:>6}  {:>12}  {:>12}  {:>8}\n", "node", name_width, "conc",
+                 "batches", "busy s", "util %", "wait input s", "wait token s", "host s");
   for (const auto& node : nodes) {
-    fmt::format_to(it, "  {:<{}}  {:>4}  {:>7}  {:>8.3f}  {:>6.1f}  {:>12.3f}  {:>12.3f}\n", node.name, name_width,
-                   node.concurrency, node.batches, node.busy_s, node.utilization * 100.0, node.wait_input_s,
-                   node.wait_token_s);
+    fmt::format_to(it, "  {:<{}}  {:>4}  {:>7}  {:>8.3f}  {:>6.1f}  {:>12.3f}  {:>12.3f}  {:>8.3f}\n", node.name,
+                   name_width, node.concurrency, node.batches, node.busy_s, node.utilization * 100.0,
+                   node.wait_input_s, node.wait_token_s, node.host_s);
   }
 }
 

@@ -33,6 +33,27 @@ TEST_CASE("run metrics are consistent: busy within wall x concurrency / fraction
   CHECK_FALSE(s.verdict.empty());
 }
 
+TEST_CASE("host_s: a host node's is its busy time / the compute node's is its submitting time and not its stream's") {
+  // The host stand-in's compute thread runs the 20 ms a batch as a stream would; the compute node's own thread
+  // only hands each batch over.
+  std::string yaml = fgtest::small_graph(64, 8, 1);
+  const std::string checksum = "compute: {kernel: checksum}";
+  yaml.replace(yaml.find(checksum), checksum.size(), "compute: {kernel: spin, us: 20000}");
+  const auto s = run(parse_pipeline(yaml, "h.yaml"));
+  REQUIRE(s.batches == 8);
+  const NodeStats* compute = nullptr;
+  for (const auto& n : s.nodes) {
+    CAPTURE(n.name);
+    if (n.name == "compute") compute = &n;
+    else if (n.name != "copy") CHECK(n.host_s == n.busy_s);
+    CHECK(n.host_s >= 0);
+    CHECK(n.host_s <= s.wall_s * n.concurrency * 1.01);
+  }
+  REQUIRE(compute);
+  CHECK(compute->busy_s >= 8 * 0.020 * 0.9);
+  CHECK(compute->host_s < 0.5 * compute->busy_s);
+}
+
 TEST_CASE("without pinned memory there is no pin node in the report") {
   auto spec = parse_pipeline(fgtest::small_graph(16, 4, 1, "transfer: {pinned: false}\n"), "np.yaml");
   auto s = run(spec);

@@ -19,6 +19,11 @@ struct NodeStats {
   double utilization = 0;      ///< busy / (wall * concurrency), in [0, 1]
   double wait_input_s = 0;     ///< summed over batches: time a batch waited in front of this node
   double wait_token_s = 0;     ///< part of wait_input_s spent waiting for a pool token (buffer, slot)
+  /// The host time in the node's body, summed over workers. Host nodes: busy_s. Copy and compute: their
+  /// thread's time handing each batch's work to its stream (with device_transforms' decode_jpeg, nvJPEG's host
+  /// side and its waits run there too). Near the wall while the stream looks busy, the submitting thread may be
+  /// what holds the GPU back, not the GPU.
+  double host_s = 0;
 };
 
 /// Where the memory of a run goes. All of it is allocated before the graph starts.

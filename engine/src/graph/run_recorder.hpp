@@ -53,9 +53,9 @@ class RunRecorder {
     for (int n = 0; n < static_cast<int>(Node::count); ++n) {
       if (n == static_cast<int>(Node::pin) && !pin_node) continue;
       const auto& c = counters_[n];
-      out.push_back(NodeStats{node_name(static_cast<Node>(n)), concurrency[n], c.batches.load(),
-                              static_cast<double>(c.busy_ns.load()) * 1e-9, 0,
-                              static_cast<double>(c.wait_ns.load()) * 1e-9, token_wait[n]});
+      const double body_s = static_cast<double>(c.busy_ns.load()) * 1e-9;
+      out.push_back(NodeStats{node_name(static_cast<Node>(n)), concurrency[n], c.batches.load(), body_s, 0,
+                              static_cast<double>(c.wait_ns.load()) * 1e-9, token_wait[n], body_s});
     }
     return out;
   }

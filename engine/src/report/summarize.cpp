@@ -119,6 +119,7 @@ RunStats summarize_run(RunInputs in) {
   s.latency_p99_s = percentile(latency, 0.99);
 
   for (auto& n : in.nodes) {
+    // The GPU nodes' busy time is their stream's; their body's host time stays in host_s.
     if (n.name == "copy") n.busy_s = s.copy_s;
     if (n.name == "compute") n.busy_s = s.compute_s;
     n.utilization = std::clamp(n.busy_s / (wall * n.concurrency), 0.0, 1.0);

@@ -56,6 +56,26 @@ TEST_CASE("the verdict says transfer-bound when the copy stream is saturated and
   CHECK(v.find("turn on transfer.pinned") != std::string::npos);
 }
 
+TEST_CASE("a compute-bound verdict says so when the thread submitting to the stream is the busy one") {
+  // The stream busy all the run, and the compute node's thread in its body for 95% of the wall (as with
+  // nvJPEG's host side on one thread): the verdict points at the submitting thread, not the GPU.
+  auto spec = parse_pipeline(fgtest::small_graph(64, 8, 1), "c.yaml");
+  RunStats s;
+  s.wall_s = 1.0;
+  s.compute_s = 0.99;
+  s.gpu_idle_fraction = 0.01;
+  s.gpu_idle_steady_fraction = 0.0;
+  s.nodes = {{"read", 4, 10, 0.4, 0.1, 0, 0, 0.4}, {"compute", 1, 10, 0.99, 0.99, 0, 0, 0.95}};
+  const detail::VerdictFacts facts{RunSettings::of(spec), true, false, 16};
+  std::string v = detail::verdict(s, facts);
+  CHECK(v.rfind("compute-bound: the compute stream is busy 100%", 0) == 0);
+  CHECK(v.find("the thread that submits to it was busy 95% of the wall") != std::string::npos);
+  s.nodes[1].host_s = 0.05;  // a thread that only hands work over: the GPU is the limit
+  v = detail::verdict(s, facts);
+  CHECK(v.find("submits") == std::string::npos);
+  CHECK(v.find("only a faster compute moves it") != std::string::npos);
+}
+
 TEST_CASE("the verdict never advises more workers than the cores can run") {
   // Two readers busy 95% of a 1 s run, the other nodes light: raising concurrency.read helps on a 16-core
   // host and cannot on a 2-core one, where the graph is CPU-bound.

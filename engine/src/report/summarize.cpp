@@ -144,9 +144,17 @@ std::string verdict(const RunStats& s, const VerdictFacts& facts) {
   if (facts.consumer_wait_fraction >= 0 && facts.consumer_wait_fraction < 0.05)
     return "consumer-bound: the loop waited for a batch " + pct(facts.consumer_wait_fraction) +
            " of the time; its own work sets the pace, and the input pipeline keeps up";
-  if (gpu_busy >= 0.95)
-    return "compute-bound: the compute stream is busy " + pct(gpu_busy) +
-           " of the steady state; the input pipeline keeps up, only a faster compute moves it";
+  if (gpu_busy >= 0.95) {
+    const std::string busy = "compute-bound: the compute stream is busy " + pct(gpu_busy) + " of the steady state";
+    // The stream's busy time runs from each batch's first queued op to its last, waits on other streams included
+    // (decode lanes), so a thread that hands it work late can look like a slow GPU: its host time tells.
+    for (const auto& n : s.nodes)
+      if (n.name == "compute" && s.wall_s > 0 && n.host_s >= 0.8 * s.wall_s)
+        return busy + ", but the thread that submits to it was busy " + pct(std::min(1.0, n.host_s / s.wall_s)) +
+               " of the wall (the compute node's host s): less host work per batch may move it before a faster "
+               "GPU would";
+    return busy + "; the input pipeline keeps up, only a faster compute moves it";
+  }
   if (copy_busy >= 0.90) {
     const std::string fix = !spec.transfer.pinned   ? "turn on transfer.pinned (pageable copies are slow)"
                             : !spec.transfer.direct ? "try transfer.direct (no pin copy) or ship fewer bytes per sample"

@@ -201,7 +201,6 @@ struct NvjpegDecoder::Impl {
   std::optional<Library> engines, sms, host;
   std::vector<std::unique_ptr<Lane>> lanes;  // a Lane holds nvJPEG states, which do not move
   std::optional<CallTogether> callers;       // the engines' parts' threads, with the engines
-  int device = 0;
   std::string name;
   std::int64_t channels = 3;
   double hardware_load = 1.0;
@@ -222,7 +221,6 @@ NvjpegDecoder::NvjpegDecoder(int device, const std::string& backend, std::int64_
   if (hardware_threads < 1) throw Error("decode_jpeg: hardware_threads must be >= 1");
   FG_CUDA(cudaSetDevice(device));
   Impl& m = *impl_;
-  m.device = device;
   m.channels = channels;
   const nvjpegOutputFormat_t format = channels == 3 ? NVJPEG_OUTPUT_RGBI : NVJPEG_OUTPUT_Y;
   const unsigned engines = backend == "auto" || backend == "hardware" ? engines_of(device) : 0;

@@ -130,13 +130,17 @@ TEST_SUITE("resources") {
   }
 
   TEST_CASE("a thousand runs in one process: no thread / allocation or heap memory is left to grow") {
-    auto spec = parse_pipeline(fgtest::small_graph(16, 4, 1, "prefetch: 2\n"), "many.yaml");
-    auto failing = parse_pipeline(fgtest::small_graph(16, 4, 1, "faults: [{kind: throw, node: transform, batch: 1}]\n"),
-                                  "many-fail.yaml");
-    // Warm up: oneTBB starts its workers, and the allocator settles, in the first runs.
+    // A fixed thread count, so that the pool oneTBB may grow to does not depend on the machine's cores.
+    constexpr int kGraphThreads = 3;
+    const std::string threads = "threads: " + std::to_string(kGraphThreads) + "\n";
+    auto spec = parse_pipeline(fgtest::small_graph(16, 4, 1, "prefetch: 2\n" + threads), "many.yaml");
+    auto failing = parse_pipeline(
+        fgtest::small_graph(16, 4, 1, "faults: [{kind: throw, node: transform, batch: 1}]\n" + threads),
+        "many-fail.yaml");
+    const int threads_at_start = process_threads();
+    // Warm up: the allocator settles in the first runs.
     for (int i = 0; i < 100; ++i) run(spec);
     const std::uint64_t heap_before = heap_in_use(), resident_before = resident_bytes();
-    const int threads_before = process_threads();
     std::int64_t samples = 0;
     for (int i = 0; i < 1000; ++i) {
       if (i % 10 == 9) {
@@ -147,7 +151,13 @@ TEST_SUITE("resources") {
     }
     CHECK(samples == 900 * 16);
     check_nothing_left();
-    CHECK(process_threads() == threads_before);
+    // oneTBB starts its workers when work asks for them and keeps them for the process: at most
+    // kGraphThreads - 1 beside the calling thread, and not necessarily all in the first hundred runs (on CI
+    // the last one came after the warm-up). A thread left behind per run, or per failed run, would pass the
+    // bound by hundreds; the engine's own threads are counted exactly by check_nothing_left().
+    const int threads_after = process_threads();
+    CAPTURE(threads_at_start);
+    CHECK(threads_after <= threads_at_start + kGraphThreads - 1);
     const std::uint64_t heap_after = heap_in_use(), resident_after = resident_bytes();
     MESSAGE("heap in use: " << heap_before << " B after 100 runs, " << heap_after << " B after 1100; resident "
                             << resident_before / 1024 << " KiB, then " << resident_after / 1024 << " KiB");

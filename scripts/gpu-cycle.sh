@@ -50,14 +50,17 @@ if [[ $what == decode || $what == all ]]; then
   build-gpu/bin/feedgraph-bench images-gpu images-gpu-500 --reps "${REPS:-5}" --json "$out/decode-bench.json" \
     2>"$out/decode-bench.log" | tee "$out/decode-bench.txt"
   # Then at other decode_jpeg settings: SETTINGS holds one variant per word, its keys joined by commas
-  # ("hardware_load=0.5,lanes=2 hardware_load=0"); LOADS="0.9 0.8" is short for hardware_load values alone.
+  # ("hardware_load=0.5,lanes=2 hardware_load=0"); a key with a dot is the pipeline's own
+  # ("hardware_load=0,buffers.device=2"). LOADS="0.9 0.8" is short for hardware_load values alone.
   # LOADS="" (or SETTINGS="") skips them.
   default_settings=""
   for load in ${LOADS-0.9 0.8 0.7}; do default_settings+="hardware_load=$load "; done
   for setting in ${SETTINGS-$default_settings}; do
     sets=()
     IFS=, read -ra keys <<<"$setting"
-    for key in "${keys[@]}"; do sets+=(--set "device_transforms[0].decode_jpeg.$key"); done
+    for key in "${keys[@]}"; do
+      if [[ ${key%%=*} == *.* ]]; then sets+=(--set "$key"); else sets+=(--set "device_transforms[0].decode_jpeg.$key"); fi
+    done
     name=${setting//=/-}  # plain file names: hardware_load-0.5_lanes-2
     name=${name//,/_}
     build-gpu/bin/feedgraph-bench images-gpu images-gpu-500 --reps "${REPS:-5}" "${sets[@]}" \

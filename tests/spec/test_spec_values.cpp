@@ -96,6 +96,26 @@ TEST_CASE("pinned_slots and device_buffers are set or derived") {
   CHECK(spec.device_buffers() == 5);
 }
 
+TEST_CASE("decode_jpeg on the device derives a device buffer per lane and two more") {
+  auto parse = [](const std::string& decode) {
+    return feedgraph::parse_pipeline("name: d\ndevice: host\nbatch_size: 4\nepochs: 1\n"
+                                     "dataset: {source: images, path: data/none}\n"
+                                     "device_transforms: [" + decode + ", {center_crop: {size: 8}}]\n"
+                                     "compute: {kernel: checksum}\n",
+                                     "d.yaml");
+  };
+  CHECK(parse("decode_jpeg").device_buffers() == 5);  // three lanes by default
+  CHECK(parse("{decode_jpeg: {lanes: 1}}").device_buffers() == 3);
+  CHECK(parse("{decode_jpeg: {lanes: 6}}").device_buffers() == 8);
+  // A value the assembly refuses derives as the default does; the file's own count always wins.
+  CHECK(parse("{decode_jpeg: {lanes: 99}}").device_buffers() == 5);
+  PipelineSpec set = parse("{decode_jpeg: {lanes: 4}}");
+  set.buffers.device = 2;
+  CHECK(set.device_buffers() == 2);
+  // The serial twin keeps its one buffer.
+  CHECK(feedgraph::serial_twin(parse("decode_jpeg")).device_buffers() == 1);
+}
+
 TEST_CASE("the serial twin runs everything serially with the switches off and changes nothing else") {
   PipelineSpec spec = feedgraph::parse_pipeline(R"(name: seed
 device: host

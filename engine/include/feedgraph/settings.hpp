@@ -73,7 +73,9 @@ struct GraphShape {
   bool direct = false;        ///< transfer.direct: host buffers are page-locked, read writes straight into them
   bool pin_node = false;      ///< a pin node copies each batch into a page-locked slot
   int pinned_slots = 0;       ///< buffers.pinned, else pin concurrency + 1; 0 without a pin node
-  int device_buffers = 2;     ///< buffers.device, else 2 (one copied into while the kernel reads the other)
+  /// buffers.device, else 2 (one copied into while the kernel reads the other); with decode_jpeg on the device,
+  /// its lanes + 2 (a buffer for each batch decoding, one copied into, one held by a pulling loop)
+  int device_buffers = 2;
 
   /// Throws nothing; `settings` may hold kAuto (a pin concurrency of `auto` derives 1 slot).
   static GraphShape of(const PipelineSpec& spec, const RunSettings& settings);

@@ -161,8 +161,8 @@ struct PipelineSpec {
   bool batches_from_cache() const;
   /// `device_transforms` starts with decode_jpeg: encoded files cross the link packed (a ragged batch).
   bool decodes_on_device() const;
-  /// Device buffers: `buffers.device`, else 2 (one being copied into while the kernel reads the other). Throws
-  /// nothing.
+  /// Device buffers: `buffers.device`, else 2 (one being copied into while the kernel reads the other); with
+  /// decode_jpeg on the device, its `lanes` + 2, so that every lane has a batch to decode. Throws nothing.
   int device_buffers() const;
   /// The keys written `auto` (kAuto), in file order: "concurrency.read", "concurrency.transform",
   /// "concurrency.pin", "prefetch". Empty when every one has a number. Throws nothing.

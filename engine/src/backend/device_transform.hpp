@@ -19,6 +19,9 @@ struct CUstream_st;
 
 namespace feedgraph::detail {
 
+/// decode_jpeg's `lanes` where the file does not say (device_decode_options.cpp tells why three).
+inline constexpr int kDefaultDecodeLanes = 3;
+
 /// `device_transforms: [decode_jpeg, <geometry>..., <element-wise>...]`: encoded files decoded on the device,
 /// then crops, resizes and flips as one resample per image, then the element-wise part below, fused.
 struct DeviceDecode {
@@ -31,7 +34,7 @@ struct DeviceDecode {
   std::int64_t channels = 3;
   std::string backend = "auto";  ///< nvJPEG's: auto | hardware | cuda | hybrid
   double hardware_load = 1.0;    ///< with the decode engines: the share of each batch's files they take
-  int lanes = 3;                 ///< how many batches decode at once (NvjpegDecoder)
+  int lanes = kDefaultDecodeLanes;  ///< how many batches decode at once (NvjpegDecoder)
   int hardware_threads = 1;      ///< how many host threads submit a batch's share to the decode engines
 };
 
@@ -39,6 +42,11 @@ struct DeviceDecode {
 /// ranges live there alone) into `d`. Throws ConfigError at a value out of range, or at hardware_load or
 /// hardware_threads with a backend that does not use the engines.
 void read_device_decode_options(const StageOptions& o, DeviceDecode& d);
+
+/// The decoder lanes of a pipeline that decodes on the device (0 when it does not): `lanes`, else the default.
+/// A value read_device_decode_options() would refuse counts as the default here; the assembly refuses it.
+/// Throws nothing.
+int decode_lanes(const PipelineSpec& spec) noexcept;
 
 struct DeviceTransform {
   std::optional<DeviceDecode> decode;  ///< set: what crossed is encoded files, `in` is the decoded crop

@@ -1,6 +1,8 @@
 // RunSettings and GraphShape (feedgraph/settings.hpp): what a run may vary, and which nodes follow from it.
 #include "feedgraph/settings.hpp"
 
+#include "backend/device_transform.hpp"
+
 namespace feedgraph {
 
 RunSettings RunSettings::of(const PipelineSpec& spec) {
@@ -47,8 +49,12 @@ GraphShape GraphShape::of(const PipelineSpec& spec, const RunSettings& settings)
   g.pin_node = settings.transfer.pinned && !settings.transfer.direct && !g.from_cache;
   // One slot per pin worker being filled, plus the one the copy engine is reading.
   if (g.pin_node) g.pinned_slots = settings.buffers.pinned > 0 ? settings.buffers.pinned : settings.concurrency.pin + 1;
-  // Double buffering: the copy fills one while the kernel reads the other.
-  g.device_buffers = settings.buffers.device > 0 ? settings.buffers.device : 2;
+  // Double buffering: the copy fills one while the kernel reads the other. With decode_jpeg on the device each
+  // lane decodes a batch that holds its buffer (the files it reads, the pixels it writes) until its compute is
+  // done: two buffers would leave one lane decoding and the rest idle, so lanes + 2 (one being copied into, and
+  // one a pulling loop holds while its step runs).
+  const int lanes = detail::decode_lanes(spec);
+  g.device_buffers = settings.buffers.device > 0 ? settings.buffers.device : lanes > 0 ? lanes + 2 : 2;
   return g;
 }
 

@@ -42,6 +42,7 @@ nlohmann::ordered_json node_json(const NodeStats& node) {
       {"wait_input_s", node.wait_input_s},
       {"wait_token_s", node.wait_token_s},
       {"host_s", node.host_s},
+      {"cpu_s", node.cpu_s},
   };
 }
 
@@ -75,6 +76,7 @@ nlohmann::ordered_json run_json(const RunStats& run, const std::optional<H2dCeil
       {"samples", run.samples},
       {"setup_s", run.setup_s},
       {"wall_s", run.wall_s},
+      {"cpu_s", run.cpu_s},
       {"samples_per_s", run.samples_per_s},
       {"batches_per_s", run.batches_per_s},
       {"bytes_copied", run.bytes_copied},

@@ -42,12 +42,12 @@ void append_node_table(std::string& out, const std::vector<NodeStats>& nodes) {
   std::size_t name_width = 4;  // "node"
   for (const auto& node : nodes) name_width = std::max(name_width, node.name.size());
   auto it = std::back_inserter(out);
-  fmt::format_to(it, "  {:<{}}  {:>4}  {:>7}  {:>8}  {:>6}  {:>12}  {:>12}  {:>8}\n", "node", name_width, "conc",
-                 "batches", "busy s", "util %", "wait input s", "wait token s", "host s");
+  fmt::format_to(it, "  {:<{}}  {:>4}  {:>7}  {:>8}  {:>6}  {:>12}  {:>12}  {:>8}  {:>8}\n", "node", name_width,
+                 "conc", "batches", "busy s", "util %", "wait input s", "wait token s", "host s", "cpu s");
   for (const auto& node : nodes) {
-    fmt::format_to(it, "  {:<{}}  {:>4}  {:>7}  {:>8.3f}  {:>6.1f}  {:>12.3f}  {:>12.3f}  {:>8.3f}\n", node.name,
-                   name_width, node.concurrency, node.batches, node.busy_s, node.utilization * 100.0,
-                   node.wait_input_s, node.wait_token_s, node.host_s);
+    fmt::format_to(it, "  {:<{}}  {:>4}  {:>7}  {:>8.3f}  {:>6.1f}  {:>12.3f}  {:>12.3f}  {:>8.3f}  {:>8.3f}\n",
+                   node.name, name_width, node.concurrency, node.batches, node.busy_s, node.utilization * 100.0,
+                   node.wait_input_s, node.wait_token_s, node.host_s, node.cpu_s);
   }
 }
 
@@ -88,6 +88,15 @@ std::string run_text(const RunStats& run) {
                  format_bytes(run.memory.total()), memory_breakdown(run.memory));
   fmt::format_to(it, "  time         wall {:.3f} s, setup {:.3f} s{}\n", run.wall_s, run.setup_s,
                  run.cache_fill_s > 0 ? fmt::format(" (dataset read into the cache in {:.3f} s)", run.cache_fill_s) : "");
+  if (run.wall_s > 0 && run.cpu_s > 0) {
+    double in_nodes = 0;
+    for (const auto& node : run.nodes) in_nodes += node.cpu_s;
+    const double us_per_sample = run.samples > 0 ? 1e6 * run.cpu_s / static_cast<double>(run.samples) : 0.0;
+    fmt::format_to(it, "  host CPU     {:.1f} cores busy ({:.3f} s over the wall, {:.{}f} us/sample): {:.3f} s in the node "
+                   "bodies, {:.3f} s outside them (oneTBB's idle workers, the device runtime's and libraries' threads{})\n",
+                   run.cpu_s / run.wall_s, run.cpu_s, us_per_sample, us_per_sample >= 100 ? 0 : 1, in_nodes,
+                   std::max(0.0, run.cpu_s - in_nodes), run.consumer_wait_fraction >= 0 ? ", the loop" : "");
+  }
   if (run.skipped > 0) {
     fmt::format_to(it, "  skipped      {} bad sample{} (on_error: skip)\n", run.skipped, run.skipped == 1 ? "" : "s");
     constexpr std::size_t kShown = 5;
@@ -117,6 +126,8 @@ std::string comparison_text(const RunStats& first, const RunStats& second) {
                  width);
   fmt::format_to(it, "  {:<10}  {:>{}}  {:>{}}\n", "GPU idle", percent(first.gpu_idle_fraction), width,
                  percent(second.gpu_idle_fraction), width);
+  auto cores = [](const RunStats& r) { return r.wall_s > 0 ? r.cpu_s / r.wall_s : 0.0; };
+  fmt::format_to(it, "  {:<10}  {:>{}.1f}  {:>{}.1f}\n", "host cores", cores(first), width, cores(second), width);
   if (const auto ratio = speedup(first, second)) {
     fmt::format_to(it, "speedup: {:.2f}x\n", *ratio);
   } else {

@@ -32,13 +32,13 @@ double cpu_seconds() {
 
 struct Series {
   std::vector<feedgraph::RunStats> runs;
-  std::vector<double> cpu_s;  // the process's CPU time during each run
+  std::vector<double> call_cpu_s;  // the process's CPU time during each call: setup, the run, the teardown
   /// Runs `run` and keeps its stats and CPU time.
   template <class F>
   void time(F&& run) {
     const double before = cpu_seconds();
     runs.push_back(run());
-    cpu_s.push_back(cpu_seconds() - before);
+    call_cpu_s.push_back(cpu_seconds() - before);
   }
   std::size_t median_index() const {
     std::vector<std::size_t> idx(runs.size());
@@ -46,12 +46,16 @@ struct Series {
     std::sort(idx.begin(), idx.end(), [&](auto a, auto b) { return runs[a].samples_per_s < runs[b].samples_per_s; });
     return idx[idx.size() / 2];
   }
-  /// The median run's host CPU seconds per sample, and the cores it kept busy on average.
+  /// The median run's host CPU seconds per sample over its wall (RunStats::cpu_s: setup left out, as the wall
+  /// leaves it out), and the cores it kept busy on average.
   double cpu_per_sample() const {
-    const auto i = median_index();
-    return runs[i].samples > 0 ? cpu_s[i] / static_cast<double>(runs[i].samples) : 0;
+    const auto& r = median_run();
+    return r.samples > 0 ? r.cpu_s / static_cast<double>(r.samples) : 0;
   }
-  double cores_busy() const { return cpu_per_sample() * median(); }
+  double cores_busy() const { return median_run().wall_s > 0 ? median_run().cpu_s / median_run().wall_s : 0; }
+  /// The median run's CPU seconds outside its wall: setup (allocations, decoder states, the dataset cache)
+  /// and teardown.
+  double setup_cpu_s() const { return std::max(0.0, call_cpu_s[median_index()] - median_run().cpu_s); }
   std::vector<double> rates() const {
     std::vector<double> r;
     for (const auto& s : runs) r.push_back(s.samples_per_s);
@@ -68,7 +72,7 @@ struct Series {
             {"gpu_idle_fraction", median_run().gpu_idle_fraction},
             {"gpu_idle_steady_fraction", median_run().gpu_idle_steady_fraction},
             {"verdict", median_run().verdict}, {"cpu_s_per_sample", cpu_per_sample()},
-            {"cores_busy", cores_busy()}};
+            {"cores_busy", cores_busy()}, {"setup_cpu_s", setup_cpu_s()}};
   }
 };
 
@@ -165,10 +169,10 @@ int main(int argc, char** argv) {
           bound.samples_per_s > 0 ? fmt::format("{:.0f}%", 100 * concurrent.median() / bound.samples_per_s) : "-",
           sc.name == "overhead"  ? fmt::format("{:.0f} batches/s", concurrent.median_run().batches_per_s)
           : sc.report_cpu && sc.serial_twin
-              ? fmt::format("host CPU {:.0f} us/sample ({:.1f} cores) against the baseline's {:.0f} us/sample "
-                            "({:.1f} cores); baseline: {}; bound: {}",
-                            1e6 * concurrent.cpu_per_sample(), concurrent.cores_busy(), 1e6 * serial.cpu_per_sample(),
-                            serial.cores_busy(), sc.baseline_name, bound.what)
+              ? fmt::format("host CPU {:.0f} us/sample ({:.1f} cores; setup {:.2f} s more) against the baseline's "
+                            "{:.0f} us/sample ({:.1f} cores); baseline: {}; bound: {}",
+                            1e6 * concurrent.cpu_per_sample(), concurrent.cores_busy(), concurrent.setup_cpu_s(),
+                            1e6 * serial.cpu_per_sample(), serial.cores_busy(), sc.baseline_name, bound.what)
           : sc.baseline_name.empty()  ? bound.what
           : bound.samples_per_s > 0   ? "baseline: " + sc.baseline_name + "; bound: " + bound.what
                                       : "baseline: " + sc.baseline_name));

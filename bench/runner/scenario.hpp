@@ -43,7 +43,8 @@ struct Scenario {
   /// When set, runs the graph instead of Pipeline::run (a training loop pulling its batches, say); the
   /// baseline still runs as Pipeline::run does.
   std::function<RunStats(Pipeline&)> run = {};
-  /// The table's note gives the host CPU time per sample of both variants (getrusage around each run).
+  /// The table's note gives the host CPU time per sample of both variants over their wall (RunStats::cpu_s),
+  /// and the CPU the graph's setup took besides.
   bool report_cpu = false;
 };
 

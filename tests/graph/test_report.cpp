@@ -1,4 +1,6 @@
 // The numbers a run reports add up.
+#include <thread>
+
 #include "graph_test_util.hpp"
 
 using namespace feedgraph;
@@ -52,6 +54,38 @@ TEST_CASE("host_s: a host node's is its busy time / the compute node's is its su
   REQUIRE(compute);
   CHECK(compute->busy_s >= 8 * 0.020 * 0.9);
   CHECK(compute->host_s < 0.5 * compute->busy_s);
+}
+
+TEST_CASE("cpu_s: a node that spins spends its host time on a core / one that sleeps does not / the run's counts both") {
+  auto run_with = [](const std::string& cost) {
+    std::string yaml = fgtest::small_graph(32, 4, 1, "concurrency: {read: 1}\n");
+    const std::string seed = "seed: 7}";
+    yaml.replace(yaml.find(seed), seed.size(), "seed: 7, cost: " + cost + "}");
+    return run(parse_pipeline(yaml, "cpu.yaml"));
+  };
+  auto read_node = [](const RunStats& s) {
+    for (const auto& n : s.nodes)
+      if (n.name == "read") return n;
+    FAIL("no read node");
+    return NodeStats{};
+  };
+  // 32 samples of 3 ms each: ~96 ms in the read node's body either way.
+  const RunStats spins = run_with("{cpu_us: 3000}");
+  const RunStats sleeps = run_with("{io_us: 3000}");
+  const NodeStats spun = read_node(spins), slept = read_node(sleeps);
+  CHECK(spun.host_s >= 0.09);
+  CHECK(slept.host_s >= 0.09);
+  CHECK(spun.cpu_s >= 0.6 * spun.host_s);  // a loaded CI core may take some of it away, not most
+  CHECK(spun.cpu_s <= spun.host_s * 1.05);
+  CHECK(slept.cpu_s < 0.3 * slept.host_s);
+  // The process's CPU over the wall holds every node body's, and no more than the cores could give.
+  for (const RunStats* s : {&spins, &sleeps}) {
+    double in_nodes = 0;
+    for (const auto& n : s->nodes) in_nodes += n.cpu_s;
+    CHECK(s->cpu_s >= 0.95 * in_nodes);
+    CHECK(s->cpu_s <= s->wall_s * std::thread::hardware_concurrency() * 1.1 + 0.01);
+  }
+  CHECK(spins.cpu_s > sleeps.cpu_s + 0.05);
 }
 
 TEST_CASE("without pinned memory there is no pin node in the report") {

@@ -24,6 +24,10 @@ struct NodeStats {
   /// side and its waits run there too). Near the wall while the stream looks busy, the submitting thread may be
   /// what holds the GPU back, not the GPU.
   double host_s = 0;
+  /// The CPU time of the threads in the node's body, summed over workers (user + system): host_s less what
+  /// they spent asleep or off a core. A wait that spins (a CUDA synchronize, by default) counts; one that
+  /// sleeps does not.
+  double cpu_s = 0;
 };
 
 /// Where the memory of a run goes. All of it is allocated before the graph starts.
@@ -72,6 +76,10 @@ struct RunStats {
   double setup_s = 0;            ///< allocation and stage preparation, before the graph starts
   double cache_fill_s = 0;       ///< with dataset.cache: reading the dataset into memory (part of setup_s)
   double wall_s = 0;             ///< first ticket to last batch computed
+  /// The process's CPU time over wall_s, every thread (user + system): the node bodies' (NodeStats::cpu_s)
+  /// and the rest, oneTBB's, CUDA's and the libraries' threads, and in a pulling run the loop's own.
+  /// cpu_s / wall_s is the host cores the run kept busy; setup's CPU is not in it.
+  double cpu_s = 0;
   double samples_per_s = 0;
   double batches_per_s = 0;
   std::uint64_t bytes_copied = 0;

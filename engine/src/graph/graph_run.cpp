@@ -97,6 +97,7 @@ void GraphRun::execute() {
   tickets_->activate();
   g.wait_for_all();
   wall_ = now();
+  cpu_s_ = rec_.cpu_since_start();
   monitor_.finish();
   backend_->drain();
   finished_.store(true);
@@ -229,10 +230,11 @@ void GraphRun::build(flow::graph& g) {
 }
 
 RunInputs GraphRun::make_inputs(double wall, double setup_s) {
-  RunInputs in{spec_, plan_, rec_.times(), {}, {}, 0, 0, 0, 0, 0, {}, 0, {}};
+  RunInputs in{.spec = spec_, .plan = plan_, .times = rec_.times()};
   in.backend = backend_->kind() == BackendKind::cuda ? "cuda" : "host";
   in.device_name = backend_->device_name();
   in.wall_s = wall;
+  in.cpu_s = cpu_s_;
   in.setup_s = setup_s;
   in.peak_memory_bytes = memory_.peak;
   for (const auto& t : rec_.times()) in.samples_delivered += t.samples;

@@ -219,6 +219,7 @@ class GraphRun final : public CompletionSink {
   ComputeNode::gateway_type* compute_gateway_ = nullptr;
 
   double wall_ = 0;
+  double cpu_s_ = 0;  // the process's CPU seconds over wall_
   // Written only by the input node's body, which is serial; atomic because the watchdog reads it.
   std::atomic<std::int64_t> next_ticket_{0};
   std::atomic<std::int64_t> done_count_{0};

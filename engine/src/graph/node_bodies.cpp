@@ -11,6 +11,7 @@
 
 #include "feedgraph/checksum.hpp"
 #include "graph/graph_run_impl.hpp"
+#include "report/cpu_clock.hpp"
 
 // NVTX ranges named after the nodes, so that an nsys profile of a cuda run shows the graph's own names.
 // Without a profiler attached, a push costs a few nanoseconds.
@@ -32,6 +33,7 @@ void GraphRun::guarded(Node node, Msg m, Fn&& fn) {
   if (node != Node::read) c.wait_ns += ns(start - m->ready_at);
   enter(m, node, start);
   const int lane = c.lanes.acquire();
+  const double cpu_start = thread_cpu_seconds();
   FG_RANGE_PUSH(node_name(node));
   try {
     if (!failed_.load()) {
@@ -42,6 +44,7 @@ void GraphRun::guarded(Node node, Msg m, Fn&& fn) {
     fail(node, m, std::current_exception());
   }
   FG_RANGE_POP();
+  c.cpu_ns += ns(thread_cpu_seconds() - cpu_start);
   c.lanes.release(lane);
   const double end = now();
   c.busy_ns += ns(end - start);

@@ -10,6 +10,7 @@
 
 #include "feedgraph/stats.hpp"
 #include "graph/batch_state.hpp"
+#include "report/cpu_clock.hpp"
 #include "report/ticket_times.hpp"
 
 namespace feedgraph::detail {
@@ -18,6 +19,7 @@ struct NodeCounters {
   LanePool lanes;
   std::atomic<std::int64_t> batches{0};
   std::atomic<std::int64_t> busy_ns{0};
+  std::atomic<std::int64_t> cpu_ns{0};  // the body's threads' CPU time
   std::atomic<std::int64_t> wait_ns{0};
 };
 
@@ -28,7 +30,12 @@ class RunRecorder {
   explicit RunRecorder(std::int64_t tickets) : times_(static_cast<std::size_t>(tickets)) {}
 
   /// The run clock starts: the graph's first ticket is about to be issued.
-  void start() { t0_ = Clock::now(); }
+  void start() {
+    t0_ = Clock::now();
+    cpu0_ = process_cpu_seconds();
+  }
+  /// The process's CPU seconds since start().
+  double cpu_since_start() const { return process_cpu_seconds() - cpu0_; }
   /// Seconds on the run clock.
   double now() const { return seconds(Clock::now() - t0_); }
   static double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
@@ -55,13 +62,15 @@ class RunRecorder {
       const auto& c = counters_[n];
       const double body_s = static_cast<double>(c.busy_ns.load()) * 1e-9;
       out.push_back(NodeStats{node_name(static_cast<Node>(n)), concurrency[n], c.batches.load(), body_s, 0,
-                              static_cast<double>(c.wait_ns.load()) * 1e-9, token_wait[n], body_s});
+                              static_cast<double>(c.wait_ns.load()) * 1e-9, token_wait[n], body_s,
+                              static_cast<double>(c.cpu_ns.load()) * 1e-9});
     }
     return out;
   }
 
  private:
   Clock::time_point t0_ = Clock::now();
+  double cpu0_ = process_cpu_seconds();
   std::vector<TicketTimes> times_;
   NodeCounters counters_[static_cast<int>(Node::count)];
   TokenGauge host_, slots_, device_;

@@ -74,6 +74,7 @@ RunStats summarize_run(RunInputs in) {
   s.cache_fill_s = in.cache_fill_s;
   s.setup_s = in.setup_s;
   s.wall_s = in.wall_s;
+  s.cpu_s = in.cpu_s;
   const double wall = std::max(in.wall_s, 1e-9);
   s.samples_per_s = static_cast<double>(s.samples) / wall;
   s.batches_per_s = static_cast<double>(s.batches) / wall;

@@ -22,16 +22,17 @@ struct RunInputs {
   const PipelineSpec& spec;
   const Plan& plan;
   const std::vector<TicketTimes>& times;
-  std::string backend;
-  std::string device_name;
+  std::string backend{};
+  std::string device_name{};
   double wall_s = 0;
+  double cpu_s = 0;  ///< the process's CPU seconds over wall_s
   double setup_s = 0;
   std::uint64_t peak_memory_bytes = 0;
   std::int64_t samples_delivered = 0;  ///< what reached compute (skipped samples left out)
   std::int64_t skipped = 0;
-  std::vector<SkippedSample> skipped_samples;
+  std::vector<SkippedSample> skipped_samples{};
   double cache_fill_s = 0;
-  std::vector<NodeStats> nodes;  ///< busy, batches and waits filled; utilization computed here
+  std::vector<NodeStats> nodes{};  ///< busy, batches and waits filled; utilization computed here
   int cores = 1;                 ///< the cores the graph's threads could run on
   bool interrupted = false;      ///< stopped early (Pipeline::stop, Ctrl-C)
   double consumer_wait_s = -1;   ///< a pulling consumer's time spent waiting for batches; -1: not a pulling run

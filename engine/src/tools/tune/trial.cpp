@@ -1,6 +1,4 @@
 // One trial of a tune: a short run, measured after its warm-up (feedgraph/tune.hpp: measure_trial).
-#include <time.h>
-
 #include <algorithm>
 #include <chrono>
 #include <limits>
@@ -8,17 +6,14 @@
 #include "feedgraph/errors.hpp"
 #include "feedgraph/pipeline.hpp"
 #include "feedgraph/tools/tune.hpp"
+#include "report/cpu_clock.hpp"
 
 namespace feedgraph {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double process_cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
+using detail::process_cpu_seconds;
 
 /// A reading of the process's CPU clock as a batch left compute: when (on the trial's own clock), the CPU
 /// seconds so far, and how many batches had left.

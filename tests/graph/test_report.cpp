@@ -56,7 +56,10 @@ TEST_CASE("host_s: a host node's is its busy time / the compute node's is its su
   CHECK(compute->host_s < 0.5 * compute->busy_s);
 }
 
-TEST_CASE("cpu_s: a node that spins spends its host time on a core / one that sleeps does not / the run's counts both") {
+// It judges CPU time against wall time, which a loaded machine and a sanitizer's slowdown both change: in the
+// `timing` suite (tests/CMakeLists.txt), with margins for ctest's two jobs sharing two cores.
+TEST_CASE("cpu_s: a node that spins spends its host time on a core / one that sleeps does not / the run's counts both" *
+          doctest::test_suite("timing")) {
   auto run_with = [](const std::string& cost) {
     std::string yaml = fgtest::small_graph(32, 4, 1, "concurrency: {read: 1}\n");
     const std::string seed = "seed: 7}";
@@ -75,17 +78,20 @@ TEST_CASE("cpu_s: a node that spins spends its host time on a core / one that sl
   const NodeStats spun = read_node(spins), slept = read_node(sleeps);
   CHECK(spun.host_s >= 0.09);
   CHECK(slept.host_s >= 0.09);
-  CHECK(spun.cpu_s >= 0.6 * spun.host_s);  // a loaded CI core may take some of it away, not most
-  CHECK(spun.cpu_s <= spun.host_s * 1.05);
-  CHECK(slept.cpu_s < 0.3 * slept.host_s);
-  // The process's CPU over the wall holds every node body's, and no more than the cores could give.
+  // One worker: its CPU is at most its time in the body. Spinning, it holds a core for all of it that the
+  // scheduler gives it (a busy machine may share the core); sleeping, for almost none.
+  CHECK(spun.cpu_s <= spun.host_s * 1.05 + 0.002);
+  CHECK(spun.cpu_s >= 0.25 * spun.host_s);
+  CHECK(slept.cpu_s <= 0.1 * slept.host_s);
+  // The process's CPU over the wall holds every node body's (less a scheduler tick the process clock may lag
+  // by), and no more than the cores could give.
   for (const RunStats* s : {&spins, &sleeps}) {
     double in_nodes = 0;
     for (const auto& n : s->nodes) in_nodes += n.cpu_s;
-    CHECK(s->cpu_s >= 0.95 * in_nodes);
+    CHECK(s->cpu_s >= in_nodes - 0.01);
     CHECK(s->cpu_s <= s->wall_s * std::thread::hardware_concurrency() * 1.1 + 0.01);
   }
-  CHECK(spins.cpu_s > sleeps.cpu_s + 0.05);
+  CHECK(spins.cpu_s > sleeps.cpu_s);
 }
 
 TEST_CASE("without pinned memory there is no pin node in the report") {

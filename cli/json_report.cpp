@@ -66,6 +66,8 @@ nlohmann::ordered_json memory_json(const MemoryPlan& m) {
 nlohmann::ordered_json run_json(const RunStats& run, const std::optional<H2dCeiling>& ceiling) {
   auto nodes = nlohmann::ordered_json::array();
   for (const auto& node : run.nodes) nodes.push_back(node_json(node));
+  auto threads = nlohmann::ordered_json::array();
+  for (const auto& t : run.thread_cpu) threads.push_back({{"name", t.name}, {"threads", t.threads}, {"cpu_s", t.cpu_s}});
   nlohmann::ordered_json out = {
       {"graph", run.graph},
       {"variant", run.variant},
@@ -77,6 +79,7 @@ nlohmann::ordered_json run_json(const RunStats& run, const std::optional<H2dCeil
       {"setup_s", run.setup_s},
       {"wall_s", run.wall_s},
       {"cpu_s", run.cpu_s},
+      {"cpu_by_thread", std::move(threads)},
       {"samples_per_s", run.samples_per_s},
       {"batches_per_s", run.batches_per_s},
       {"bytes_copied", run.bytes_copied},

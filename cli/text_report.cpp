@@ -51,6 +51,27 @@ void append_node_table(std::string& out, const std::vector<NodeStats>& nodes) {
   }
 }
 
+/// "graph (9) 1.204 s, fg-host-compute 0.311 s, cuda-EvtHandlr (2) 0.102 s, 3 others 0.004 s": the groups
+/// that used at least 1% of the largest, the rest summed.
+std::string thread_cpu_text(const std::vector<ThreadCpu>& groups) {
+  std::string text;
+  int others = 0;
+  double others_s = 0;
+  const double largest = groups.empty() ? 0 : groups.front().cpu_s;
+  for (const auto& g : groups) {
+    if (g.cpu_s < 0.01 * largest || g.cpu_s <= 0) {
+      others += g.threads;
+      others_s += g.cpu_s;
+      continue;
+    }
+    text += fmt::format("{}{}{} {:.3f} s", text.empty() ? "" : ", ", g.name,
+                        g.threads > 1 ? fmt::format(" ({})", g.threads) : "", g.cpu_s);
+  }
+  if (others > 0)
+    text += fmt::format("{}{} other thread{} {:.3f} s", text.empty() ? "" : ", ", others, others == 1 ? "" : "s", others_s);
+  return text;
+}
+
 /// Column headings for a side-by-side table: the variants when they differ (serial twin vs graph), else the
 /// graph names (two files), else positions.
 std::pair<std::string, std::string> column_labels(const RunStats& first, const RunStats& second) {
@@ -96,6 +117,7 @@ std::string run_text(const RunStats& run) {
                    "bodies, {:.3f} s outside them (oneTBB's idle workers, the device runtime's and libraries' threads{})\n",
                    run.cpu_s / run.wall_s, run.cpu_s, us_per_sample, us_per_sample >= 100 ? 0 : 1, in_nodes,
                    std::max(0.0, run.cpu_s - in_nodes), run.consumer_wait_fraction >= 0 ? ", the loop" : "");
+    if (!run.thread_cpu.empty()) out += "               by thread: " + thread_cpu_text(run.thread_cpu) + "\n";
   }
   if (run.skipped > 0) {
     fmt::format_to(it, "  skipped      {} bad sample{} (on_error: skip)\n", run.skipped, run.skipped == 1 ? "" : "s");

@@ -1,12 +1,14 @@
 // CallTogether: the blocking calls of one round run at once, each index once, and a call's exception reaches
 // the caller after every call of the round has returned.
 #include <doctest/doctest.h>
+#include <pthread.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -66,14 +68,18 @@ TEST_CASE("CallTogether with no helpers runs its one call on the caller's thread
   CHECK(ran == caller);
 }
 
-TEST_CASE("CallTogether runs on_start once on each helper thread before its calls and refuses too many calls") {
+TEST_CASE("CallTogether runs on_start once on each named helper thread before its calls and refuses too many calls") {
   std::mutex mutex;
   std::vector<std::thread::id> started;
+  std::vector<std::string> names;
   thread_local bool ready = false;
-  CallTogether together(2, [&] {
+  CallTogether together(2, "fg-test", [&] {
     ready = true;
+    char name[16] = {};
+    pthread_getname_np(pthread_self(), name, sizeof(name));
     std::lock_guard lock(mutex);
     started.push_back(std::this_thread::get_id());
+    names.emplace_back(name);
   });
   for (int round = 0; round < 20; ++round) {
     std::atomic<int> unready{0};
@@ -86,6 +92,7 @@ TEST_CASE("CallTogether runs on_start once on each helper thread before its call
     std::lock_guard lock(mutex);
     CHECK(started.size() == 2);
     if (started.size() == 2) CHECK(started[0] != started[1]);
+    CHECK(names == std::vector<std::string>{"fg-test", "fg-test"});
   }
   CHECK_THROWS_AS(together.run(4, [](int) {}), std::invalid_argument);
   CHECK_THROWS_AS(together.run(0, [](int) {}), std::invalid_argument);
@@ -95,7 +102,7 @@ TEST_CASE("CallTogether runs on_start once on each helper thread before its call
 }
 
 TEST_CASE("CallTogether hands a helper's failed on_start to each round that gives the helper a call") {
-  CallTogether together(1, [] { throw std::runtime_error("no device"); });
+  CallTogether together(1, "fg-test", [] { throw std::runtime_error("no device"); });
   CHECK_THROWS_WITH_AS(together.run(2, [](int) {}), "no device", std::runtime_error);
   std::atomic<int> ran{0};
   together.run(1, [&](int) { ran.fetch_add(1); });  // the caller's own thread needs no start

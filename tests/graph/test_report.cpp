@@ -1,4 +1,8 @@
 // The numbers a run reports add up.
+#include <pthread.h>
+
+#include <chrono>
+#include <string>
 #include <thread>
 
 #include "graph_test_util.hpp"
@@ -92,6 +96,58 @@ TEST_CASE("cpu_s: a node that spins spends its host time on a core / one that sl
     CHECK(s->cpu_s <= s->wall_s * std::thread::hardware_concurrency() * 1.1 + 0.01);
   }
   CHECK(spins.cpu_s > sleeps.cpu_s);
+}
+
+namespace {
+const ThreadCpu* group(const RunStats& s, const std::string& name) {
+  for (const auto& g : s.thread_cpu)
+    if (g.name == name) return &g;
+  return nullptr;
+}
+std::string this_thread_name() {
+  char name[16] = {};
+  pthread_getname_np(pthread_self(), name, sizeof(name));
+  return name;
+}
+}  // namespace
+
+TEST_CASE("thread_cpu: the graph's threads are one group / the engine's own threads and a pulling loop are named" *
+          doctest::test_suite("timing")) {
+  // The host stand-in's compute thread spins 20 ms a batch: its CPU shows under its name.
+  std::string yaml = fgtest::small_graph(64, 8, 1);
+  const std::string checksum = "compute: {kernel: checksum}";
+  yaml.replace(yaml.find(checksum), checksum.size(), "compute: {kernel: spin, us: 20000}");
+  const RunStats s = run(parse_pipeline(yaml, "t.yaml"));
+  REQUIRE_FALSE(s.thread_cpu.empty());
+  const ThreadCpu* compute = group(s, "fg-host-compute");
+  const ThreadCpu* graph = group(s, "graph");
+  REQUIRE(compute);
+  REQUIRE(graph);
+  CHECK(compute->threads == 1);
+  CHECK(compute->cpu_s >= 0.25 * 8 * 0.020);  // a busy machine may share its core, not take most of it
+  CHECK(group(s, "fg-watchdog"));
+  CHECK(graph->threads >= 1);
+  double in_nodes = 0, in_groups = 0;
+  for (const auto& n : s.nodes) in_nodes += n.cpu_s;
+  for (const auto& g : s.thread_cpu) in_groups += g.cpu_s;
+  CHECK(graph->cpu_s >= in_nodes - 0.01);  // every node body ran on a graph thread
+  CHECK(in_groups <= s.cpu_s + 0.02);       // the process clock holds every thread's
+  for (std::size_t i = 1; i < s.thread_cpu.size(); ++i) CHECK(s.thread_cpu[i - 1].cpu_s >= s.thread_cpu[i].cpu_s);
+
+  // A pulling loop that spins 3 ms a batch: its thread is not the graph's, and keeps its own name.
+  Pipeline pipeline(parse_pipeline(fgtest::small_graph(64, 4, 1), "p.yaml"));
+  for (DeviceBatch& batch : pipeline.batches()) {
+    (void)batch;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(3);
+    while (std::chrono::steady_clock::now() < until) {
+    }
+  }
+  const RunStats pulled = pipeline.stats();
+  const ThreadCpu* loop = group(pulled, this_thread_name());
+  REQUIRE(loop);
+  CHECK(loop->cpu_s >= 0.25 * 16 * 0.003);
+  CHECK(group(pulled, "graph"));
+  CHECK_FALSE(group(pulled, "fg-pull-graph"));  // it ran the graph: in that group
 }
 
 TEST_CASE("without pinned memory there is no pin node in the report") {

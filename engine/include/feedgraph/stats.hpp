@@ -30,6 +30,16 @@ struct NodeStats {
   double cpu_s = 0;
 };
 
+/// The host CPU of a group of threads over a run's wall (RunStats::thread_cpu).
+struct ThreadCpu {
+  /// "graph": the threads that ran the graph's nodes (oneTBB's workers and the thread that ran it); else a
+  /// thread name: the engine's own ("fg-watchdog", "fg-host-compute", "fg-nvjpeg", "fg-pull-graph"), the CUDA
+  /// runtime's ("cuda-EvtHandlr", ...), a library's, or the program's own threads.
+  std::string name;
+  int threads = 0;   ///< alive at the end of the run
+  double cpu_s = 0;  ///< user + system seconds over the wall
+};
+
 /// Where the memory of a run goes. All of it is allocated before the graph starts.
 struct MemoryPlan {
   std::uint64_t host_bytes = 0;     ///< prefetch host buffers (+ staging for samples that change layout)
@@ -80,6 +90,9 @@ struct RunStats {
   /// and the rest, oneTBB's, CUDA's and the libraries' threads, and in a pulling run the loop's own.
   /// cpu_s / wall_s is the host cores the run kept busy; setup's CPU is not in it.
   double cpu_s = 0;
+  /// cpu_s by thread, largest first (ThreadCpu): threads that ended during the run are left out. Empty where the
+  /// threads cannot be read (not Linux).
+  std::vector<ThreadCpu> thread_cpu;
   double samples_per_s = 0;
   double batches_per_s = 0;
   std::uint64_t bytes_copied = 0;

@@ -10,6 +10,7 @@
 #include <functional>
 #include <mutex>
 #include <stdexcept>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -19,12 +20,14 @@ namespace feedgraph::detail {
 
 class CallTogether {
  public:
-  /// `helpers`: the threads beside the caller's (0: call() runs everything on the caller's thread).
-  /// `on_start`, when set, runs once on each helper thread before its first call (a thread's CUDA device); an
-  /// exception it throws is rethrown by each run() that gives the thread a call.
-  explicit CallTogether(int helpers, std::function<void()> on_start = {}) : on_start_(std::move(on_start)) {
+  /// `helpers`: the threads beside the caller's (0: call() runs everything on the caller's thread), named
+  /// `name` (15 characters at most are kept). `on_start`, when set, runs once on each helper thread before its
+  /// first call (a thread's CUDA device); an exception it throws is rethrown by each run() that gives the thread
+  /// a call.
+  explicit CallTogether(int helpers, std::string_view name = "fg-together", std::function<void()> on_start = {})
+      : on_start_(std::move(on_start)) {
     threads_.reserve(static_cast<std::size_t>(helpers));
-    for (int i = 0; i < helpers; ++i) threads_.emplace_back([this, i] { serve(i + 1); });
+    for (int i = 0; i < helpers; ++i) threads_.emplace_back(name, [this, i] { serve(i + 1); });
   }
   ~CallTogether() {
     {

@@ -1,5 +1,7 @@
 #include "backend/live_counts.hpp"
 
+#include <pthread.h>
+
 #include <fmt/format.h>
 
 #include "feedgraph/resources.hpp"
@@ -12,6 +14,12 @@ std::atomic<std::int64_t> counts[static_cast<int>(Counted::count)];
 
 void count_up(Counted what) noexcept { counts[static_cast<int>(what)].fetch_add(1, std::memory_order_relaxed); }
 void count_down(Counted what) noexcept { counts[static_cast<int>(what)].fetch_sub(1, std::memory_order_relaxed); }
+
+void name_this_thread(std::string_view name) noexcept {
+  char text[16] = {};  // Linux keeps 15 characters and the terminator
+  name.copy(text, sizeof(text) - 1);
+  (void)pthread_setname_np(pthread_self(), text);
+}
 
 }  // namespace detail
 

@@ -3,6 +3,8 @@
 // the object that owns it, so no path (error, stop, destructor) can free one without counting it.
 #include <atomic>
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 
@@ -13,12 +15,21 @@ enum class Counted : int { run, thread, pinned, device, cuda_handle, count };
 void count_up(Counted what) noexcept;
 void count_down(Counted what) noexcept;
 
-/// A std::thread that is counted while joinable. Join before destroying it, as with std::thread.
+/// Names the calling thread (at most 15 characters are kept): `top -H`, a debugger and a run's host CPU by
+/// thread (RunStats::thread_cpu) show it.
+void name_this_thread(std::string_view name) noexcept;
+
+/// A std::thread that is counted while joinable, and named ("fg-watchdog"; kept to 15 characters). Join before
+/// destroying it, as with std::thread.
 class CountedThread {
  public:
   CountedThread() = default;
   template <class Fn>
-  explicit CountedThread(Fn&& fn) : t_(std::forward<Fn>(fn)) {
+  CountedThread(std::string_view name, Fn&& fn)
+      : t_([name = std::string(name), fn = std::forward<Fn>(fn)]() mutable {
+          name_this_thread(name);
+          fn();
+        }) {
     count_up(Counted::thread);
   }
   CountedThread(CountedThread&& o) noexcept : t_(std::move(o.t_)) {}

@@ -252,7 +252,7 @@ NvjpegDecoder::NvjpegDecoder(int device, const std::string& backend, std::int64_
     lane.side_done = make_event_untimed();
   }
   // A new thread's current device is device 0 until it is told otherwise.
-  if (m.engines) m.callers.emplace(hardware_threads - 1, [device] { FG_CUDA(cudaSetDevice(device)); });
+  if (m.engines) m.callers.emplace(hardware_threads - 1, "fg-nvjpeg", [device] { FG_CUDA(cudaSetDevice(device)); });
   const auto n = static_cast<std::size_t>(batch_size);
   m.all.reserve(n);
   for (Share& share : m.shares) share.reserve(n);

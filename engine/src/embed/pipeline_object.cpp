@@ -167,7 +167,7 @@ void Pipeline::start_pulling(RunOptions options) {
   impl_->start(impl_->settings, std::move(options), std::make_unique<detail::PullCompute>(), true);
   Impl& impl = *impl_;
   impl.run->setup();
-  impl.thread = detail::CountedThread([&impl] {
+  impl.thread = detail::CountedThread("fg-pull-graph", [&impl] {
     try {
       impl.stats = impl.run->run();
     } catch (...) {

@@ -20,6 +20,7 @@
 #include <new>
 
 #include "graph/graph_run_impl.hpp"
+#include "graph/graph_threads.hpp"
 #include "graph/thread_count.hpp"
 
 namespace feedgraph::detail {
@@ -52,7 +53,13 @@ RunStats GraphRun::run() {
   const int threads = settings_.threads > 0 ? settings_.threads : auto_threads();
   tbb::global_control allow(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
   tbb::task_arena arena(threads);
-  arena.execute([&] { execute(); });
+  std::unordered_set<pid_t> graph_threads;
+  {
+    GraphThreads observer(arena);
+    arena.execute([&] { execute(); });
+    graph_threads = observer.ids();
+  }
+  thread_cpu_ = cpu_by_thread(threads_at_start_, threads_at_end_, graph_threads);
   if (error_) std::rethrow_exception(error_);
   if (stopped_) {
     // What was delivered before the stop; the tickets that never finished are left out.
@@ -89,6 +96,8 @@ Progress GraphRun::progress() const {
 void GraphRun::execute() {
   flow::graph& g = graph_.emplace();
   build(g);
+  // Before the backend's clock starts: the graph's (rec_.start()) must follow it at once.
+  threads_at_start_ = sample_process_threads();
   backend_->start(*this);
   rec_.start();
   started_.store(true);
@@ -98,6 +107,7 @@ void GraphRun::execute() {
   g.wait_for_all();
   wall_ = now();
   cpu_s_ = rec_.cpu_since_start();
+  threads_at_end_ = sample_process_threads();
   monitor_.finish();
   backend_->drain();
   finished_.store(true);
@@ -235,6 +245,7 @@ RunInputs GraphRun::make_inputs(double wall, double setup_s) {
   in.device_name = backend_->device_name();
   in.wall_s = wall;
   in.cpu_s = cpu_s_;
+  in.thread_cpu = thread_cpu_;
   in.setup_s = setup_s;
   in.peak_memory_bytes = memory_.peak;
   for (const auto& t : rec_.times()) in.samples_delivered += t.samples;

@@ -9,8 +9,8 @@ namespace feedgraph::detail {
 
 void RunMonitor::start() {
   touch(hooks_.now());
-  watchdog_ = CountedThread([this] { watch(); });
-  if (settings_.progress) progress_ = CountedThread([this] { show_progress(); });
+  watchdog_ = CountedThread("fg-watchdog", [this] { watch(); });
+  if (settings_.progress) progress_ = CountedThread("fg-progress", [this] { show_progress(); });
 }
 
 void RunMonitor::finish() {

@@ -77,8 +77,8 @@ class HostBackend final : public Backend {
 
   void start(CompletionSink& sink) override {
     sink_ = &sink;
-    copy_thread_ = CountedThread([this] { copy_queue_.serve([this](const HostOp& op) { execute(op); }); });
-    compute_thread_ = CountedThread([this] { compute_queue_.serve([this](const HostOp& op) { execute(op); }); });
+    copy_thread_ = CountedThread("fg-host-copy", [this] { copy_queue_.serve([this](const HostOp& op) { execute(op); }); });
+    compute_thread_ = CountedThread("fg-host-compute", [this] { compute_queue_.serve([this](const HostOp& op) { execute(op); }); });
     // Last, so that the graph's clock (started when this returns) and this one agree to a microsecond; no op
     // can run before the graph starts, so none reads it early.
     origin_ = Clock::now();

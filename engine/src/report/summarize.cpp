@@ -75,6 +75,7 @@ RunStats summarize_run(RunInputs in) {
   s.setup_s = in.setup_s;
   s.wall_s = in.wall_s;
   s.cpu_s = in.cpu_s;
+  s.thread_cpu = std::move(in.thread_cpu);
   const double wall = std::max(in.wall_s, 1e-9);
   s.samples_per_s = static_cast<double>(s.samples) / wall;
   s.batches_per_s = static_cast<double>(s.batches) / wall;

@@ -26,6 +26,7 @@ struct RunInputs {
   std::string device_name{};
   double wall_s = 0;
   double cpu_s = 0;  ///< the process's CPU seconds over wall_s
+  std::vector<ThreadCpu> thread_cpu{};  ///< cpu_s by thread
   double setup_s = 0;
   std::uint64_t peak_memory_bytes = 0;
   std::int64_t samples_delivered = 0;  ///< what reached compute (skipped samples left out)

@@ -1,0 +1,72 @@
+#include "report/thread_cpu.hpp"
+
+#include <dirent.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <unordered_map>
+
+namespace feedgraph::detail {
+namespace {
+
+/// The CPU clock of thread `tid` of this process: the id glibc's pthread_getcpuclockid builds from a thread's
+/// kernel id (CPUCLOCK_PERTHREAD | CPUCLOCK_SCHED, the scheduler's nanosecond count), for any thread of ours,
+/// including those we did not start.
+clockid_t thread_clock(pid_t tid) { return static_cast<clockid_t>((~static_cast<unsigned>(tid) << 3) | 6u); }
+
+std::string thread_name(pid_t tid) {
+  std::ifstream comm("/proc/self/task/" + std::to_string(tid) + "/comm");
+  std::string name;
+  std::getline(comm, name);
+  return name.empty() ? "?" : name;
+}
+
+}  // namespace
+
+pid_t this_thread_id() noexcept { return static_cast<pid_t>(::syscall(SYS_gettid)); }
+
+std::vector<ThreadClock> sample_process_threads() noexcept {
+  std::vector<ThreadClock> out;
+  try {
+    DIR* dir = ::opendir("/proc/self/task");
+    if (!dir) return out;
+    while (const dirent* entry = ::readdir(dir)) {
+      const pid_t tid = static_cast<pid_t>(std::atoi(entry->d_name));
+      if (tid <= 0) continue;
+      timespec ts{};
+      if (::clock_gettime(thread_clock(tid), &ts) != 0) continue;  // ended since the listing
+      out.push_back({tid, thread_name(tid), static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9});
+    }
+    ::closedir(dir);
+  } catch (...) {
+    out.clear();  // out of memory: no breakdown rather than an error in a report
+  }
+  return out;
+}
+
+std::vector<ThreadCpu> cpu_by_thread(const std::vector<ThreadClock>& begin, const std::vector<ThreadClock>& end,
+                                     const std::unordered_set<pid_t>& graph) {
+  std::unordered_map<pid_t, double> before;
+  for (const ThreadClock& t : begin) before[t.tid] = t.cpu_s;
+  std::map<std::string, ThreadCpu> groups;
+  for (const ThreadClock& t : end) {
+    const auto was = before.find(t.tid);
+    const double used = std::max(0.0, t.cpu_s - (was != before.end() ? was->second : 0.0));
+    const std::string name = graph.count(t.tid) ? kGraphThreads : t.name;
+    ThreadCpu& g = groups[name];
+    g.name = name;
+    g.threads += 1;
+    g.cpu_s += used;
+  }
+  std::vector<ThreadCpu> out;
+  for (auto& [name, g] : groups) out.push_back(std::move(g));
+  std::stable_sort(out.begin(), out.end(), [](const ThreadCpu& a, const ThreadCpu& b) { return a.cpu_s > b.cpu_s; });
+  return out;
+}
+
+}  // namespace feedgraph::detail

@@ -1,0 +1,39 @@
+#pragma once
+// The host CPU of a run by thread: every thread of the process is read at the start of the run's wall and at
+// its end, from the kernel's per-thread CPU clock, and named from /proc (the engine names its own, "fg-...";
+// the CUDA runtime's and libraries' carry their own names). The threads that ran the graph (oneTBB's workers
+// and the thread that ran it) are one group, whatever their names; the others group by name. Linux only; where
+// /proc cannot be read the breakdown is empty.
+#include <sys/types.h>
+
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "feedgraph/stats.hpp"
+
+namespace feedgraph::detail {
+
+/// One thread at one moment: its id, its name and the CPU seconds it has used.
+struct ThreadClock {
+  pid_t tid = 0;
+  std::string name;
+  double cpu_s = 0;
+};
+
+/// Every thread of the process now. Throws nothing: a thread that ends while it is read is left out.
+std::vector<ThreadClock> sample_process_threads() noexcept;
+
+/// The calling thread's id (gettid).
+pid_t this_thread_id() noexcept;
+
+/// The CPU each thread used between two samples, grouped: the threads in `graph` as kGraphThreads, the others
+/// by name; largest first. A thread gone by `end` is left out (its CPU stays in the process's RunStats::cpu_s);
+/// one started after `begin` counts from zero.
+std::vector<ThreadCpu> cpu_by_thread(const std::vector<ThreadClock>& begin, const std::vector<ThreadClock>& end,
+                                     const std::unordered_set<pid_t>& graph);
+
+/// The name of the group of threads that ran the graph's nodes.
+inline constexpr const char* kGraphThreads = "graph";
+
+}  // namespace feedgraph::detail

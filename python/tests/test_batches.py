@@ -95,6 +95,11 @@ def test_plan_and_stats_are_dicts_with_the_documented_keys():
         assert key in stats, key
     assert stats["batches"] == 6 and stats["samples"] == 24 and stats["graph"] == "small"
     assert {n["name"] for n in stats["nodes"]} >= {"read", "transform", "copy", "compute"}
+    # The host CPU over the wall, by thread: the graph's own, the engine's named threads, this loop's.
+    groups = {g["name"]: g for g in stats["cpu_by_thread"]}
+    assert "graph" in groups and "fg-watchdog" in groups
+    assert sum(g["cpu_s"] for g in groups.values()) <= stats["cpu_s"] + 0.02
+    assert all(n["cpu_s"] >= 0 for n in stats["nodes"])
 
 
 def test_overrides_from_a_mapping_or_strings_and_from_a_file(tmp_path):

@@ -49,6 +49,15 @@ if [[ $what == decode || $what == all ]]; then
   # nvJPEG tests under compute-sanitizer memcheck.
   build-gpu/bin/feedgraph-bench images-gpu images-gpu-500 --reps "${REPS:-5}" --json "$out/decode-bench.json" \
     2>"$out/decode-bench.log" | tee "$out/decode-bench.txt"
+  # setting_sets "hardware_load=0,buffers.device=2": the --set arguments of one variant, in `sets`.
+  setting_sets() {
+    sets=()
+    local keys key
+    IFS=, read -ra keys <<<"$1"
+    for key in "${keys[@]}"; do
+      if [[ ${key%%=*} == *.* ]]; then sets+=(--set "$key"); else sets+=(--set "device_transforms[0].decode_jpeg.$key"); fi
+    done
+  }
   # Then at other decode_jpeg settings: SETTINGS holds one variant per word, its keys joined by commas
   # ("hardware_load=0.5,lanes=2 hardware_load=0"); a key with a dot is the pipeline's own
   # ("hardware_load=0,buffers.device=2"). LOADS="0.9 0.8" is short for hardware_load values alone.
@@ -56,16 +65,21 @@ if [[ $what == decode || $what == all ]]; then
   default_settings=""
   for load in ${LOADS-0.9 0.8 0.7}; do default_settings+="hardware_load=$load "; done
   for setting in ${SETTINGS-$default_settings}; do
-    sets=()
-    IFS=, read -ra keys <<<"$setting"
-    for key in "${keys[@]}"; do
-      if [[ ${key%%=*} == *.* ]]; then sets+=(--set "$key"); else sets+=(--set "device_transforms[0].decode_jpeg.$key"); fi
-    done
+    setting_sets "$setting"
     name=${setting//=/-}  # plain file names: hardware_load-0.5_lanes-2
     name=${name//,/_}
     build-gpu/bin/feedgraph-bench images-gpu images-gpu-500 --reps "${REPS:-5}" "${sets[@]}" \
       --json "$out/decode-bench-$name.json" 2>>"$out/decode-bench.log" | tee "$out/decode-bench-$name.txt"
   done
+  # Where the host CPU goes: one run of each variant at 320x240 (the bench's files, made above), its whole
+  # report (the node table's host s and cpu s, the host CPU line by thread).
+  for setting in default ${SETTINGS-$default_settings}; do
+    setting_sets "${setting#default}"
+    echo "== $setting" >>"$out/decode-cpu.txt"
+    build-gpu/bin/feedgraph run graphs/images-gpu.yaml --set dataset.path=bench-data/images-320x240-jitter \
+      --set dataset.cache=true --set epochs=10 "${sets[@]}" >>"$out/decode-cpu.txt" 2>&1 || true
+  done
+  grep -E "^== |throughput|host CPU|by thread|^  compute|^  read" "$out/decode-cpu.txt" || true
   if command -v compute-sanitizer >/dev/null; then
     # The whole log is kept; the summary lines (memcheck's ERROR SUMMARY, doctest's counts) are shown.
     compute-sanitizer --tool memcheck --error-exitcode 9 build-gpu/tests/feedgraph_tests \

@@ -56,7 +56,7 @@ TEST_CASE("the verdict says transfer-bound when the copy stream is saturated and
   CHECK(v.find("turn on transfer.pinned") != std::string::npos);
 }
 
-TEST_CASE("a compute-bound verdict says so when the thread submitting to the stream is the busy one") {
+TEST_CASE("a compute-bound verdict says so when the thread submitting to the stream is the busy one / and whether it works or waits") {
   // The stream busy all the run, and the compute node's thread in its body for 95% of the wall (as with
   // nvJPEG's host side on one thread): the verdict points at the submitting thread, not the GPU.
   auto spec = parse_pipeline(fgtest::small_graph(64, 8, 1), "c.yaml");
@@ -69,7 +69,17 @@ TEST_CASE("a compute-bound verdict says so when the thread submitting to the str
   const detail::VerdictFacts facts{RunSettings::of(spec), true, false, 16};
   std::string v = detail::verdict(s, facts);
   CHECK(v.rfind("compute-bound: the compute stream is busy 100%", 0) == 0);
-  CHECK(v.find("the thread that submits to it was busy 95% of the wall") != std::string::npos);
+  CHECK(v.find("the thread that submits to it was in its body 95% of the wall") != std::string::npos);
+  CHECK(v.find("less host work per batch") != std::string::npos);
+  // The same thread on a core for a fifth of that time: it waits in its body, and the verdict says so.
+  s.nodes[1].cpu_s = 0.19;
+  v = detail::verdict(s, facts);
+  CHECK(v.rfind("compute-bound: the compute stream is busy 100%", 0) == 0);
+  CHECK(v.find("on a core for 20% of it: it waits there") != std::string::npos);
+  CHECK(v.find("less host work") == std::string::npos);
+  s.nodes[1].cpu_s = 0.9;  // working, not waiting
+  v = detail::verdict(s, facts);
+  CHECK(v.find("less host work per batch") != std::string::npos);
   s.nodes[1].host_s = 0.05;  // a thread that only hands work over: the GPU is the limit
   v = detail::verdict(s, facts);
   CHECK(v.find("submits") == std::string::npos);

@@ -150,11 +150,18 @@ std::string verdict(const RunStats& s, const VerdictFacts& facts) {
     const std::string busy = "compute-bound: the compute stream is busy " + pct(gpu_busy) + " of the steady state";
     // The stream's busy time runs from each batch's first queued op to its last, waits on other streams included
     // (decode lanes), so a thread that hands it work late can look like a slow GPU: its host time tells.
-    for (const auto& n : s.nodes)
-      if (n.name == "compute" && s.wall_s > 0 && n.host_s >= 0.8 * s.wall_s)
-        return busy + ", but the thread that submits to it was busy " + pct(std::min(1.0, n.host_s / s.wall_s)) +
-               " of the wall (the compute node's host s): less host work per batch may move it before a faster "
-               "GPU would";
+    // Its CPU time then tells working from waiting: a thread that waits in its body (a library call that holds
+    // it while the device works, a host-side wait that sleeps) is held back by that wait, not by host work.
+    for (const auto& n : s.nodes) {
+      if (n.name != "compute" || !(s.wall_s > 0) || n.host_s < 0.8 * s.wall_s) continue;
+      const std::string held = ", but the thread that submits to it was in its body " +
+                               pct(std::min(1.0, n.host_s / s.wall_s)) + " of the wall (the compute node's host s)";
+      if (n.cpu_s > 0 && n.cpu_s < 0.5 * n.host_s)
+        return busy + held + ", on a core for " + pct(n.cpu_s / n.host_s) +
+               " of it: it waits there (a call that holds it while the device works, or a host-side wait), and "
+               "handing the work over without waiting may move it before a faster GPU would";
+      return busy + held + ": less host work per batch may move it before a faster GPU would";
+    }
     return busy + "; the input pipeline keeps up, only a faster compute moves it";
   }
   if (copy_busy >= 0.90) {

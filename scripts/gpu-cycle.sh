@@ -49,18 +49,22 @@ if [[ $what == decode || $what == all ]]; then
   # nvJPEG tests under compute-sanitizer memcheck.
   build-gpu/bin/feedgraph-bench images-gpu images-gpu-500 --reps "${REPS:-5}" --json "$out/decode-bench.json" \
     2>"$out/decode-bench.log" | tee "$out/decode-bench.txt"
-  # setting_sets "hardware_load=0,buffers.device=2": the --set arguments of one variant, in `sets`.
+  # setting_sets "hardware_load=0,buffers.device=2": the --set arguments of one variant, in `sets`: decode_jpeg's
+  # keys under device_transforms[0], the others as they are.
   setting_sets() {
     sets=()
     local keys key
     IFS=, read -ra keys <<<"$1"
     for key in "${keys[@]}"; do
-      if [[ ${key%%=*} == *.* ]]; then sets+=(--set "$key"); else sets+=(--set "device_transforms[0].decode_jpeg.$key"); fi
+      case ${key%%=*} in
+        backend | hardware_load | lanes | hardware_threads) sets+=(--set "device_transforms[0].decode_jpeg.$key") ;;
+        *) sets+=(--set "$key") ;;
+      esac
     done
   }
   # Then at other decode_jpeg settings: SETTINGS holds one variant per word, its keys joined by commas
-  # ("hardware_load=0.5,lanes=2 hardware_load=0"); a key with a dot is the pipeline's own
-  # ("hardware_load=0,buffers.device=2"). LOADS="0.9 0.8" is short for hardware_load values alone.
+  # ("hardware_load=0.5,lanes=2 hardware_load=0"); a key that is not decode_jpeg's is the pipeline's own
+  # ("hardware_load=0,buffers.device=2", "threads=6"). LOADS="0.9 0.8" is short for hardware_load values alone.
   # LOADS="" (or SETTINGS="") skips them.
   default_settings=""
   for load in ${LOADS-0.9 0.8 0.7}; do default_settings+="hardware_load=$load "; done

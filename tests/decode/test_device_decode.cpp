@@ -147,9 +147,17 @@ TEST_CASE("graphs/images-gpu.yaml as it ships plans a ragged batch and runs on t
   const Plan p = plan(spec);
   CHECK(p.ragged);
   CHECK(p.layout == SampleLayout{{3, 32, 32}, DType::f32});
+  CHECK(p.shape.device_buffers == 5);  // a buffer for each of the three lanes' batches, one copied into, one held
   Pipeline pipeline(spec);
   const RunStats stats = pipeline.run();
   CHECK(stats.samples == 12);  // verify: true in the file, so each batch's checksum was compared too
+  // Over a budget, the error says where the buffer count it did not set came from.
+  PipelineSpec tight = spec;
+  tight.memory_budget = 1024;
+  CHECK_THROWS_WITH_AS(plan(tight), doctest::Contains("buffers.device (5 of "), Error);
+  CHECK_THROWS_WITH_AS(plan(tight), doctest::Contains("decode_jpeg's lanes + 2)"), Error);
+  tight.buffers.device = 2;
+  CHECK_THROWS_WITH_AS(plan(tight), doctest::Contains("buffers.device or batch_size"), Error);
 }
 
 TEST_CASE("the marker check tells the files the decode engines and the SMs read from device memory from the rest") {

@@ -95,7 +95,13 @@ void plan_memory(const Assembly& a, Plan& p) {
     const std::string message =
         "the graph needs " + format_bytes(m.total()) + " (host " + format_bytes(m.host_bytes) + ", pinned " +
         format_bytes(m.pinned_bytes) + ", device " + format_bytes(m.device_bytes) + "), over memory_budget " +
-        format_bytes(settings.memory_budget) + ": lower prefetch, buffers.pinned, buffers.device or batch_size";
+        format_bytes(settings.memory_budget) + ": lower prefetch, buffers.pinned, buffers.device" +
+        // A count the file did not set is the first to look at: say where it came from.
+        (settings.buffers.device > 0 || !a.device_transform.decode
+             ? ""
+             : " (" + std::to_string(shape.device_buffers) + " of " +
+                   format_bytes(add(add(batch, labels), transformed)) + ", decode_jpeg's lanes + 2)") +
+        " or batch_size";
     // The file's own budget: the error points at the key that set it, as a parse error would.
     if (settings.memory_budget == a.spec.memory_budget) a.spec.top.fail("memory_budget", message);
     throw Error("memory: " + message);

@@ -22,9 +22,9 @@
 #include "graph/run_monitor.hpp"
 #include "graph/run_buffers.hpp"
 #include "graph/run_recorder.hpp"
-#include "report/thread_cpu.hpp"
 #include "samples/sample_buffer.hpp"
 #include "report/summarize.hpp"
+#include "report/thread_cpu.hpp"
 
 namespace feedgraph::detail {
 

@@ -15,7 +15,7 @@ namespace feedgraph::detail {
 
 class GraphThreads final : public tbb::task_scheduler_observer {
  public:
-  /// Observes `arena` from now until destroyed; the arena is initialized here if it is not yet.
+  /// Observes `arena` from now until destroyed.
   explicit GraphThreads(tbb::task_arena& arena) : tbb::task_scheduler_observer(arena) { observe(true); }
   ~GraphThreads() override { observe(false); }
   GraphThreads(const GraphThreads&) = delete;

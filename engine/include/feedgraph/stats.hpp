@@ -32,8 +32,8 @@ struct NodeStats {
 
 /// The host CPU of a group of threads over a run's wall (RunStats::thread_cpu).
 struct ThreadCpu {
-  /// "graph": the threads that ran the graph's nodes (oneTBB's workers and the thread that ran it); else a
-  /// thread name: the engine's own ("fg-watchdog", "fg-host-compute", "fg-nvjpeg", "fg-pull-graph"), the CUDA
+  /// "graph": the threads that ran the graph's node bodies (oneTBB's workers) and the thread that ran the
+  /// graph; else a thread name (a oneTBB worker that ran no node body keeps its own, the process's): the engine's own ("fg-watchdog", "fg-host-compute", "fg-nvjpeg", "fg-pull-graph"), the CUDA
   /// runtime's ("cuda-EvtHandlr", ...), a library's, or the program's own threads.
   std::string name;
   int threads = 0;   ///< alive at the end of the run

@@ -20,7 +20,6 @@
 #include <new>
 
 #include "graph/graph_run_impl.hpp"
-#include "graph/graph_threads.hpp"
 #include "graph/thread_count.hpp"
 
 namespace feedgraph::detail {
@@ -53,13 +52,11 @@ RunStats GraphRun::run() {
   const int threads = settings_.threads > 0 ? settings_.threads : auto_threads();
   tbb::global_control allow(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
   tbb::task_arena arena(threads);
-  std::unordered_set<pid_t> graph_threads;
-  {
-    GraphThreads observer(arena);
-    arena.execute([&] { execute(); });
-    graph_threads = observer.ids();
-  }
-  thread_cpu_ = cpu_by_thread(threads_at_start_, threads_at_end_, graph_threads);
+  arena.execute([&] {
+    graph_threads_.note();
+    execute();
+  });
+  thread_cpu_ = cpu_by_thread(threads_at_start_, threads_at_end_, graph_threads_.ids());
   if (error_) std::rethrow_exception(error_);
   if (stopped_) {
     // What was delivered before the stop; the tickets that never finished are left out.

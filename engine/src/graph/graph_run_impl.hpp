@@ -21,6 +21,7 @@
 #include "graph/pull_channel.hpp"
 #include "graph/run_monitor.hpp"
 #include "graph/run_buffers.hpp"
+#include "graph/graph_threads.hpp"
 #include "graph/run_recorder.hpp"
 #include "samples/sample_buffer.hpp"
 #include "report/summarize.hpp"
@@ -223,6 +224,7 @@ class GraphRun final : public CompletionSink {
   double cpu_s_ = 0;  // the process's CPU seconds over wall_
   std::vector<ThreadClock> threads_at_start_, threads_at_end_;  // every thread's CPU clock at the wall's ends
   std::vector<ThreadCpu> thread_cpu_;
+  GraphThreads graph_threads_;  // the threads that ran a node body, or the graph
   // Written only by the input node's body, which is serial; atomic because the watchdog reads it.
   std::atomic<std::int64_t> next_ticket_{0};
   std::atomic<std::int64_t> done_count_{0};

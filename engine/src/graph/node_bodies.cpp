@@ -33,6 +33,7 @@ void GraphRun::guarded(Node node, Msg m, Fn&& fn) {
   if (node != Node::read) c.wait_ns += ns(start - m->ready_at);
   enter(m, node, start);
   const int lane = c.lanes.acquire();
+  graph_threads_.note();
   const double cpu_start = thread_cpu_seconds();
   FG_RANGE_PUSH(node_name(node));
   try {

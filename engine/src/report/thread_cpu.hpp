@@ -1,8 +1,8 @@
 #pragma once
 // The host CPU of a run by thread: every thread of the process is read at the start of the run's wall and at
 // its end, from the kernel's per-thread CPU clock, and named from /proc (the engine names its own, "fg-...";
-// the CUDA runtime's and libraries' carry their own names). The threads that ran the graph (oneTBB's workers
-// and the thread that ran it) are one group, whatever their names; the others group by name. Linux only; where
+// the CUDA runtime's and libraries' carry their own names). The threads that ran the graph (graph/graph_threads.hpp)
+// are one group, whatever their names; the others group by name. Linux only; where
 // /proc cannot be read the breakdown is empty.
 #include <sys/types.h>
 

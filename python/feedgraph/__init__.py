@@ -127,7 +127,9 @@ class Pipeline:
 
     def stats(self) -> dict:
         """The last pass's report: the keys of one run in ``feedgraph run --json`` (samples_per_s, wall_s,
-        h2d_gbps, gpu_idle_fraction, latency_p50_s, peak_memory_bytes, verdict, nodes, ...). Raises the
+        h2d_gbps, gpu_idle_fraction, latency_p50_s, peak_memory_bytes, verdict, nodes, ...). ``cpu_s`` is
+        the process's CPU seconds over the pass (this loop's thread included) and ``cpu_by_thread`` splits it
+        by thread, so ``stats()["cpu_s"] / stats()["wall_s"]`` is the host cores the pass kept busy. Raises the
         pass's error if it failed, and Error while batches remain to be taken or before the first pass."""
         return json.loads(self._impl.stats_json())
 

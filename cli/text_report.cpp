@@ -115,7 +115,7 @@ std::string run_text(const RunStats& run) {
     const double us_per_sample = run.samples > 0 ? 1e6 * run.cpu_s / static_cast<double>(run.samples) : 0.0;
     fmt::format_to(it, "  host CPU     {:.1f} cores busy ({:.3f} s over the wall, {:.{}f} us/sample): {:.3f} s in the node "
                    "bodies, {:.3f} s outside them (oneTBB's idle workers, the device runtime's and libraries' threads{})\n",
-                   run.cpu_s / run.wall_s, run.cpu_s, us_per_sample, us_per_sample >= 100 ? 0 : 1, in_nodes,
+                   run.cores_busy(), run.cpu_s, us_per_sample, us_per_sample >= 100 ? 0 : 1, in_nodes,
                    std::max(0.0, run.cpu_s - in_nodes), run.consumer_wait_fraction >= 0 ? ", the loop" : "");
     if (!run.thread_cpu.empty()) out += "               by thread: " + thread_cpu_text(run.thread_cpu) + "\n";
   }
@@ -148,8 +148,8 @@ std::string comparison_text(const RunStats& first, const RunStats& second) {
                  width);
   fmt::format_to(it, "  {:<10}  {:>{}}  {:>{}}\n", "GPU idle", percent(first.gpu_idle_fraction), width,
                  percent(second.gpu_idle_fraction), width);
-  auto cores = [](const RunStats& r) { return r.wall_s > 0 ? r.cpu_s / r.wall_s : 0.0; };
-  fmt::format_to(it, "  {:<10}  {:>{}.1f}  {:>{}.1f}\n", "host cores", cores(first), width, cores(second), width);
+  fmt::format_to(it, "  {:<10}  {:>{}.1f}  {:>{}.1f}\n", "host cores", first.cores_busy(), width,
+                 second.cores_busy(), width);
   if (const auto ratio = speedup(first, second)) {
     fmt::format_to(it, "speedup: {:.2f}x\n", *ratio);
   } else {

@@ -52,7 +52,7 @@ struct Series {
     const auto& r = median_run();
     return r.samples > 0 ? r.cpu_s / static_cast<double>(r.samples) : 0;
   }
-  double cores_busy() const { return median_run().wall_s > 0 ? median_run().cpu_s / median_run().wall_s : 0; }
+  double cores_busy() const { return median_run().cores_busy(); }
   /// The median run's CPU seconds outside its wall: setup (allocations, decoder states, the dataset cache)
   /// and teardown.
   double setup_cpu_s() const { return std::max(0.0, call_cpu_s[median_index()] - median_run().cpu_s); }

@@ -8,6 +8,26 @@
 
 using namespace feedgraph;
 
+namespace {
+
+/// The settings of a small graph, for verdicts on runs laid out by hand.
+RunSettings small_settings() { return RunSettings::of(parse_pipeline(fgtest::small_graph(64, 8, 1), "v.yaml")); }
+
+/// A run's numbers laid out by hand: its wall, the streams' busy seconds, the compute stream's idle share (of
+/// the run and of its steady state alike) and the nodes.
+RunStats laid_out(double wall_s, double copy_s, double compute_s, double gpu_idle, std::vector<NodeStats> nodes) {
+  RunStats s;
+  s.wall_s = wall_s;
+  s.copy_s = copy_s;
+  s.compute_s = compute_s;
+  s.gpu_idle_fraction = gpu_idle;
+  s.gpu_idle_steady_fraction = gpu_idle;
+  s.nodes = std::move(nodes);
+  return s;
+}
+
+}  // namespace
+
 TEST_SUITE_BEGIN("graph");
 
 TEST_CASE("the verdict names read on the CPU-bound graph" * doctest::test_suite("timing")) {
@@ -36,18 +56,12 @@ TEST_CASE("the verdict says compute-bound on the compute-bound graph" * doctest:
 }
 
 TEST_CASE("the verdict says transfer-bound when the copy stream is saturated and names the fix") {
-  // A run's numbers, laid out by hand: copies back to back for 1 s, kernels 10% of it, host stages idle.
-  auto spec = parse_pipeline(fgtest::small_graph(64, 8, 1), "v.yaml");
-  RunStats s;
-  s.wall_s = 1.05;
-  s.copy_s = 0.98;
+  // Copies back to back for 1 s, kernels 10% of it, host stages idle.
+  RunStats s =
+      laid_out(1.05, 0.98, 0.1, 0.9, {{"read", 4, 10, 0.4, 0.1, 0, 0}, {"transform", 4, 10, 0.2, 0.05, 0, 0}});
   s.copy_gbps = 25;
-  s.compute_s = 0.1;
-  s.gpu_idle_fraction = 0.9;
-  s.gpu_idle_steady_fraction = 0.9;
   for (int i = 0; i < 10; ++i) s.timeline.push_back({"copy stream", "copy", i, 0.1 * i, 0.1 * i + 0.098});
-  s.nodes = {{"read", 4, 10, 0.4, 0.1, 0, 0}, {"transform", 4, 10, 0.2, 0.05, 0, 0}};
-  detail::VerdictFacts facts{RunSettings::of(spec), true, true, 16};
+  detail::VerdictFacts facts{small_settings(), true, true, 16};
   std::string v = detail::verdict(s, facts);
   CHECK(v.rfind("transfer-bound: the copy engine is busy 98%", 0) == 0);
   CHECK(v.find("transfer.direct") != std::string::npos);
@@ -59,14 +73,10 @@ TEST_CASE("the verdict says transfer-bound when the copy stream is saturated and
 TEST_CASE("a compute-bound verdict says so when the thread submitting to the stream is the busy one / and whether it works or waits") {
   // The stream busy all the run, and the compute node's thread in its body for 95% of the wall (as with
   // nvJPEG's host side on one thread): the verdict points at the submitting thread, not the GPU.
-  auto spec = parse_pipeline(fgtest::small_graph(64, 8, 1), "c.yaml");
-  RunStats s;
-  s.wall_s = 1.0;
-  s.compute_s = 0.99;
-  s.gpu_idle_fraction = 0.01;
+  RunStats s = laid_out(1.0, 0, 0.99, 0.01,
+                        {{"read", 4, 10, 0.4, 0.1, 0, 0, 0.4}, {"compute", 1, 10, 0.99, 0.99, 0, 0, 0.95}});
   s.gpu_idle_steady_fraction = 0.0;
-  s.nodes = {{"read", 4, 10, 0.4, 0.1, 0, 0, 0.4}, {"compute", 1, 10, 0.99, 0.99, 0, 0, 0.95}};
-  const detail::VerdictFacts facts{RunSettings::of(spec), true, false, 16};
+  const detail::VerdictFacts facts{small_settings(), true, false, 16};
   std::string v = detail::verdict(s, facts);
   CHECK(v.rfind("compute-bound: the compute stream is busy 100%", 0) == 0);
   CHECK(v.find("the thread that submits to it was in its body 95% of the wall") != std::string::npos);
@@ -89,13 +99,11 @@ TEST_CASE("a compute-bound verdict says so when the thread submitting to the str
 TEST_CASE("the verdict never advises more workers than the cores can run") {
   // Two readers busy 95% of a 1 s run, the other nodes light: raising concurrency.read helps on a 16-core
   // host and cannot on a 2-core one, where the graph is CPU-bound.
-  auto spec = parse_pipeline(fgtest::small_graph(64, 8, 1), "v.yaml");
-  RunStats s;
-  s.wall_s = 1.0;
-  s.gpu_idle_fraction = 0.8;
-  s.gpu_idle_steady_fraction = 0.8;
-  s.nodes = {{"read", 2, 10, 1.9, 0.95, 0, 0}, {"transform", 1, 10, 0.1, 0.1, 0, 0}, {"pin", 1, 10, 0.1, 0.1, 0, 0}};
-  detail::VerdictFacts facts{RunSettings::of(spec), true, true, 16};
+  RunStats s = laid_out(1.0, 0, 0, 0.8,
+                        {{"read", 2, 10, 1.9, 0.95, 0, 0},
+                         {"transform", 1, 10, 0.1, 0.1, 0, 0},
+                         {"pin", 1, 10, 0.1, 0.1, 0, 0}});
+  detail::VerdictFacts facts{small_settings(), true, true, 16};
   std::string v = detail::verdict(s, facts);
   CAPTURE(v);
   CHECK(v.rfind("input-bound: read busy 95% of 2 workers", 0) == 0);
@@ -118,14 +126,9 @@ TEST_CASE("the verdict never advises more workers than the cores can run") {
 }
 
 TEST_CASE("the verdict says consumer-bound when a pulling loop almost never waited for a batch") {
-  auto spec = parse_pipeline(fgtest::small_graph(64, 8, 1), "v.yaml");
-  RunStats s;
-  s.wall_s = 2;
-  s.compute_s = 0.01;
-  s.gpu_idle_fraction = 0.99;
-  s.gpu_idle_steady_fraction = 0.99;
-  s.nodes = {{"read", 4, 10, 0.4, 0.05, 0, 0}, {"transform", 4, 10, 0.2, 0.03, 0, 0}};
-  detail::VerdictFacts facts{RunSettings::of(spec), true, true, 16, 0.02};
+  const RunStats s =
+      laid_out(2, 0, 0.01, 0.99, {{"read", 4, 10, 0.4, 0.05, 0, 0}, {"transform", 4, 10, 0.2, 0.03, 0, 0}});
+  detail::VerdictFacts facts{small_settings(), true, true, 16, 0.02};
   CHECK(detail::verdict(s, facts).rfind("consumer-bound: the loop waited for a batch 2% of the time", 0) == 0);
   facts.consumer_wait_fraction = 0.4;  // the loop waited: the input side is judged as usual
   CHECK(detail::verdict(s, facts).rfind("latency-bound", 0) == 0);

@@ -33,8 +33,9 @@ struct NodeStats {
 /// The host CPU of a group of threads over a run's wall (RunStats::thread_cpu).
 struct ThreadCpu {
   /// "graph": the threads that ran the graph's node bodies (oneTBB's workers) and the thread that ran the
-  /// graph; else a thread name (a oneTBB worker that ran no node body keeps its own, the process's): the engine's own ("fg-watchdog", "fg-host-compute", "fg-nvjpeg", "fg-pull-graph"), the CUDA
-  /// runtime's ("cuda-EvtHandlr", ...), a library's, or the program's own threads.
+  /// graph; else a thread name (a oneTBB worker that ran no node body keeps its own, the process's): the
+  /// engine's own ("fg-watchdog", "fg-host-compute", "fg-nvjpeg", "fg-pull-graph"), the CUDA runtime's
+  /// ("cuda-EvtHandlr", ...), a library's, or the program's own threads.
   std::string name;
   int threads = 0;   ///< alive at the end of the run
   double cpu_s = 0;  ///< user + system seconds over the wall
@@ -88,7 +89,7 @@ struct RunStats {
   double wall_s = 0;             ///< first ticket to last batch computed
   /// The process's CPU time over wall_s, every thread (user + system): the node bodies' (NodeStats::cpu_s)
   /// and the rest, oneTBB's, CUDA's and the libraries' threads, and in a pulling run the loop's own.
-  /// cpu_s / wall_s is the host cores the run kept busy; setup's CPU is not in it.
+  /// cores_busy() is cpu_s / wall_s; setup's CPU is not in it.
   double cpu_s = 0;
   /// cpu_s by thread, largest first (ThreadCpu): threads that ended during the run are left out. Empty where the
   /// threads cannot be read (not Linux).
@@ -113,6 +114,9 @@ struct RunStats {
   std::string verdict;
   std::vector<NodeStats> nodes;
   std::vector<TimelineSpan> timeline;  ///< every node body and every copy and kernel, by lane
+
+  /// The host cores the run kept busy on average: cpu_s / wall_s (0 before a run has a wall).
+  double cores_busy() const { return wall_s > 0 ? cpu_s / wall_s : 0; }
 };
 
 }  // namespace feedgraph

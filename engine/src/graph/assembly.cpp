@@ -87,7 +87,9 @@ void plan_memory(const Assembly& a, Plan& p) {
   add_to(m.pinned_bytes, mul(static_cast<std::uint64_t>(shape.pinned_slots), batch));
   const std::uint64_t labels = mul(batch_size, sizeof(std::int64_t));
   const std::uint64_t transformed = a.device_transform.active() ? mul(batch_size, a.device_transform.out.bytes()) : 0;
-  m.device_bytes = add(mul(slots, add(add(batch, labels), transformed)), a.compute->scratch_bytes(a.device.kind));
+  // One device buffer: the batch that crossed, its labels, and the device transforms' output.
+  const std::uint64_t per_buffer = add(add(batch, labels), transformed);
+  m.device_bytes = add(mul(slots, per_buffer), a.compute->scratch_bytes(a.device.kind));
   if (a.device.kind == BackendKind::cuda) add_to(m.pinned_bytes, mul(slots, add(2 * sizeof(std::uint64_t), labels)));
   add(add(m.host_bytes, m.pinned_bytes), m.device_bytes);  // total() must not wrap either
 
@@ -99,8 +101,8 @@ void plan_memory(const Assembly& a, Plan& p) {
         // A count the file did not set is the first to look at: say where it came from.
         (settings.buffers.device > 0 || !a.device_transform.decode
              ? ""
-             : " (" + std::to_string(shape.device_buffers) + " of " +
-                   format_bytes(add(add(batch, labels), transformed)) + ", decode_jpeg's lanes + 2)") +
+             : " (" + std::to_string(shape.device_buffers) + " of " + format_bytes(per_buffer) +
+                   ", decode_jpeg's lanes + 2)") +
         " or batch_size";
     // The file's own budget: the error points at the key that set it, as a parse error would.
     if (settings.memory_budget == a.spec.memory_budget) a.spec.top.fail("memory_budget", message);

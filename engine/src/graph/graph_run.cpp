@@ -94,7 +94,7 @@ void GraphRun::execute() {
   flow::graph& g = graph_.emplace();
   build(g);
   // Before the backend's clock starts: the graph's (rec_.start()) must follow it at once.
-  threads_at_start_ = sample_process_threads();
+  threads_at_start_ = sample_process_threads(Named::no);
   backend_->start(*this);
   rec_.start();
   started_.store(true);
@@ -104,7 +104,7 @@ void GraphRun::execute() {
   g.wait_for_all();
   wall_ = now();
   cpu_s_ = rec_.cpu_since_start();
-  threads_at_end_ = sample_process_threads();
+  threads_at_end_ = sample_process_threads(Named::yes);
   monitor_.finish();
   backend_->drain();
   finished_.store(true);

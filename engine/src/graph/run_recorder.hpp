@@ -70,7 +70,7 @@ class RunRecorder {
 
  private:
   Clock::time_point t0_ = Clock::now();
-  double cpu0_ = process_cpu_seconds();
+  double cpu0_ = 0;  // the process's CPU clock at start()
   std::vector<TicketTimes> times_;
   NodeCounters counters_[static_cast<int>(Node::count)];
   TokenGauge host_, slots_, device_;

@@ -30,7 +30,7 @@ std::string thread_name(pid_t tid) {
 
 pid_t this_thread_id() noexcept { return static_cast<pid_t>(::syscall(SYS_gettid)); }
 
-std::vector<ThreadClock> sample_process_threads() noexcept {
+std::vector<ThreadClock> sample_process_threads(Named named) noexcept {
   std::vector<ThreadClock> out;
   try {
     DIR* dir = ::opendir("/proc/self/task");
@@ -40,7 +40,8 @@ std::vector<ThreadClock> sample_process_threads() noexcept {
       if (tid <= 0) continue;
       timespec ts{};
       if (::clock_gettime(thread_clock(tid), &ts) != 0) continue;  // ended since the listing
-      out.push_back({tid, thread_name(tid), static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9});
+      out.push_back({tid, named == Named::yes ? thread_name(tid) : std::string(),
+                     static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9});
     }
     ::closedir(dir);
   } catch (...) {

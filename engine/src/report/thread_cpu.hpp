@@ -21,14 +21,16 @@ struct ThreadClock {
   double cpu_s = 0;
 };
 
-/// Every thread of the process now. Throws nothing: a thread that ends while it is read is left out.
-std::vector<ThreadClock> sample_process_threads() noexcept;
+/// Every thread of the process now, named where `named` (a read of /proc per thread; cpu_by_thread() takes the
+/// names from its `end` sample alone). Throws nothing: a thread that ends while it is read is left out.
+enum class Named : bool { no, yes };
+std::vector<ThreadClock> sample_process_threads(Named named) noexcept;
 
 /// The calling thread's id (gettid).
 pid_t this_thread_id() noexcept;
 
 /// The CPU each thread used between two samples, grouped: the threads in `graph` as kGraphThreads, the others
-/// by name; largest first. A thread gone by `end` is left out (its CPU stays in the process's RunStats::cpu_s);
+/// by their name in `end`; largest first. A thread gone by `end` is left out (its CPU stays in the process's RunStats::cpu_s);
 /// one started after `begin` counts from zero.
 std::vector<ThreadCpu> cpu_by_thread(const std::vector<ThreadClock>& begin, const std::vector<ThreadClock>& end,
                                      const std::unordered_set<pid_t>& graph);

@@ -118,6 +118,21 @@ TEST_CASE("the verdict never advises more workers than the cores can run") {
   CHECK(v.find("transfer.direct") != std::string::npos);
   CHECK(v.find("device_transforms") != std::string::npos);
 
+  // The same readers on a core for a tenth of their time in the body: they wait on storage, so more of them
+  // overlap more waits even on 2 cores, and the verdict counts the cores they keep busy, not their time.
+  s.nodes[0].cpu_s = 0.19;
+  s.nodes[1].cpu_s = 0.1;
+  s.nodes[2].cpu_s = 0.1;
+  v = detail::verdict(s, facts);
+  CAPTURE(v);
+  CHECK(v.rfind("input-bound: read busy 95% of 2 workers", 0) == 0);
+  CHECK(v.find("raise concurrency.read") != std::string::npos);
+  // Working, not waiting: CPU-bound again, with the cores their CPU time kept busy.
+  s.nodes[0].cpu_s = 1.8;
+  v = detail::verdict(s, facts);
+  CAPTURE(v);
+  CHECK(v.rfind("CPU-bound on this host: read busy 95% of 2 workers with 2.0 of its 2 cores busy", 0) == 0);
+
   // One worker on a 4-core host with the rest idle: raising it is the advice.
   s.nodes = {{"read", 1, 10, 0.95, 0.95, 0, 0}};
   facts.cores = 4;

@@ -177,13 +177,21 @@ std::string verdict(const RunStats& s, const VerdictFacts& facts) {
     if (n.name != "copy" && n.name != "compute" && (!worst || n.utilization > worst->utilization)) worst = &n;
   if (!worst) return "no verdict: no host node ran";
   const std::string knob = "concurrency." + worst->name;
-  // The host nodes' busy time over the wall: how many cores the graph kept busy.
-  double cores_busy = 0;
+  // How many cores the host nodes kept busy: their CPU time over the wall where it was measured, else their
+  // time in their bodies (a body that waits on storage is busy without a core).
+  double node_cpu_s = 0, node_busy_s = 0;
   for (const auto& n : s.nodes)
-    if (n.name != "copy" && n.name != "compute") cores_busy += n.busy_s;
-  cores_busy = s.wall_s > 0 ? cores_busy / s.wall_s : 0;
+    if (n.name != "copy" && n.name != "compute") {
+      node_cpu_s += n.cpu_s;
+      node_busy_s += n.busy_s;
+    }
+  const double cores_busy = s.wall_s > 0 ? (node_cpu_s > 0 ? node_cpu_s : node_busy_s) / s.wall_s : 0;
   const int cores = std::max(1, facts.cores);
-  if (worst->utilization >= 0.8 && (worst->concurrency >= cores || cores_busy >= 0.85 * cores)) {
+  // Workers on a core for under half their time in the body wait there (storage, a remote read): more of them
+  // overlap more waits even past the core count, so only the cores they really keep busy make it CPU-bound.
+  const bool worst_waits = worst->cpu_s > 0 && worst->cpu_s < 0.5 * worst->busy_s;
+  const bool workers_fill_cores = worst->concurrency >= cores && !worst_waits;
+  if (worst->utilization >= 0.8 && (workers_fill_cores || cores_busy >= 0.85 * cores)) {
     // More workers would only share the same cores: what moves this graph is more cores or less CPU per batch.
     std::string less_cpu;
     if (facts.pin_node) less_cpu += "transfer.direct (no pin copy)";

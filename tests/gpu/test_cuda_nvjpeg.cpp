@@ -15,6 +15,7 @@
 #include "feedgraph/feedgraph.hpp"
 #include "feedgraph/tools/make_dataset.hpp"
 #if FEEDGRAPH_HAVE_NVJPEG
+#include "cuda/fault_kernels.hpp"
 #include "cuda/nvjpeg_decoder.hpp"
 #endif
 
@@ -234,13 +235,13 @@ TEST_CASE("cuda: a file nvJPEG refuses is named by its index and the decoder goe
     REQUIRE(decoder.reads_host(samples[0]));
     std::size_t refused = 99;
     try {
-      decoder.decode(0, samples, static_cast<const std::byte*>(files), host_files, outputs.data(), nullptr, stream);
+      decoder.decode(0, samples, static_cast<const std::byte*>(files), host_files, outputs.data(), nullptr, nullptr, stream);
     } catch (const DeviceDecodeError& e) {
       refused = e.index();
     }
     CHECK(refused == 1);
     REQUIRE(cudaMemset(out, 0, 3 * rgb.size()) == cudaSuccess);
-    decoder.decode(0, goods, static_cast<const std::byte*>(files), good_host_files, outputs.data(), nullptr, stream);
+    decoder.decode(0, goods, static_cast<const std::byte*>(files), good_host_files, outputs.data(), nullptr, nullptr, stream);
     CHECK(close_to_original(outputs[1]));
   }
   for (const std::string backend : {"auto", "cuda"}) {
@@ -250,13 +251,64 @@ TEST_CASE("cuda: a file nvJPEG refuses is named by its index and the decoder goe
     CHECK(decoder.reads_host(samples[1]));  // no device-input decoder takes it
     REQUIRE(cudaMemset(out, 0, 3 * rgb.size()) == cudaSuccess);
     // Two batches in flight, a lane each, both after what `stream` holds (the memset) and before what follows.
-    decoder.decode(0, goods, static_cast<const std::byte*>(files), {}, outputs.data(), nullptr, stream);
-    decoder.decode(1, {&samples[2], 1}, static_cast<const std::byte*>(files), {}, &outputs[2], nullptr, stream);
+    decoder.decode(0, goods, static_cast<const std::byte*>(files), {}, outputs.data(), nullptr, nullptr, stream);
+    decoder.decode(1, {&samples[2], 1}, static_cast<const std::byte*>(files), {}, &outputs[2], nullptr, nullptr, stream);
     CHECK(close_to_original(outputs[0]));
     CHECK(close_to_original(outputs[1]));
     CHECK(close_to_original(outputs[2]));
   }
   cudaStreamDestroy(stream);
+  cudaFree(files);
+  cudaFree(out);
+}
+
+TEST_CASE("cuda: a decode waits for its outputs' last reader (on the device for the SMs) and never writes under it") {
+  using namespace feedgraph::detail;
+  const auto rgb = imgtest::textured_rgb(64, 48);
+  const auto file = imgtest::encode_jpeg(rgb, 64, 48);
+  EncodedSample e;
+  e.bytes = file.size();
+  e.height = 48;
+  e.width = 64;
+  mark_device_input(e, std::as_bytes(std::span(file)));
+  REQUIRE(e.suits_sms);
+  void* files = nullptr;
+  void* out = nullptr;
+  void* seen = nullptr;
+  REQUIRE(cudaMalloc(&files, file.size()) == cudaSuccess);
+  REQUIRE(cudaMemcpy(files, file.data(), file.size(), cudaMemcpyHostToDevice) == cudaSuccess);
+  REQUIRE(cudaMalloc(&out, rgb.size()) == cudaSuccess);
+  REQUIRE(cudaMalloc(&seen, rgb.size()) == cudaSuccess);
+  cudaStream_t stream{}, reader{};
+  cudaEvent_t read{};
+  REQUIRE(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking) == cudaSuccess);
+  REQUIRE(cudaStreamCreateWithFlags(&reader, cudaStreamNonBlocking) == cudaSuccess);
+  REQUIRE(cudaEventCreateWithFlags(&read, cudaEventDisableTiming) == cudaSuccess);
+  auto* output = static_cast<std::uint8_t*>(out);
+  for (const std::string backend : {"cuda", "auto"}) {  // the SMs; the engines where the GPU has them
+    CAPTURE(backend);
+    NvjpegDecoder decoder(0, backend, 3, 4);
+    // The outputs' last reader: 0.2 s of a busy stream, then a copy of what the outputs hold (0x5A bytes).
+    REQUIRE(cudaMemset(out, 0x5A, rgb.size()) == cudaSuccess);
+    REQUIRE(cudaDeviceSynchronize() == cudaSuccess);
+    enqueue_wait(reader, 0.2);
+    REQUIRE(cudaMemcpyAsync(seen, out, rgb.size(), cudaMemcpyDeviceToDevice, reader) == cudaSuccess);
+    REQUIRE(cudaEventRecord(read, reader) == cudaSuccess);
+    decoder.decode(0, {&e, 1}, static_cast<const std::byte*>(files), {}, &output, nullptr, read, stream);
+    REQUIRE(cudaStreamSynchronize(stream) == cudaSuccess);
+    REQUIRE(cudaEventQuery(read) == cudaSuccess);  // `stream` went on after the reader, never before it
+    std::vector<unsigned char> before(rgb.size()), after(rgb.size());
+    REQUIRE(cudaMemcpy(before.data(), seen, before.size(), cudaMemcpyDeviceToHost) == cudaSuccess);
+    REQUIRE(cudaMemcpy(after.data(), out, after.size(), cudaMemcpyDeviceToHost) == cudaSuccess);
+    CHECK(std::all_of(before.begin(), before.end(), [](unsigned char b) { return b == 0x5A; }));
+    double sum = 0;
+    for (std::size_t i = 0; i < after.size(); ++i) sum += std::abs(int(after[i]) - int(rgb[i]));
+    CHECK(sum / static_cast<double>(after.size()) < 8.0);
+  }
+  cudaEventDestroy(read);
+  cudaStreamDestroy(reader);
+  cudaStreamDestroy(stream);
+  cudaFree(seen);
   cudaFree(files);
   cudaFree(out);
 }

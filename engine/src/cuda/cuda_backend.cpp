@@ -297,15 +297,15 @@ class CudaBackend final : public Backend {
     if (n == 0) return;
     if (n > meta_capacity_) throw Error("a ragged batch holds more samples than the batch size");
     // Each decoded image at a 256-byte boundary of a scratch, one per decoder lane: the batches take the lanes in
-    // turn, and a batch decodes while the ones before it still do. The decode engines write when
-    // nvjpegDecodeBatched is called, not when the stream reaches it, so a batch's decode waits on the host
-    // until the fused pass that last read its scratch, a lane's round back, is done (it almost always is).
+    // turn, and a batch decodes while the ones before it still do. Its decode waits for the fused pass that last
+    // read its scratch, a lane's round back: on the device for the SMs, on the host only for the decode engines,
+    // which write when nvjpegDecodeBatched is called, not when the stream reaches it.
     std::size_t need = 0;
     for (const EncodedSample& e : s.encoded) need += decoded_image_bytes(e, t.decode->channels);
     const int lane = next_lane_;
     next_lane_ = (next_lane_ + 1) % decoder_->lanes();
     Scratch& scratch = scratches_[static_cast<std::size_t>(lane)];
-    FG_CUDA(cudaEventSynchronize(scratch.read.get()));  // at once while never recorded
+    if (need > scratch.bytes) FG_CUDA(cudaEventSynchronize(scratch.read.get()));  // a scratch is freed once unread
     reserve_scratch(scratch, need);
     auto* encoded_host = static_cast<EncodedSample*>(s.meta_host.get());
     auto* images_host = reinterpret_cast<DecodedImage*>(encoded_host + meta_capacity_);
@@ -324,7 +324,8 @@ class CudaBackend final : public Backend {
     FG_CUDA(cudaMemcpyAsync(images_device, images_host, n * sizeof(DecodedImage), cudaMemcpyHostToDevice, stream));
     if (cell) enqueue_ragged_checksum(batch.data, encoded_device, static_cast<std::int64_t>(n), cell, stream);
     // The lane starts once the files have landed (not after the batches before, which it overlaps).
-    decoder_->decode(lane, s.encoded, batch.data, s.host_files, outputs_.data(), s.copy_end.get(), stream);
+    decoder_->decode(lane, s.encoded, batch.data, s.host_files, outputs_.data(), s.copy_end.get(), scratch.read.get(),
+                     stream);
     enqueue_decoded_transform(t, images_device, static_cast<std::int64_t>(n), out, stream);
     FG_CUDA(cudaEventRecord(scratch.read.get(), stream));
 #endif

@@ -271,7 +271,7 @@ int NvjpegDecoder::lanes() const { return static_cast<int>(impl_->lanes.size());
 
 void NvjpegDecoder::decode(int lane_index, std::span<const EncodedSample> samples, const std::byte* device_files,
                            std::span<const std::byte* const> host_files, std::uint8_t* const* outputs,
-                           cudaEvent_t inputs_ready, cudaStream_t stream) {
+                           cudaEvent_t inputs_ready, cudaEvent_t outputs_free, cudaStream_t stream) {
   Impl& m = *impl_;
   if (samples.empty()) return;
   if (lane_index < 0 || lane_index >= lanes()) throw Error("decode_jpeg on the device: no such lane");
@@ -309,13 +309,16 @@ void NvjpegDecoder::decode(int lane_index, std::span<const EncodedSample> sample
 
   // The lane's streams start once the inputs are ready, not after what `stream` holds: that may be the decode
   // of the batches before, which this one overlaps. The SMs' and the host copies' shares are submitted first,
-  // on `side`; then the engines' parts at once, each from a thread of its own (a call returns only once the
-  // engines are done with it), while the SMs decode. `stream` goes on once every share is done.
+  // on `side`, which also waits for the outputs' last reader; then the engines' parts at once, each from a
+  // thread of its own (a call returns only once the engines are done with it), while the SMs decode. The
+  // engines write when called, so their outputs' reader is waited for here, on the host; a lane of the SMs
+  // alone never holds the calling thread. `stream` goes on once every share is done.
   if (inputs_ready == nullptr) {
     FG_CUDA(cudaEventRecord(lane.side_done.get(), stream));
     inputs_ready = lane.side_done.get();
   }
   FG_CUDA(cudaStreamWaitEvent(lane.side.get(), inputs_ready, 0));
+  if (outputs_free != nullptr) FG_CUDA(cudaStreamWaitEvent(lane.side.get(), outputs_free, 0));
   nvjpegStatus_t status = NVJPEG_STATUS_SUCCESS;
   for (const Route route : {Route::sms, Route::host}) {
     Share& share = m.share(route);
@@ -326,6 +329,7 @@ void NvjpegDecoder::decode(int lane_index, std::span<const EncodedSample> sample
   const Share& engines = m.share(Route::engines);
   int parts = 0;
   if (!engines.empty()) {
+    if (outputs_free != nullptr) FG_CUDA(cudaEventSynchronize(outputs_free));
     // Contiguous parts of near-equal size, no more parts than files.
     parts = static_cast<int>(std::min(lane.parts.size(), engines.data.size()));
     const std::size_t each = engines.data.size() / static_cast<std::size_t>(parts);

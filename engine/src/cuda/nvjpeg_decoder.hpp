@@ -60,12 +60,14 @@ class NvjpegDecoder {
   /// `inputs_ready` has completed (null: once what `stream` holds has), and make `stream` wait for it. File k
   /// is read from `device_files` + its offset, or from `host_files[k]` where reads_host(samples[k]) (unread
   /// elsewhere, may be null). The decode engines take their share of the files they can; the SMs decode the
-  /// rest, and the host copies, at the same time. The caller gives each batch in flight a lane of its own and
-  /// outputs that no queued work reads. Throws DeviceDecodeError naming the first sample nvJPEG refuses; the
-  /// lane is reset, and the next batch decodes as if nothing had happened.
+  /// rest, and the host copies, at the same time. The caller gives each batch in flight a lane of its own.
+  /// `outputs_free` (null: free now) completes once no queued work reads the outputs: the SMs' decoders wait
+  /// for it on the device, and only where the engines take a share does the call wait for it on the host
+  /// (they write when called). Throws DeviceDecodeError naming the first sample nvJPEG refuses; the lane is
+  /// reset, and the next batch decodes as if nothing had happened.
   void decode(int lane, std::span<const EncodedSample> samples, const std::byte* device_files,
               std::span<const std::byte* const> host_files, std::uint8_t* const* outputs, cudaEvent_t inputs_ready,
-              cudaStream_t stream);
+              cudaEvent_t outputs_free, cudaStream_t stream);
 
  private:
   struct Impl;

@@ -87,7 +87,7 @@ DeviceDecodeAlone measure_device_decode_alone(const PipelineSpec& spec, int repe
         p += fd::decoded_image_bytes(files[k], d.channels);
       }
       decoder.decode(lane, {files.data() + first, count}, on_device_files, {host_files.data() + first, count},
-                     outputs.data(), ready.get(), stream.get());
+                     outputs.data(), ready.get(), nullptr, stream.get());
       lane = (lane + 1) % decoder.lanes();
     }
   };

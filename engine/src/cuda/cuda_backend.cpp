@@ -305,7 +305,6 @@ class CudaBackend final : public Backend {
     const int lane = next_lane_;
     next_lane_ = (next_lane_ + 1) % decoder_->lanes();
     Scratch& scratch = scratches_[static_cast<std::size_t>(lane)];
-    if (need > scratch.bytes) FG_CUDA(cudaEventSynchronize(scratch.read.get()));  // a scratch is freed once unread
     reserve_scratch(scratch, need);
     auto* encoded_host = static_cast<EncodedSample*>(s.meta_host.get());
     auto* images_host = reinterpret_cast<DecodedImage*>(encoded_host + meta_capacity_);
@@ -339,11 +338,12 @@ class CudaBackend final : public Backend {
     Event read;  // made in prepare_decode, on the backend's device
   };
 
-  /// `scratch` holds at least `bytes`; no queued work reads it. It grows by a quarter more than asked, so that
-  /// a few growths cover a dataset's largest batch.
+  /// `scratch` holds at least `bytes`. It grows by a quarter more than asked, so that a few growths cover a
+  /// dataset's largest batch; the smaller one is freed once its last reader is done.
   void reserve_scratch(Scratch& scratch, std::size_t bytes) {
     if (bytes <= scratch.bytes) return;
     const std::size_t grown = bytes + bytes / 4;
+    FG_CUDA(cudaEventSynchronize(scratch.read.get()));  // at once while never recorded
     scratch.memory.reset();
     if (counter_) counter_->sub(scratch.bytes);
     scratch.bytes = 0;

@@ -127,6 +127,13 @@ TEST_CASE("the verdict never advises more workers than the cores can run") {
   CAPTURE(v);
   CHECK(v.rfind("input-bound: read busy 95% of 2 workers", 0) == 0);
   CHECK(v.find("raise concurrency.read") != std::string::npos);
+  // The same time off a core, but spent waiting for one (other work had the cores): short of cores, not storage.
+  facts.graph_core_wait_s = 1.5;
+  v = detail::verdict(s, facts);
+  CAPTURE(v);
+  CHECK(v.rfind("CPU-bound on this host: read busy 95% of 2 workers", 0) == 0);
+  CHECK(v.find("raise") == std::string::npos);
+  facts.graph_core_wait_s = -1;
   // Working, not waiting: CPU-bound again, with the cores their CPU time kept busy.
   s.nodes[0].cpu_s = 1.8;
   v = detail::verdict(s, facts);

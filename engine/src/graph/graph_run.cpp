@@ -57,6 +57,7 @@ RunStats GraphRun::run() {
     execute();
   });
   thread_cpu_ = cpu_by_thread(threads_at_start_, threads_at_end_, graph_threads_.ids());
+  graph_core_wait_s_ = core_wait_of(threads_at_start_, threads_at_end_, graph_threads_.ids());
   if (error_) std::rethrow_exception(error_);
   if (stopped_) {
     // What was delivered before the stop; the tickets that never finished are left out.
@@ -243,6 +244,7 @@ RunInputs GraphRun::make_inputs(double wall, double setup_s) {
   in.wall_s = wall;
   in.cpu_s = cpu_s_;
   in.thread_cpu = thread_cpu_;
+  in.graph_core_wait_s = graph_core_wait_s_;
   in.setup_s = setup_s;
   in.peak_memory_bytes = memory_.peak;
   for (const auto& t : rec_.times()) in.samples_delivered += t.samples;

@@ -224,6 +224,7 @@ class GraphRun final : public CompletionSink {
   double cpu_s_ = 0;  // the process's CPU seconds over wall_
   std::vector<ThreadClock> threads_at_start_, threads_at_end_;  // every thread's CPU clock at the wall's ends
   std::vector<ThreadCpu> thread_cpu_;
+  double graph_core_wait_s_ = -1;  // the graph's threads' time waiting for a core over wall_ (-1: unknown)
   GraphThreads graph_threads_;  // the threads that ran a node body, or the graph
   // Written only by the input node's body, which is serial; atomic because the watchdog reads it.
   std::atomic<std::int64_t> next_ticket_{0};

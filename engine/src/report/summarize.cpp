@@ -130,7 +130,7 @@ RunStats summarize_run(RunInputs in) {
   s.timeline = timeline(in);
   if (in.consumer_wait_s >= 0) s.consumer_wait_fraction = std::clamp(in.consumer_wait_s / wall, 0.0, 1.0);
   s.verdict = verdict(s, VerdictFacts{in.plan.settings, in.plan.shape.pin_node, !in.spec.transforms.empty(), in.cores,
-                                      s.consumer_wait_fraction});
+                                      s.consumer_wait_fraction, in.graph_core_wait_s});
   return s;
 }
 
@@ -189,7 +189,11 @@ std::string verdict(const RunStats& s, const VerdictFacts& facts) {
   const int cores = std::max(1, facts.cores);
   // Workers on a core for under half their time in the body wait there (storage, a remote read): more of them
   // overlap more waits even past the core count, so only the cores they really keep busy make it CPU-bound.
-  const bool worst_waits = worst->cpu_s > 0 && worst->cpu_s < 0.5 * worst->busy_s;
+  // Unless the time off a core went to other threads' turns (a host busy with other work): then it is the
+  // cores they lack.
+  const double off_core_s = worst->busy_s - worst->cpu_s;
+  const bool worst_waits = worst->cpu_s > 0 && worst->cpu_s < 0.5 * worst->busy_s &&
+                           (facts.graph_core_wait_s < 0 || facts.graph_core_wait_s < 0.5 * off_core_s);
   const bool workers_fill_cores = worst->concurrency >= cores && !worst_waits;
   if (worst->utilization >= 0.8 && (workers_fill_cores || cores_busy >= 0.85 * cores)) {
     // More workers would only share the same cores: what moves this graph is more cores or less CPU per batch.

@@ -16,6 +16,7 @@ struct VerdictFacts {
   bool host_transforms = false;  ///< the file has host transforms (device_transforms could take them over)
   int cores = 1;                 ///< the cores the graph's threads could run on
   double consumer_wait_fraction = -1;  ///< RunStats' field: a pulling run's consumer waiting for batches
+  double graph_core_wait_s = -1;  ///< RunInputs' field: the graph's threads waiting for a core (other threads' turn)
 };
 
 struct RunInputs {
@@ -27,6 +28,7 @@ struct RunInputs {
   double wall_s = 0;
   double cpu_s = 0;  ///< the process's CPU seconds over wall_s
   std::vector<ThreadCpu> thread_cpu{};  ///< cpu_s by thread
+  double graph_core_wait_s = -1;  ///< the graph's threads' time ready to run but waiting for a core; -1: unknown
   double setup_s = 0;
   std::uint64_t peak_memory_bytes = 0;
   std::int64_t samples_delivered = 0;  ///< what reached compute (skipped samples left out)

@@ -19,6 +19,14 @@ namespace {
 /// including those we did not start.
 clockid_t thread_clock(pid_t tid) { return static_cast<clockid_t>((~static_cast<unsigned>(tid) << 3) | 6u); }
 
+/// Thread `tid`'s run delay in seconds, the second field of its schedstat; -1 where the kernel keeps none.
+double run_delay(pid_t tid) {
+  std::ifstream schedstat("/proc/self/task/" + std::to_string(tid) + "/schedstat");
+  unsigned long long on_cpu_ns = 0, waited_ns = 0;
+  if (!(schedstat >> on_cpu_ns >> waited_ns)) return -1;
+  return static_cast<double>(waited_ns) * 1e-9;
+}
+
 std::string thread_name(pid_t tid) {
   std::ifstream comm("/proc/self/task/" + std::to_string(tid) + "/comm");
   std::string name;
@@ -41,7 +49,7 @@ std::vector<ThreadClock> sample_process_threads(Named named) noexcept {
       timespec ts{};
       if (::clock_gettime(thread_clock(tid), &ts) != 0) continue;  // ended since the listing
       out.push_back({tid, named == Named::yes ? thread_name(tid) : std::string(),
-                     static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9});
+                     static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9, run_delay(tid)});
     }
     ::closedir(dir);
   } catch (...) {
@@ -68,6 +76,21 @@ std::vector<ThreadCpu> cpu_by_thread(const std::vector<ThreadClock>& begin, cons
   for (auto& [name, g] : groups) out.push_back(std::move(g));
   std::stable_sort(out.begin(), out.end(), [](const ThreadCpu& a, const ThreadCpu& b) { return a.cpu_s > b.cpu_s; });
   return out;
+}
+
+double core_wait_of(const std::vector<ThreadClock>& begin, const std::vector<ThreadClock>& end,
+                    const std::unordered_set<pid_t>& graph) {
+  std::unordered_map<pid_t, double> before;
+  for (const ThreadClock& t : begin) before[t.tid] = t.core_wait_s;
+  double waited = 0;
+  for (const ThreadClock& t : end) {
+    if (!graph.count(t.tid)) continue;
+    const auto was = before.find(t.tid);
+    const double from = was != before.end() ? was->second : 0.0;
+    if (t.core_wait_s < 0 || from < 0) return -1;
+    waited += std::max(0.0, t.core_wait_s - from);
+  }
+  return waited;
 }
 
 }  // namespace feedgraph::detail

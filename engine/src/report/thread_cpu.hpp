@@ -14,11 +14,13 @@
 
 namespace feedgraph::detail {
 
-/// One thread at one moment: its id, its name and the CPU seconds it has used.
+/// One thread at one moment: its id, its name, the CPU seconds it has used, and the seconds it has spent ready
+/// to run but waiting for a core (the scheduler's run delay, /proc's schedstat; -1 where the kernel keeps none).
 struct ThreadClock {
   pid_t tid = 0;
   std::string name;
   double cpu_s = 0;
+  double core_wait_s = -1;
 };
 
 /// Every thread of the process now, named where `named` (a read of /proc per thread; cpu_by_thread() takes the
@@ -34,6 +36,11 @@ pid_t this_thread_id() noexcept;
 /// one started after `begin` counts from zero.
 std::vector<ThreadCpu> cpu_by_thread(const std::vector<ThreadClock>& begin, const std::vector<ThreadClock>& end,
                                      const std::unordered_set<pid_t>& graph);
+
+/// The seconds the threads in `graph` spent ready to run but waiting for a core between two samples: time off
+/// a core that was not sleep (storage, a lock) but other threads' turn. -1 where a sample has no run delay.
+double core_wait_of(const std::vector<ThreadClock>& begin, const std::vector<ThreadClock>& end,
+                    const std::unordered_set<pid_t>& graph);
 
 /// The name of the group of threads that ran the graph's nodes.
 inline constexpr const char* kGraphThreads = "graph";

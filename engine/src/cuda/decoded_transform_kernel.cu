@@ -11,8 +11,9 @@ namespace feedgraph::detail {
 namespace {
 
 struct Params {
-  std::int64_t channels, height, width, plane, pixels;  // pixels = count * plane
-  std::size_t out_bytes;                                 // per sample
+  std::int64_t channels;
+  unsigned width, plane;  // of the output; a plane's pixels fit 32-bit indices (checked at launch)
+  std::size_t out_bytes;  // per sample
   bool out_chw, out_f32;
   ChannelConstants k;
 };
@@ -34,27 +35,31 @@ __device__ Tap tap(const ResampleAxis& a, std::int64_t d) {
 
 __device__ float lerp(float a, float b, float w) { return __fadd_rn(a, __fmul_rn(__fsub_rn(b, a), w)); }
 
-__global__ void decoded_transform_kernel(const DecodedImage* images, unsigned char* out, Params p) {
-  const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-  for (std::int64_t g = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; g < p.pixels; g += stride) {
-    const std::int64_t k = g / p.plane, px = g % p.plane, y = px / p.width, x = px % p.width;
-    const DecodedImage& im = images[k];
-    const Tap ty = tap(im.map.y, y);
-    const Tap tx = tap(im.map.x, im.map.flip ? p.width - 1 - x : x);
+/// blockIdx.y picks the sample (in turns of gridDim.y); the block's threads stride over its output pixels. The
+/// indices within a plane are 32-bit: a 64-bit division is a long software routine on the GPU, and one per
+/// pixel cost more than the resampling.
+__global__ void decoded_transform_kernel(const DecodedImage* images, std::int64_t count, unsigned char* out, Params p) {
+  for (std::int64_t k = blockIdx.y; k < count; k += gridDim.y) {
+    const DecodedImage im = images[k];
     unsigned char* dst = out + static_cast<std::size_t>(k) * p.out_bytes;
-    for (int c = 0; c < p.channels; ++c) {
-      auto at = [&](std::int64_t row, std::int64_t col) {
-        return static_cast<float>(im.pixels[(row * im.width + col) * p.channels + c]);
-      };
-      const float top = lerp(at(ty.first, tx.first), at(ty.first, tx.second), tx.weight);
-      const float bottom = lerp(at(ty.second, tx.first), at(ty.second, tx.second), tx.weight);
-      const float v = rintf(fminf(fmaxf(lerp(top, bottom, ty.weight), 0.0f), 255.0f));
-      const std::int64_t o = p.out_chw ? c * p.plane + px : px * p.channels + c;
-      if (!p.out_f32) {
-        dst[o] = static_cast<unsigned char>(v);
-        continue;
+    for (unsigned px = blockIdx.x * blockDim.x + threadIdx.x; px < p.plane; px += gridDim.x * blockDim.x) {
+      const unsigned y = px / p.width, x = px - y * p.width;
+      const Tap ty = tap(im.map.y, y);
+      const Tap tx = tap(im.map.x, im.map.flip ? p.width - 1 - x : x);
+      for (int c = 0; c < p.channels; ++c) {
+        auto at = [&](std::int64_t row, std::int64_t col) {
+          return static_cast<float>(im.pixels[(row * im.width + col) * p.channels + c]);
+        };
+        const float top = lerp(at(ty.first, tx.first), at(ty.first, tx.second), tx.weight);
+        const float bottom = lerp(at(ty.second, tx.first), at(ty.second, tx.second), tx.weight);
+        const float v = rintf(fminf(fmaxf(lerp(top, bottom, ty.weight), 0.0f), 255.0f));
+        const std::size_t o = p.out_chw ? static_cast<std::size_t>(c) * p.plane + px : std::size_t{px} * p.channels + c;
+        if (!p.out_f32) {
+          dst[o] = static_cast<unsigned char>(v);
+          continue;
+        }
+        reinterpret_cast<float*>(dst)[o] = __fmul_rn(__fsub_rn(__fmul_rn(v, p.k.scale), p.k.mean[c]), p.k.inv_std[c]);
       }
-      reinterpret_cast<float*>(dst)[o] = __fmul_rn(__fsub_rn(__fmul_rn(v, p.k.scale), p.k.mean[c]), p.k.inv_std[c]);
     }
   }
 }
@@ -88,19 +93,19 @@ __global__ void ragged_checksum_kernel(const std::byte* data, const EncodedSampl
 void enqueue_decoded_transform(const DeviceTransform& t, const DecodedImage* images, std::int64_t count, std::byte* out,
                                CUstream_st* stream) {
   if (count == 0) return;
+  if (t.height * t.width * t.channels > std::int64_t{0xFFFFFFFF})
+    throw Error("decode on the device: an output image of over 4 G values");
   Params p{};
   p.k = channel_constants(t, "decode on the device handles up to 4 channels");
   p.channels = t.channels;
-  p.height = t.height;
-  p.width = t.width;
-  p.plane = t.height * t.width;
-  p.pixels = count * p.plane;
+  p.width = static_cast<unsigned>(t.width);
+  p.plane = static_cast<unsigned>(t.height * t.width);
   p.out_bytes = t.out.bytes();
   p.out_chw = t.to_chw;
   p.out_f32 = t.out.dtype == DType::f32;
   constexpr unsigned kThreads = 256;
-  decoded_transform_kernel<<<grid_blocks(p.pixels, kThreads, 16384), kThreads, 0, stream>>>(
-      images, reinterpret_cast<unsigned char*>(out), p);
+  const dim3 grid(grid_blocks(p.plane, kThreads, 1024), static_cast<unsigned>(count < 65535 ? count : 65535));
+  decoded_transform_kernel<<<grid, kThreads, 0, stream>>>(images, count, reinterpret_cast<unsigned char*>(out), p);
   check_launch("decoded_transform_kernel<<<>>>");
 }
 

@@ -87,7 +87,7 @@ if [[ $what == decode || $what == all ]]; then
   if command -v compute-sanitizer >/dev/null; then
     # The whole log is kept; the summary lines (memcheck's ERROR SUMMARY, doctest's counts) are shown.
     compute-sanitizer --tool memcheck --error-exitcode 9 build-gpu/tests/feedgraph_tests \
-      -tc="cuda: nvJPEG*,cuda: bad files on the nvJPEG*,cuda: a file nvJPEG*,cuda: the SMs decode beside*" \
+      -tc="cuda: nvJPEG*,cuda: bad files on the nvJPEG*,cuda: a file nvJPEG*,cuda: the SMs decode beside*,cuda: a decode waits*,cuda: the fused pass*,cuda: normalized*" \
       >"$out/decode-memcheck.log" 2>&1 && echo "memcheck rc 0" || echo "memcheck rc $?"
     grep -E "ERROR SUMMARY|test cases|assertions|Status" "$out/decode-memcheck.log" | tee "$out/decode-memcheck.txt"
   fi

@@ -56,7 +56,7 @@ TEST_CASE("threads: auto gives sleeping workers threads of their own and caps th
   using detail::auto_thread_count;
   const ConcurrencySpec jpeg{.read = 1, .transform = 2, .pin = 1};  // 5 bodies, all computing (a cache)
   CHECK(auto_thread_count(2, jpeg, false, false) == 2);
-  CHECK(auto_thread_count(16, jpeg, false, false) == 16);  // never fewer than the cores
+  CHECK(auto_thread_count(16, jpeg, false, false) == 5);  // no more threads than bodies can use at once
   const ConcurrencySpec images{.read = 4, .transform = 12, .pin = 2};  // graphs/images.yaml
   CHECK(auto_thread_count(2, images, true, false) == 4 + 2);  // 4 sleepers + the 2 cores
   CHECK(auto_thread_count(16, images, true, false) == 4 + 15);  // 15 computing bodies fit 16 cores
@@ -66,6 +66,22 @@ TEST_CASE("threads: auto gives sleeping workers threads of their own and caps th
   const ConcurrencySpec fetch{.read = 1, .transform = 8, .pin = 1};  // a transform that waits on a service
   CHECK(auto_thread_count(2, fetch, false, true) == 8 + 2);
   CHECK(auto_thread_count(2, fetch, false, false) == 2);
+  // graphs/images-gpu.yaml: the host reads cached files and pins them; the GPU decodes
+  const ConcurrencySpec gpu_decode{.read = 4, .transform = 1, .pin = 2};
+  CHECK(auto_thread_count(16, gpu_decode, false, false) == 4 + 1 + 2 + 1);
+  CHECK(auto_thread_count(16, gpu_decode, false, false, 4) == 4 + 1 + 8 + 1);  // a pin body copies 4 chunks at once
+  CHECK(auto_thread_count(16, gpu_decode, false, false, 0) == 4 + 1 + 1);      // no pin node
+}
+
+TEST_CASE("a pin body copies a batch over two chunks with a thread a chunk up to the cores") {
+  using detail::kPinChunk;
+  using detail::pin_width;
+  CHECK(pin_width(0, 16) == 1);
+  CHECK(pin_width(2 * kPinChunk, 16) == 1);
+  CHECK(pin_width(2 * kPinChunk + 1, 16) == 3);
+  CHECK(pin_width(13 * kPinChunk / 2, 16) == 7);
+  CHECK(pin_width(100 * kPinChunk, 16) == 16);
+  CHECK(pin_width(100 * kPinChunk, 0) == 1);
 }
 
 TEST_CASE("the ranks on one host share its cores: the shares add up to the cores and none is below one") {

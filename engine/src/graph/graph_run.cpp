@@ -40,8 +40,11 @@ int GraphRun::auto_threads() const {
   const bool transforms_may_sleep =
       std::any_of(a_.transforms.begin(), a_.transforms.end(), [](const auto& t) { return t->may_sleep(); });
   // This rank's share of the host's cores (Plan::core_share): all of them without a launcher.
-  return auto_thread_count(plan_.core_share, settings_.concurrency, source_->read_may_sleep(),
-                           transforms_may_sleep);
+  // A transform body with no host transform to run passes its batch on at once: it keeps no thread.
+  ConcurrencySpec bodies = settings_.concurrency;
+  if (a_.chain.empty()) bodies.transform = 0;
+  return auto_thread_count(plan_.core_share, bodies, source_->read_may_sleep(), transforms_may_sleep,
+                           pin_node_ ? pin_width(plan_.batch_bytes, plan_.core_share) : 0);
 }
 
 RunStats GraphRun::run() {
@@ -58,7 +61,7 @@ RunStats GraphRun::run() {
   });
   thread_cpu_ = cpu_by_thread(threads_at_start_, threads_at_end_, graph_threads_.ids());
   graph_core_wait_s_ = core_wait_of(threads_at_start_, threads_at_end_, graph_threads_.ids());
-  if (error_) std::rethrow_exception(error_);
+  if (error_) std::rethrow_exception(error_.get());
   if (stopped_) {
     // What was delivered before the stop; the tickets that never finished are left out.
     std::vector<TicketTimes> all = std::move(rec_.times());

@@ -21,6 +21,7 @@
 #include "graph/pull_channel.hpp"
 #include "graph/run_monitor.hpp"
 #include "graph/run_buffers.hpp"
+#include "graph/first_error.hpp"
 #include "graph/graph_threads.hpp"
 #include "graph/run_recorder.hpp"
 #include "samples/sample_buffer.hpp"
@@ -155,7 +156,9 @@ class GraphRun final : public CompletionSink {
   void fail(Node node, Msg m, std::exception_ptr e);
   void fail_status(Op op, Msg m, int status, const char* message) noexcept;
 
-  void record(std::exception_ptr e) noexcept;
+  /// Keeps the run's error (FirstError says which) and wakes a pulling consumer with it. `compute_fault`: `e` is
+  /// the compute stream's own status after a batch's kernels.
+  void record(std::exception_ptr e, bool compute_fault = false) noexcept;
   /// RunSettings::limit says to issue no more tickets (only the input node's body asks).
   bool limit_reached() const {
     const RunLimit& l = settings_.limit;
@@ -233,7 +236,7 @@ class GraphRun final : public CompletionSink {
   static thread_local std::int64_t current_sample_;
   std::atomic<bool> failed_{false};
   std::mutex error_mutex_;
-  std::exception_ptr error_;
+  FirstError error_;  // under error_mutex_
   RunMonitor monitor_{
       RunMonitor::Settings{spec_.watchdog_s, options_.progress, spec_.name, plan_.batches, spec_.batch_size},
       RunMonitor::Hooks{

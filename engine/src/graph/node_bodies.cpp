@@ -11,6 +11,7 @@
 
 #include "feedgraph/checksum.hpp"
 #include "graph/graph_run_impl.hpp"
+#include "graph/thread_count.hpp"
 #include "report/cpu_clock.hpp"
 
 // NVTX ranges named after the nodes, so that an nsys profile of a cuda run shows the graph's own names.
@@ -234,9 +235,9 @@ Msg GraphRun::pin(Msg m, Token slot) {
     const std::byte* src = m->host_data;
     std::byte* dst = buffers_.pinned(static_cast<int>(slot));
     const std::size_t bytes = batch_bytes(m);
-    // One thread's memcpy into pinned memory runs at about 9 GB/s, a sixth of PCIe Gen5:
-    // large batches are copied by several threads. Isolated, so a waiting thread takes no unrelated task.
-    constexpr std::size_t kChunk = 4u << 20;
+    // Large batches are copied by several threads (kPinChunk). Isolated, so a waiting thread takes no
+    // unrelated task.
+    constexpr std::size_t kChunk = kPinChunk;
     if (bytes <= 2 * kChunk) {
       std::memcpy(dst, src, bytes);
     } else {
@@ -433,17 +434,17 @@ void GraphRun::fail_status(Op op, Msg m, int status, const char* message) noexce
     const std::string what = std::string(op == Op::copy ? "copy" : "compute") + " of batch " +
                              std::to_string(m ? m->ticket : -1) + " (stream callback status)";
     record(std::make_exception_ptr(
-        CudaError(what, status, backend_->status_name(status), backend_->status_text(status))));
+               CudaError(what, status, backend_->status_name(status), backend_->status_text(status))),
+           op == Op::compute);
   } catch (...) {
     record(std::current_exception());
   }
 }
 
-void GraphRun::record(std::exception_ptr e) noexcept {
+void GraphRun::record(std::exception_ptr e, bool compute_fault) noexcept {
   {
     std::lock_guard lock(error_mutex_);
-    if (!error_) error_ = e;
-    else e = error_;
+    e = error_.offer(e, compute_fault);
   }
   failed_.store(true);
   if (pull_) pull_->fail(e);  // wakes a consumer waiting for a batch, which then throws the run's first error

@@ -1,6 +1,7 @@
 #pragma once
 // `threads: auto`: how many threads run a graph's node bodies.
 #include <algorithm>
+#include <cstddef>
 
 #include "feedgraph/spec.hpp"
 
@@ -14,17 +15,32 @@ inline int core_share(int cores, int local_world, int local_rank) {
   return std::max(1, share);
 }
 
+/// The pin node copies a batch into page-locked memory in chunks of this size, several threads at once where it
+/// has more than two: one thread's memcpy into pinned memory runs at about 9 GB/s, a sixth of PCIe Gen5.
+inline constexpr std::size_t kPinChunk = std::size_t{4} << 20;
+
+/// The threads one pin body may keep busy with a batch of `batch_bytes` (its chunks, up to the cores).
+inline int pin_width(std::size_t batch_bytes, int cores) {
+  if (batch_bytes <= 2 * kPinChunk) return 1;
+  const std::size_t chunks = (batch_bytes + kPinChunk - 1) / kPinChunk;
+  return static_cast<int>(std::min<std::size_t>(chunks, static_cast<std::size_t>(std::max(1, cores))));
+}
+
 /// A read worker that may sleep on storage, or a transform worker whose transforms may sleep, gets a thread of
 /// its own, even above the core count: asleep it costs no core, and a missing thread would cap the
-/// concurrency the file asked for. The bodies that compute (transforms, pin copies, the serial
-/// copy/compute/done nodes counted as one, reads from memory) share
-/// threads up to the cores: more of them than cores only take turns, and every turn preempts a body in the
-/// middle of its batch. Two JPEG decoders on two cores made 2-4% more samples/s with 2 threads than with one
-/// per body (5), cpu-bound 3% (bench/RESULTS.md, session 7). Never fewer threads than cores.
-inline int auto_thread_count(int cores, const ConcurrencySpec& c, bool reads_may_sleep, bool transforms_may_sleep) {
+/// concurrency the file asked for. The bodies that compute (transforms, pin copies `pin_threads` wide, the
+/// serial copy/compute/done nodes counted as one, reads from memory) share threads up to the cores: more of
+/// them than cores only take turns, and every turn preempts a body in the middle of its batch. Two JPEG
+/// decoders on two cores made 2-4% more samples/s with 2 threads than with one per body (5), cpu-bound 3%
+/// (bench/RESULTS.md, session 7). No more threads than bodies can use at once, either: a worker with no body to
+/// run looks for work on a core (oneTBB spins before it sleeps), and on a graph whose host only reads files
+/// for the GPU to decode, 16 workers for 7 bodies were half the host CPU of the run (RESULTS.md, session 19).
+inline int auto_thread_count(int cores, const ConcurrencySpec& c, bool reads_may_sleep, bool transforms_may_sleep,
+                             int pin_threads = 1) {
   const int sleeping = (reads_may_sleep ? c.read : 0) + (transforms_may_sleep ? c.transform : 0);
-  const int computing = (reads_may_sleep ? 0 : c.read) + (transforms_may_sleep ? 0 : c.transform) + c.pin + 1;
-  return std::max(cores, sleeping + std::min(cores, computing));
+  const int computing =
+      (reads_may_sleep ? 0 : c.read) + (transforms_may_sleep ? 0 : c.transform) + c.pin * pin_threads + 1;
+  return sleeping + std::min(std::max(1, cores), computing);
 }
 
 }  // namespace feedgraph::detail

@@ -142,9 +142,9 @@ struct PipelineSpec {
   double watchdog_s = 60.0;         ///< no progress for this long is an error naming the stalled node
   /// Threads that run the graph's node bodies; 0 (`auto`): one per read worker whose reads may sleep on
   /// storage (Source::read_may_sleep) and per transform worker whose transforms may (Transform::may_sleep),
-  /// plus one per computing body (transform, pin, the other reads, and one for the serial nodes) up to the
-  /// cores; at least the cores. The copy engine and compute stream are not
-  /// among them.
+  /// plus one per computing body (transforms where there are host transforms, pin as wide as a batch's 4 MiB
+  /// chunks, the other reads, and one for the serial nodes) up to the cores, and no more: a thread with no
+  /// body to run spins on a core. The copy engine and compute stream are not among them.
   int threads = 0;
   std::vector<FaultSpec> faults;  ///< `faults:`: failures to inject on purpose; empty in production
   /// The file's top-level mapping, so that an error a top-level key decides after parsing (a plan over

@@ -33,8 +33,9 @@ inline int pin_width(std::size_t batch_bytes, int cores) {
 /// them than cores only take turns, and every turn preempts a body in the middle of its batch. Two JPEG
 /// decoders on two cores made 2-4% more samples/s with 2 threads than with one per body (5), cpu-bound 3%
 /// (bench/RESULTS.md, session 7). No more threads than bodies can use at once, either: a worker with no body to
-/// run looks for work on a core (oneTBB spins before it sleeps), and on a graph whose host only reads files
-/// for the GPU to decode, 16 workers for 7 bodies were half the host CPU of the run (RESULTS.md, session 19).
+/// run looks for work on a core (oneTBB spins before it sleeps): on the H100, graphs/images-gpu.yaml (the host
+/// reads files for the GPU to decode: 7 bodies) kept 4.0 cores busy with 16 threads and 3.2 with 7, at the same
+/// images/s (bench/RESULTS.md, session 19).
 inline int auto_thread_count(int cores, const ConcurrencySpec& c, bool reads_may_sleep, bool transforms_may_sleep,
                              int pin_threads = 1) {
   const int sleeping = (reads_may_sleep ? c.read : 0) + (transforms_may_sleep ? c.transform : 0);

@@ -13,9 +13,12 @@ namespace feedgraph::detail {
 /// error was another thread's in one run of seven.) Not locked: its owner keeps it under a mutex.
 class FirstError {
  public:
-  /// Offers `e`; `compute_fault`: `e` is the compute stream's status after a batch's kernels. Returns the error
-  /// kept.
-  std::exception_ptr offer(std::exception_ptr e, bool compute_fault) {
+  struct Kept {
+    std::exception_ptr error;  ///< the error kept
+    bool replaced = false;     ///< `e` took the place of an earlier error
+  };
+  /// Offers `e`; `compute_fault`: `e` is the compute stream's status after a batch's kernels.
+  Kept offer(std::exception_ptr e, bool compute_fault) {
     const int code = cuda_code(e);
     const bool names_the_fault = compute_fault && error_ && !is_fault_ && code != 0 && code == code_;
     if (!error_ || names_the_fault) {
@@ -23,7 +26,7 @@ class FirstError {
       code_ = code;
       is_fault_ = compute_fault;
     }
-    return error_;
+    return {error_, names_the_fault};
   }
   const std::exception_ptr& get() const { return error_; }
   explicit operator bool() const { return error_ != nullptr; }

@@ -442,12 +442,15 @@ void GraphRun::fail_status(Op op, Msg m, int status, const char* message) noexce
 }
 
 void GraphRun::record(std::exception_ptr e, bool compute_fault) noexcept {
+  FirstError::Kept kept;
   {
     std::lock_guard lock(error_mutex_);
-    e = error_.offer(e, compute_fault);
+    kept = error_.offer(e, compute_fault);
   }
   failed_.store(true);
-  if (pull_) pull_->fail(e);  // wakes a consumer waiting for a batch, which then throws the run's first error
+  // Wakes a consumer waiting for a batch, which then throws the run's error. Only a replacement overwrites
+  // the channel's: a report of the first error arriving after it must not.
+  if (pull_) pull_->fail(kept.error, kept.replaced);
 }
 
 }  // namespace feedgraph::detail

@@ -80,11 +80,11 @@ void PullChannel::finish() {
   ready_.notify_all();
 }
 
-void PullChannel::fail(std::exception_ptr error) {
+void PullChannel::fail(std::exception_ptr error, bool replaces) {
   std::vector<int> back;
   {
     std::lock_guard lock(mutex_);
-    if (!error_) error_ = error;
+    if (!error_ || replaces) error_ = error;
     news_.store(true);
     back = give_back_all_locked(false);
   }

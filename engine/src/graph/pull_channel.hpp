@@ -54,8 +54,9 @@ class PullChannel : public std::enable_shared_from_this<PullChannel> {
   bool publish(int slot);
   /// Every batch of the run has been delivered: once the consumer has taken them, `take` returns false.
   void finish();
-  /// The run failed: the consumer's next `take` throws `error`; batches it had not taken go back.
-  void fail(std::exception_ptr error);
+  /// The run failed: the consumer's next `take` throws `error`; batches it had not taken go back. A later
+  /// call keeps the first error unless `replaces` (the run's error changed: graph/first_error.hpp).
+  void fail(std::exception_ptr error, bool replaces = false);
 
   // ---- the consumer's side ------------------------------------------------------------------------------
   /// The next batch; blocks while none is ready. With `wait`, `stream` is made to wait for it on the device

@@ -235,16 +235,16 @@ Msg GraphRun::pin(Msg m, Token slot) {
     const std::byte* src = m->host_data;
     std::byte* dst = buffers_.pinned(static_cast<int>(slot));
     const std::size_t bytes = batch_bytes(m);
-    // Large batches are copied by several threads (kPinChunk). Isolated, so a waiting thread takes no
-    // unrelated task.
-    constexpr std::size_t kChunk = kPinChunk;
-    if (bytes <= 2 * kChunk) {
+    // Large batches are copied by several threads (pin_chunks, which threads: auto counts too). Isolated, so a
+    // waiting thread takes no unrelated task.
+    const std::size_t chunks = pin_chunks(bytes);
+    if (chunks == 1) {
       std::memcpy(dst, src, bytes);
     } else {
       tbb::this_task_arena::isolate([&] {
-        tbb::parallel_for(std::size_t{0}, (bytes + kChunk - 1) / kChunk, [&](std::size_t c) {
-          const std::size_t off = c * kChunk;
-          std::memcpy(dst + off, src + off, std::min(kChunk, bytes - off));
+        tbb::parallel_for(std::size_t{0}, chunks, [&](std::size_t c) {
+          const std::size_t off = c * kPinChunk;
+          std::memcpy(dst + off, src + off, std::min(kPinChunk, bytes - off));
         });
       });
     }

@@ -19,11 +19,15 @@ inline int core_share(int cores, int local_world, int local_rank) {
 /// has more than two: one thread's memcpy into pinned memory runs at about 9 GB/s, a sixth of PCIe Gen5.
 inline constexpr std::size_t kPinChunk = std::size_t{4} << 20;
 
+/// The pieces the pin node copies a batch of `batch_bytes` in, each on a thread of its own: 1 (one memcpy) up to
+/// two chunks, else one per chunk.
+inline std::size_t pin_chunks(std::size_t batch_bytes) {
+  return batch_bytes <= 2 * kPinChunk ? 1 : (batch_bytes + kPinChunk - 1) / kPinChunk;
+}
+
 /// The threads one pin body may keep busy with a batch of `batch_bytes` (its chunks, up to the cores).
 inline int pin_width(std::size_t batch_bytes, int cores) {
-  if (batch_bytes <= 2 * kPinChunk) return 1;
-  const std::size_t chunks = (batch_bytes + kPinChunk - 1) / kPinChunk;
-  return static_cast<int>(std::min<std::size_t>(chunks, static_cast<std::size_t>(std::max(1, cores))));
+  return static_cast<int>(std::min<std::size_t>(pin_chunks(batch_bytes), static_cast<std::size_t>(std::max(1, cores))));
 }
 
 /// A read worker that may sleep on storage, or a transform worker whose transforms may sleep, gets a thread of

@@ -38,46 +38,54 @@ TEST_SUITE("gpu") {
 
 TEST_CASE("cuda: the fused pass after decode equals its host reference byte for byte in uint8 HWC and float32 CHW") {
   std::mt19937_64 rng(19);
-  for (const bool normalize : {false, true}) {
-    CAPTURE(normalize);
-    DeviceTransform t;
-    t.channels = 3;
-    t.height = 29;
-    t.width = 37;
-    t.in = SampleLayout{{29, 37, 3}, DType::u8};
-    t.out = t.in;
-    if (normalize) {
-      t.to_chw = true;
-      t.mean = {123.7f, 116.3f, 103.5f};
-      t.inv_std = {1 / 58.4f, 1 / 57.1f, 1 / 57.4f};
-      t.out = SampleLayout{{3, 29, 37}, DType::f32};
-    }
-    const int count = 24;
-    std::vector<std::vector<std::uint8_t>> pixels(count);
-    std::vector<DecodedImage> images(count);
-    std::vector<std::uint8_t*> on_device(count);
-    std::vector<std::byte> expected(static_cast<std::size_t>(count) * t.out.bytes());
-    for (int k = 0; k < count; ++k) {
-      const std::int64_t h = std::uniform_int_distribution<std::int64_t>(1, 90)(rng);
-      const std::int64_t w = std::uniform_int_distribution<std::int64_t>(1, 90)(rng);
-      pixels[k].resize(static_cast<std::size_t>(h * w * 3));
-      for (auto& v : pixels[k]) v = static_cast<std::uint8_t>(rng());
-      const PixelMap map{random_axis(rng, h, t.height), random_axis(rng, w, t.width), (rng() & 1) != 0};
-      apply_decoded_host(t, pixels[k].data(), h, w, map, expected.data() + static_cast<std::size_t>(k) * t.out.bytes());
-      on_device[k] = to_device(pixels[k]);
-      images[k] = {on_device[k], h, w, map};
-    }
-    DecodedImage* device_images = to_device(images);
-    std::byte* out = nullptr;
-    REQUIRE(cudaMalloc(reinterpret_cast<void**>(&out), expected.size()) == cudaSuccess);
-    enqueue_decoded_transform(t, device_images, count, out, nullptr);
-    std::vector<std::byte> got(expected.size());
-    REQUIRE(cudaMemcpy(got.data(), out, got.size(), cudaMemcpyDeviceToHost) == cudaSuccess);
-    CHECK(std::memcmp(got.data(), expected.data(), got.size()) == 0);
-    for (auto* p : on_device) cudaFree(p);
-    cudaFree(device_images);
-    cudaFree(out);
-  }
+  // 1 and 3 channels (the kernel is a template of them); rows narrower than a warp's multiple, and wider
+  // than a block's threads, which then stride over them.
+  for (const std::int64_t channels : {3, 1})
+    for (const auto& [height, width] : {std::pair<std::int64_t, std::int64_t>{29, 37}, {7, 300}})
+      for (const bool normalize : {false, true}) {
+        CAPTURE(channels);
+        CAPTURE(width);
+        CAPTURE(normalize);
+        DeviceTransform t;
+        t.channels = channels;
+        t.height = height;
+        t.width = width;
+        t.in = SampleLayout{{height, width, channels}, DType::u8};
+        t.out = t.in;
+        if (normalize) {
+          t.to_chw = true;
+          t.mean = {123.7f, 116.3f, 103.5f};
+          t.inv_std = {1 / 58.4f, 1 / 57.1f, 1 / 57.4f};
+          t.mean.resize(static_cast<std::size_t>(channels));
+          t.inv_std.resize(static_cast<std::size_t>(channels));
+          t.out = SampleLayout{{channels, height, width}, DType::f32};
+        }
+        const int count = 24;
+        std::vector<std::vector<std::uint8_t>> pixels(count);
+        std::vector<DecodedImage> images(count);
+        std::vector<std::uint8_t*> on_device(count);
+        std::vector<std::byte> expected(static_cast<std::size_t>(count) * t.out.bytes());
+        for (int k = 0; k < count; ++k) {
+          const std::int64_t h = std::uniform_int_distribution<std::int64_t>(1, 90)(rng);
+          const std::int64_t w = std::uniform_int_distribution<std::int64_t>(1, 400)(rng);
+          pixels[k].resize(static_cast<std::size_t>(h * w * channels));
+          for (auto& v : pixels[k]) v = static_cast<std::uint8_t>(rng());
+          const PixelMap map{random_axis(rng, h, t.height), random_axis(rng, w, t.width), (rng() & 1) != 0};
+          apply_decoded_host(t, pixels[k].data(), h, w, map, expected.data() + static_cast<std::size_t>(k) * t.out.bytes());
+          on_device[k] = to_device(pixels[k]);
+          images[k] = {on_device[k], h, w, map};
+        }
+        DecodedImage* device_images = to_device(images);
+        std::byte* out = nullptr;
+        REQUIRE(cudaMalloc(reinterpret_cast<void**>(&out), expected.size()) == cudaSuccess);
+        enqueue_decoded_transform(t, device_images, count, out, nullptr);
+        std::vector<std::byte> got(expected.size());
+        REQUIRE(cudaMemcpy(got.data(), out, got.size(), cudaMemcpyDeviceToHost) == cudaSuccess);
+        CHECK(std::memcmp(got.data(), expected.data(), got.size()) == 0);
+        for (auto* p : on_device) cudaFree(p);
+        cudaFree(device_images);
+        cudaFree(out);
+      }
 }
 
 TEST_CASE("cuda: a ragged batch's checksum on the device equals the host's and moves with one changed byte") {

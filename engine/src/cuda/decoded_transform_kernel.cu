@@ -4,6 +4,8 @@
 // reference and the GPU agree bit for bit.
 #include <cuda_runtime.h>
 
+#include <algorithm>
+
 #include "checksum/mix.hpp"
 #include "cuda/kernel_params.hpp"
 
@@ -11,49 +13,59 @@ namespace feedgraph::detail {
 namespace {
 
 struct Params {
-  std::int64_t channels;
-  unsigned width, plane;  // of the output; a plane's pixels fit 32-bit indices (checked at launch)
+  unsigned width, plane;  // of the output; a plane's values fit 32-bit indices (checked at launch)
   std::size_t out_bytes;  // per sample
   bool out_chw, out_f32;
   ChannelConstants k;
 };
 
+/// A row or column of the decoded image and the weight of the second. 32-bit: a JPEG's sides are under 2^16, so
+/// every coordinate of an axis fits, and an int converts to the same float as the host's int64 of equal value.
 struct Tap {
-  std::int64_t first, second;
+  int first, second;
   float weight;
 };
 
-__device__ Tap tap(const ResampleAxis& a, std::int64_t d) {
-  const float scale = __fdiv_rn(static_cast<float>(a.in_size), static_cast<float>(a.out_full));
-  const float s = fmaxf(0.0f, __fsub_rn(__fmul_rn(__fadd_rn(static_cast<float>(d + a.out_offset), 0.5f), scale), 0.5f));
-  auto i = static_cast<std::int64_t>(s);
+__device__ Tap tap(const ResampleAxis& a, int d) {
+  const int in_start = static_cast<int>(a.in_start), in_size = static_cast<int>(a.in_size);
+  const float scale = __fdiv_rn(static_cast<float>(in_size), static_cast<float>(static_cast<int>(a.out_full)));
+  const float s = fmaxf(0.0f, __fsub_rn(__fmul_rn(__fadd_rn(static_cast<float>(d + static_cast<int>(a.out_offset)), 0.5f),
+                                                  scale), 0.5f));
+  int i = static_cast<int>(s);  // s >= 0: truncation, as the host's cast
   float frac = __fsub_rn(s, static_cast<float>(i));
-  if (i >= a.in_size - 1) i = a.in_size - 1, frac = 0;
-  const std::int64_t j = i + 1 < a.in_size - 1 ? i + 1 : a.in_size - 1;
-  return {a.in_start + i, a.in_start + j, frac};
+  if (i >= in_size - 1) i = in_size - 1, frac = 0;
+  const int j = i + 1 < in_size - 1 ? i + 1 : in_size - 1;
+  return {in_start + i, in_start + j, frac};
 }
 
 __device__ float lerp(float a, float b, float w) { return __fadd_rn(a, __fmul_rn(__fsub_rn(b, a), w)); }
 
-/// blockIdx.y picks the sample (in turns of gridDim.y); the block's threads stride over its output pixels. The
-/// indices within a plane are 32-bit: a 64-bit division is a long software routine on the GPU, and one per
-/// pixel cost more than the resampling.
+/// One output row a block: blockIdx.x is the row, blockIdx.y the sample (in turns of gridDim.y), the threads
+/// stride over the row's columns. The row's tap and its two source rows are the same for the whole block, and
+/// a warp writes each channel's consecutive floats. `C`, the channels, is a template argument so that the
+/// per-channel constants are indexed at compile time: indexed at run time, they put the parameters on the
+/// stack (64 bytes of local memory a thread), and the pass took 284 us a batch of 256 224x224 images on the
+/// H100, more than nvJPEG's IDCT and colour conversion together (bench/RESULTS.md, session 19).
+template <int C>
 __global__ void decoded_transform_kernel(const DecodedImage* images, std::int64_t count, unsigned char* out, Params p) {
+  const unsigned y = blockIdx.x;
   for (std::int64_t k = blockIdx.y; k < count; k += gridDim.y) {
-    const DecodedImage im = images[k];
+    const DecodedImage& im = images[k];
+    const Tap ty = tap(im.map.y, static_cast<int>(y));
+    const std::size_t stride = static_cast<std::size_t>(im.width) * C;
+    const std::uint8_t* top_row = im.pixels + static_cast<std::size_t>(ty.first) * stride;
+    const std::uint8_t* bottom_row = im.pixels + static_cast<std::size_t>(ty.second) * stride;
+    const bool flip = im.map.flip;
     unsigned char* dst = out + static_cast<std::size_t>(k) * p.out_bytes;
-    for (unsigned px = blockIdx.x * blockDim.x + threadIdx.x; px < p.plane; px += gridDim.x * blockDim.x) {
-      const unsigned y = px / p.width, x = px - y * p.width;
-      const Tap ty = tap(im.map.y, y);
-      const Tap tx = tap(im.map.x, im.map.flip ? p.width - 1 - x : x);
-      for (int c = 0; c < p.channels; ++c) {
-        auto at = [&](std::int64_t row, std::int64_t col) {
-          return static_cast<float>(im.pixels[(row * im.width + col) * p.channels + c]);
-        };
-        const float top = lerp(at(ty.first, tx.first), at(ty.first, tx.second), tx.weight);
-        const float bottom = lerp(at(ty.second, tx.first), at(ty.second, tx.second), tx.weight);
+    for (unsigned x = threadIdx.x; x < p.width; x += blockDim.x) {
+      const Tap tx = tap(im.map.x, static_cast<int>(flip ? p.width - 1 - x : x));
+      const unsigned px = y * p.width + x, a = static_cast<unsigned>(tx.first) * C, b = static_cast<unsigned>(tx.second) * C;
+#pragma unroll
+      for (int c = 0; c < C; ++c) {
+        const float top = lerp(static_cast<float>(top_row[a + c]), static_cast<float>(top_row[b + c]), tx.weight);
+        const float bottom = lerp(static_cast<float>(bottom_row[a + c]), static_cast<float>(bottom_row[b + c]), tx.weight);
         const float v = rintf(fminf(fmaxf(lerp(top, bottom, ty.weight), 0.0f), 255.0f));
-        const std::size_t o = p.out_chw ? static_cast<std::size_t>(c) * p.plane + px : std::size_t{px} * p.channels + c;
+        const unsigned o = p.out_chw ? c * p.plane + px : px * C + c;
         if (!p.out_f32) {
           dst[o] = static_cast<unsigned char>(v);
           continue;
@@ -95,17 +107,21 @@ void enqueue_decoded_transform(const DeviceTransform& t, const DecodedImage* ima
   if (count == 0) return;
   if (t.height * t.width * t.channels > std::int64_t{0xFFFFFFFF})
     throw Error("decode on the device: an output image of over 4 G values");
+  if (t.channels != 1 && t.channels != 3) throw Error("decode on the device writes 1 or 3 channels");
   Params p{};
   p.k = channel_constants(t, "decode on the device handles up to 4 channels");
-  p.channels = t.channels;
   p.width = static_cast<unsigned>(t.width);
   p.plane = static_cast<unsigned>(t.height * t.width);
   p.out_bytes = t.out.bytes();
   p.out_chw = t.to_chw;
   p.out_f32 = t.out.dtype == DType::f32;
-  constexpr unsigned kThreads = 256;
-  const dim3 grid(grid_blocks(p.plane, kThreads, 1024), static_cast<unsigned>(count < 65535 ? count : 65535));
-  decoded_transform_kernel<<<grid, kThreads, 0, stream>>>(images, count, reinterpret_cast<unsigned char*>(out), p);
+  // A warp's multiple covering the row (224 columns: 7 warps), at most 256 threads striding over wider rows.
+  const unsigned threads = static_cast<unsigned>(std::min<std::int64_t>(256, (t.width + 31) / 32 * 32));
+  const dim3 grid(static_cast<unsigned>(t.height), static_cast<unsigned>(count < 65535 ? count : 65535));
+  if (t.channels == 3)
+    decoded_transform_kernel<3><<<grid, threads, 0, stream>>>(images, count, reinterpret_cast<unsigned char*>(out), p);
+  else
+    decoded_transform_kernel<1><<<grid, threads, 0, stream>>>(images, count, reinterpret_cast<unsigned char*>(out), p);
   check_launch("decoded_transform_kernel<<<>>>");
 }
 

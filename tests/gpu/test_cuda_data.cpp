@@ -40,40 +40,54 @@ class DeviceCapture final : public ComputeStage {
   }
 };
 
-std::string data_graph(const std::string& device) {
+// One shape and transform list a case: the kernel is instantiated per channel count (1-4), and reads HWC or CHW.
+struct TransformCase {
+  const char* sample;      // the dataset's `sample:` map
+  const char* transforms;  // device_transforms
+};
+
+constexpr TransformCase kTransformCases[] = {
+    {"{shape: [24, 20, 3], dtype: uint8}", "[to_chw, {normalize: {mean: [120, 110, 100], std: [60, 50, 40]}}]"},
+    {"{shape: [24, 20, 1], dtype: uint8}", "[{normalize: {mean: 100, std: 30}}]"},
+    {"{shape: [2, 12, 10], dtype: float32}", "[{normalize: {mean: [0.25, 0.75], std: [0.5, 2]}}]"},
+    {"{shape: [12, 10, 4], dtype: uint8}", "[to_chw, {normalize: {mean: [10, 20, 30, 40], std: [5, 6, 7, 8]}}]"},
+};
+
+std::string data_graph(const std::string& device, const TransformCase& c) {
   return "device: " + device + "\nbatch_size: 16\nepochs: 2\nwatchdog_s: 30\nverify: true\n"
-         "dataset: {source: synthetic, samples: 100, sample: {shape: [24, 20, 3], dtype: uint8}, classes: 9, "
-         "shuffle: true}\n"
+         "dataset: {source: synthetic, samples: 100, sample: " + c.sample + ", classes: 9, shuffle: true}\n"
          "seed: 4\nconcurrency: {read: 4, transform: 2, pin: 2}\nprefetch: 4\n"
-         "device_transforms: [to_chw, {normalize: {mean: [120, 110, 100], std: [60, 50, 40]}}]\n"
-         "compute: {kernel: test_device_capture}\n";
+         "device_transforms: " + c.transforms + "\ncompute: {kernel: test_device_capture}\n";
 }
 
 }  // namespace
 
 TEST_SUITE("gpu") {
-  TEST_CASE("cuda: device transforms match the host stand-in and labels arrive in device memory") {
+  TEST_CASE("cuda: device transforms match the host stand-in for 1 to 4 channels and labels arrive in device memory") {
     register_compute("test_device_capture", [](const StageOptions&, const StageContext&) {
       return std::make_unique<DeviceCapture>();
     });
-    DeviceCapture::batches().clear();
-    fgtest::Deliveries gpu;
-    const auto stats = run(parse_pipeline(data_graph("cuda"), "d.yaml"), gpu.options());
-    CHECK(stats.backend == "cuda");
-    for (const auto& r : gpu.records) CHECK(r.host_checksum == r.device_checksum);
-    auto on_gpu = DeviceCapture::batches();
+    for (const auto& c : kTransformCases) {
+      CAPTURE(c.sample);
+      DeviceCapture::batches().clear();
+      fgtest::Deliveries gpu;
+      const auto stats = run(parse_pipeline(data_graph("cuda", c), "d.yaml"), gpu.options());
+      CHECK(stats.backend == "cuda");
+      for (const auto& r : gpu.records) CHECK(r.host_checksum == r.device_checksum);
+      auto on_gpu = DeviceCapture::batches();
 
-    DeviceCapture::batches().clear();
-    fgtest::Deliveries host;
-    run(parse_pipeline(data_graph("host"), "h.yaml"), host.options());
-    const auto& on_host = DeviceCapture::batches();
-    REQUIRE(on_gpu.size() == on_host.size());
-    CHECK(gpu.ids == host.ids);
-    for (std::size_t b = 0; b < on_gpu.size(); ++b) {
-      REQUIRE(on_gpu[b].values.size() == on_host[b].values.size());
-      for (std::size_t i = 0; i < on_gpu[b].values.size(); ++i)
-        CHECK(on_gpu[b].values[i] == doctest::Approx(on_host[b].values[i]).epsilon(1e-6));
-      for (std::size_t j = 0; j < on_gpu[b].labels.size(); ++j) CHECK(on_gpu[b].labels[j] == gpu.ids[b][j] % 9);
+      DeviceCapture::batches().clear();
+      fgtest::Deliveries host;
+      run(parse_pipeline(data_graph("host", c), "h.yaml"), host.options());
+      const auto& on_host = DeviceCapture::batches();
+      REQUIRE(on_gpu.size() == on_host.size());
+      CHECK(gpu.ids == host.ids);
+      for (std::size_t b = 0; b < on_gpu.size(); ++b) {
+        REQUIRE(on_gpu[b].values.size() == on_host[b].values.size());
+        for (std::size_t i = 0; i < on_gpu[b].values.size(); ++i)
+          CHECK(on_gpu[b].values[i] == doctest::Approx(on_host[b].values[i]).epsilon(1e-6));
+        for (std::size_t j = 0; j < on_gpu[b].labels.size(); ++j) CHECK(on_gpu[b].labels[j] == gpu.ids[b][j] % 9);
+      }
     }
   }
 

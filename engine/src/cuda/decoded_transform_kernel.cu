@@ -13,64 +13,84 @@ namespace feedgraph::detail {
 namespace {
 
 struct Params {
-  unsigned width, plane;  // of the output; a plane's values fit 32-bit indices (checked at launch)
-  std::size_t out_bytes;  // per sample
+  unsigned height, width, plane;  // of the output; a plane's values fit 32-bit indices (checked at launch)
+  std::size_t out_bytes;          // per sample
   bool out_chw, out_f32;
   ChannelConstants k;
 };
 
-/// A row or column of the decoded image and the weight of the second. 32-bit: a JPEG's sides are under 2^16, so
-/// every coordinate of an axis fits, and an int converts to the same float as the host's int64 of equal value.
+/// Output rows a block takes: each thread's column tap (and its image's record) serves them all.
+constexpr unsigned kRowsPerBlock = 8;
+
+/// One axis of an image's PixelMap with its scale divided out once. 32-bit: a JPEG's sides are under 2^16, so
+/// every coordinate fits, and an int converts to the same float as the host's int64 of equal value. The
+/// division is the one the host makes for each pixel, so computing it once gives the same float.
+struct Axis {
+  int in_start, in_size, out_offset;
+  float scale;
+};
+
+__device__ Axis axis_of(const ResampleAxis& a) {
+  const int in_size = static_cast<int>(a.in_size);
+  return {static_cast<int>(a.in_start), in_size, static_cast<int>(a.out_offset),
+          __fdiv_rn(static_cast<float>(in_size), static_cast<float>(static_cast<int>(a.out_full)))};
+}
+
+/// A row or column of the decoded image and the weight of the second.
 struct Tap {
   int first, second;
   float weight;
 };
 
-__device__ Tap tap(const ResampleAxis& a, int d) {
-  const int in_start = static_cast<int>(a.in_start), in_size = static_cast<int>(a.in_size);
-  const float scale = __fdiv_rn(static_cast<float>(in_size), static_cast<float>(static_cast<int>(a.out_full)));
-  const float s = fmaxf(0.0f, __fsub_rn(__fmul_rn(__fadd_rn(static_cast<float>(d + static_cast<int>(a.out_offset)), 0.5f),
-                                                  scale), 0.5f));
+__device__ Tap tap(const Axis& a, int d) {
+  const float s = fmaxf(0.0f, __fsub_rn(__fmul_rn(__fadd_rn(static_cast<float>(d + a.out_offset), 0.5f), a.scale), 0.5f));
   int i = static_cast<int>(s);  // s >= 0: truncation, as the host's cast
   float frac = __fsub_rn(s, static_cast<float>(i));
-  if (i >= in_size - 1) i = in_size - 1, frac = 0;
-  const int j = i + 1 < in_size - 1 ? i + 1 : in_size - 1;
-  return {in_start + i, in_start + j, frac};
+  if (i >= a.in_size - 1) i = a.in_size - 1, frac = 0;
+  const int j = i + 1 < a.in_size - 1 ? i + 1 : a.in_size - 1;
+  return {a.in_start + i, a.in_start + j, frac};
 }
 
 __device__ float lerp(float a, float b, float w) { return __fadd_rn(a, __fmul_rn(__fsub_rn(b, a), w)); }
 
-/// One output row a block: blockIdx.x is the row, blockIdx.y the sample (in turns of gridDim.y), the threads
-/// stride over the row's columns. The row's tap and its two source rows are the same for the whole block, and
-/// a warp writes each channel's consecutive floats. `C`, the channels, is a template argument so that the
-/// per-channel constants are indexed at compile time: indexed at run time, they put the parameters on the
-/// stack (64 bytes of local memory a thread), and the pass took 284 us a batch of 256 224x224 images on the
-/// H100, more than nvJPEG's IDCT and colour conversion together (bench/RESULTS.md, session 19).
+/// kRowsPerBlock output rows a block: blockIdx.x is the group of rows, blockIdx.y the sample (in turns of
+/// gridDim.y), the threads stride over the columns. A thread reads its image's record and computes its
+/// column's tap once for all the block's rows, and a warp writes each channel's consecutive floats. `C`, the
+/// channels, is a template argument so that the per-channel constants are indexed at compile time: indexed at
+/// run time, they put the parameters on the stack (64 bytes of local memory a thread), and the pass took
+/// 284 us a batch of 256 224x224 images on the H100, more than nvJPEG's IDCT and colour conversion together
+/// (bench/RESULTS.md, session 19); one row a block, 170 us (session 20).
 template <int C>
 __global__ void decoded_transform_kernel(const DecodedImage* images, std::int64_t count, unsigned char* out, Params p) {
-  const unsigned y = blockIdx.x;
+  const unsigned y0 = blockIdx.x * kRowsPerBlock, y1 = min(y0 + kRowsPerBlock, p.height);
   for (std::int64_t k = blockIdx.y; k < count; k += gridDim.y) {
-    const DecodedImage& im = images[k];
-    const Tap ty = tap(im.map.y, static_cast<int>(y));
-    const std::size_t stride = static_cast<std::size_t>(im.width) * C;
-    const std::uint8_t* top_row = im.pixels + static_cast<std::size_t>(ty.first) * stride;
-    const std::uint8_t* bottom_row = im.pixels + static_cast<std::size_t>(ty.second) * stride;
-    const bool flip = im.map.flip;
+    // Copied into registers: `dst` is bytes, which may alias the record, so a reference would be read again
+    // after every store.
+    const std::uint8_t* const pixels = images[k].pixels;
+    const std::size_t stride = static_cast<std::size_t>(images[k].width) * C;
+    const Axis ay = axis_of(images[k].map.y), ax = axis_of(images[k].map.x);
+    const bool flip = images[k].map.flip;
     unsigned char* dst = out + static_cast<std::size_t>(k) * p.out_bytes;
     for (unsigned x = threadIdx.x; x < p.width; x += blockDim.x) {
-      const Tap tx = tap(im.map.x, static_cast<int>(flip ? p.width - 1 - x : x));
-      const unsigned px = y * p.width + x, a = static_cast<unsigned>(tx.first) * C, b = static_cast<unsigned>(tx.second) * C;
+      const Tap tx = tap(ax, static_cast<int>(flip ? p.width - 1 - x : x));
+      const unsigned a = static_cast<unsigned>(tx.first) * C, b = static_cast<unsigned>(tx.second) * C;
+      for (unsigned y = y0; y < y1; ++y) {
+        const Tap ty = tap(ay, static_cast<int>(y));
+        const std::uint8_t* top_row = pixels + static_cast<std::size_t>(ty.first) * stride;
+        const std::uint8_t* bottom_row = pixels + static_cast<std::size_t>(ty.second) * stride;
+        const unsigned px = y * p.width + x;
 #pragma unroll
-      for (int c = 0; c < C; ++c) {
-        const float top = lerp(static_cast<float>(top_row[a + c]), static_cast<float>(top_row[b + c]), tx.weight);
-        const float bottom = lerp(static_cast<float>(bottom_row[a + c]), static_cast<float>(bottom_row[b + c]), tx.weight);
-        const float v = rintf(fminf(fmaxf(lerp(top, bottom, ty.weight), 0.0f), 255.0f));
-        const unsigned o = p.out_chw ? c * p.plane + px : px * C + c;
-        if (!p.out_f32) {
-          dst[o] = static_cast<unsigned char>(v);
-          continue;
+        for (int c = 0; c < C; ++c) {
+          const float top = lerp(static_cast<float>(top_row[a + c]), static_cast<float>(top_row[b + c]), tx.weight);
+          const float bottom = lerp(static_cast<float>(bottom_row[a + c]), static_cast<float>(bottom_row[b + c]), tx.weight);
+          const float v = rintf(fminf(fmaxf(lerp(top, bottom, ty.weight), 0.0f), 255.0f));
+          const unsigned o = p.out_chw ? c * p.plane + px : px * C + c;
+          if (!p.out_f32) {
+            dst[o] = static_cast<unsigned char>(v);
+            continue;
+          }
+          reinterpret_cast<float*>(dst)[o] = __fmul_rn(__fsub_rn(__fmul_rn(v, p.k.scale), p.k.mean[c]), p.k.inv_std[c]);
         }
-        reinterpret_cast<float*>(dst)[o] = __fmul_rn(__fsub_rn(__fmul_rn(v, p.k.scale), p.k.mean[c]), p.k.inv_std[c]);
       }
     }
   }
@@ -110,6 +130,7 @@ void enqueue_decoded_transform(const DeviceTransform& t, const DecodedImage* ima
   if (t.channels != 1 && t.channels != 3) throw Error("decode on the device writes 1 or 3 channels");
   Params p{};
   p.k = channel_constants(t, "decode on the device handles up to 4 channels");
+  p.height = static_cast<unsigned>(t.height);
   p.width = static_cast<unsigned>(t.width);
   p.plane = static_cast<unsigned>(t.height * t.width);
   p.out_bytes = t.out.bytes();
@@ -117,7 +138,8 @@ void enqueue_decoded_transform(const DeviceTransform& t, const DecodedImage* ima
   p.out_f32 = t.out.dtype == DType::f32;
   // A warp's multiple covering the row (224 columns: 7 warps), at most 256 threads striding over wider rows.
   const unsigned threads = static_cast<unsigned>(std::min<std::int64_t>(256, (t.width + 31) / 32 * 32));
-  const dim3 grid(static_cast<unsigned>(t.height), static_cast<unsigned>(count < 65535 ? count : 65535));
+  const dim3 grid(static_cast<unsigned>((t.height + kRowsPerBlock - 1) / kRowsPerBlock),
+                  static_cast<unsigned>(count < 65535 ? count : 65535));
   if (t.channels == 3)
     decoded_transform_kernel<3><<<grid, threads, 0, stream>>>(images, count, reinterpret_cast<unsigned char*>(out), p);
   else

@@ -326,6 +326,8 @@ TEST_CASE("cuda: nvJPEG decode alone is measured on the pipeline's files") {
       parse_pipeline(graph("cuda", dir / "images", "[]", "[decode_jpeg, {center_crop: {size: 64}}]"), "a.yaml"), 1);
   CHECK(alone.samples_per_s > 0);
   CHECK(!alone.decoder.empty());
+  CHECK(alone.host_share > 0);  // the thread is in the calls some of the time, and never longer than the pass
+  CHECK(alone.host_share <= 1);
 }
 
 #else

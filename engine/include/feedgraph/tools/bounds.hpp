@@ -33,6 +33,9 @@ TransformsAlone measure_transforms_alone(const PipelineSpec& spec, int threads, 
 struct DeviceDecodeAlone {
   double samples_per_s = 0;
   std::string decoder;  ///< what decoded: "hardware (7 engines)", "cuda" or "hybrid"
+  /// The share of the median pass's wall its one submitting thread spent in the decoder's calls (0..1). Near 1,
+  /// the bound is that thread's, not the GPU's: nvJPEG's batched calls do host work and may wait on the device.
+  double host_share = 0;
 };
 
 /// The bound of a pipeline that decodes on the device (`device_transforms: [decode_jpeg, ...]`): nvJPEG's

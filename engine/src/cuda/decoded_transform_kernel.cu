@@ -57,9 +57,9 @@ __device__ float lerp(float a, float b, float w) { return __fadd_rn(a, __fmul_rn
 /// gridDim.y), the threads stride over the columns. A thread reads its image's record and computes its
 /// column's tap once for all the block's rows, and a warp writes each channel's consecutive floats. `C`, the
 /// channels, is a template argument so that the per-channel constants are indexed at compile time: indexed at
-/// run time, they put the parameters on the stack (64 bytes of local memory a thread), and the pass took
-/// 284 us a batch of 256 224x224 images on the H100, more than nvJPEG's IDCT and colour conversion together
-/// (bench/RESULTS.md, session 19); one row a block, 170 us (session 20).
+/// run time, they put the parameters on the stack (64 bytes of local memory a thread). On the H100, a batch of
+/// 256 224x224 images took 284 us so, 170 us with a row a block, and 94-99 us like this (bench/RESULTS.md,
+/// sessions 19 and 20).
 template <int C>
 __global__ void decoded_transform_kernel(const DecodedImage* images, std::int64_t count, unsigned char* out, Params p) {
   const unsigned y0 = blockIdx.x * kRowsPerBlock, y1 = min(y0 + kRowsPerBlock, p.height);

@@ -297,9 +297,8 @@ class CudaBackend final : public Backend {
     if (n == 0) return;
     if (n > meta_capacity_) throw Error("a ragged batch holds more samples than the batch size");
     // Each decoded image at a 256-byte boundary of a scratch, one per decoder lane: the batches take the lanes in
-    // turn, and a batch decodes while the ones before it still do. Its decode waits for the fused pass that last
-    // read its scratch, a lane's round back: on the device for the SMs, on the host only for the decode engines,
-    // which write when nvjpegDecodeBatched is called, not when the stream reaches it.
+    // turn, and a batch decodes while the ones before it still do. Its decode waits, on the host, for the fused
+    // pass that last read its scratch, a lane's round back (NvjpegDecoder::decode says why on the host).
     std::size_t need = 0;
     for (const EncodedSample& e : s.encoded) need += decoded_image_bytes(e, t.decode->channels);
     const int lane = next_lane_;

@@ -307,18 +307,21 @@ void NvjpegDecoder::decode(int lane_index, std::span<const EncodedSample> sample
     m.routes.push_back(route);
   }
 
+  // The outputs' last reader is waited for here, on the host, before anything is submitted: the engines write
+  // a batch's pixels when nvjpegDecodeBatched is called, not when the stream reaches it, and on the H100 a
+  // decode on the SMs once wrote under a reader its stream was waiting for (bench/RESULTS.md, session 20). A
+  // wait on the device would rest on an order nvJPEG does not keep; on the host it cannot be missed. In the
+  // graph the reader is the fused pass a round of the lanes back, most often done by now.
+  if (outputs_free != nullptr) FG_CUDA(cudaEventSynchronize(outputs_free));
   // The lane's streams start once the inputs are ready, not after what `stream` holds: that may be the decode
   // of the batches before, which this one overlaps. The SMs' and the host copies' shares are submitted first,
-  // on `side`, which also waits for the outputs' last reader; then the engines' parts at once, each from a
-  // thread of its own (a call returns only once the engines are done with it), while the SMs decode. The
-  // engines write when called, so their outputs' reader is waited for here, on the host; a lane of the SMs
-  // alone never holds the calling thread. `stream` goes on once every share is done.
+  // on `side`; then the engines' parts at once, each from a thread of its own (a call returns only once the
+  // engines are done with it), while the SMs decode. `stream` goes on once every share is done.
   if (inputs_ready == nullptr) {
     FG_CUDA(cudaEventRecord(lane.side_done.get(), stream));
     inputs_ready = lane.side_done.get();
   }
   FG_CUDA(cudaStreamWaitEvent(lane.side.get(), inputs_ready, 0));
-  if (outputs_free != nullptr) FG_CUDA(cudaStreamWaitEvent(lane.side.get(), outputs_free, 0));
   nvjpegStatus_t status = NVJPEG_STATUS_SUCCESS;
   for (const Route route : {Route::sms, Route::host}) {
     Share& share = m.share(route);
@@ -329,7 +332,6 @@ void NvjpegDecoder::decode(int lane_index, std::span<const EncodedSample> sample
   const Share& engines = m.share(Route::engines);
   int parts = 0;
   if (!engines.empty()) {
-    if (outputs_free != nullptr) FG_CUDA(cudaEventSynchronize(outputs_free));
     // Contiguous parts of near-equal size, no more parts than files.
     parts = static_cast<int>(std::min(lane.parts.size(), engines.data.size()));
     const std::size_t each = engines.data.size() / static_cast<std::size_t>(parts);

@@ -21,9 +21,10 @@
 // without those syncs (the bench's bound) got nothing from a second thread on 500x375 files (16.7k against 22.1k),
 // and the graph paid a core for it (bench/RESULTS.md, session 16). The engine's default is one thread.
 //
-// Why the caller must not hand the engines memory that queued work still reads: the decode engines write a
+// Why the outputs' last reader is waited for on the host, not on the device: the decode engines write a
 // batch's pixels when nvjpegDecodeBatched is called, not when `stream` reaches the call (reported for the H100
-// with nvJPEG 12.3 to 13.2 in meta-pytorch/torchcodec#1634); the SMs' decoders keep stream order.
+// with nvJPEG 12.3 to 13.2 in meta-pytorch/torchcodec#1634), and the SMs' decoder, which should keep stream
+// order, once wrote under a reader its stream waited for (the H100, nvJPEG 13.0, bench/RESULTS.md session 20).
 #include <cuda_runtime_api.h>
 
 #include <cstdint>
@@ -61,9 +62,9 @@ class NvjpegDecoder {
   /// is read from `device_files` + its offset, or from `host_files[k]` where reads_host(samples[k]) (unread
   /// elsewhere, may be null). The decode engines take their share of the files they can; the SMs decode the
   /// rest, and the host copies, at the same time. The caller gives each batch in flight a lane of its own.
-  /// `outputs_free` (null: free now) completes once no queued work reads the outputs: the SMs' decoders wait
-  /// for it on the device, and only where the engines take a share does the call wait for it on the host
-  /// (they write when called). Throws DeviceDecodeError naming the first sample nvJPEG refuses; the lane is
+  /// `outputs_free` (null: free now) completes once no queued work reads the outputs: the call waits for it
+  /// on the host before it submits anything, so nothing is written under a reader whatever order nvJPEG
+  /// keeps. Throws DeviceDecodeError naming the first sample nvJPEG refuses; the lane is
   /// reset, and the next batch decodes as if nothing had happened.
   void decode(int lane, std::span<const EncodedSample> samples, const std::byte* device_files,
               std::span<const std::byte* const> host_files, std::uint8_t* const* outputs, cudaEvent_t inputs_ready,

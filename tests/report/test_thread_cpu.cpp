@@ -11,6 +11,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "backend/live_counts.hpp"
 #include "report/cpu_clock.hpp"
 #include "report/thread_cpu.hpp"
 
@@ -78,6 +79,34 @@ TEST_CASE("threads sharing one core wait for it / and sleeping threads do not" *
   CHECK(shared >= 0.25);
   // Three threads asleep for 0.2 s each: off a core, and not waiting for one.
   CHECK(core_wait_of_threads(3, false, nap) < 0.1);
+}
+
+TEST_CASE("a thread started by one of the engine's threads takes its name but is shown as started by it") {
+  // The engine's thread starts a plain thread, as oneTBB starts a worker from the thread that first wakes one;
+  // Linux gives the new thread its starter's name.
+  std::atomic<pid_t> parent{0}, child{0};
+  std::atomic<bool> release{false};
+  std::thread started;
+  CountedThread engine("fg-test-parent", [&] {
+    parent = this_thread_id();
+    started = std::thread([&] {
+      child = this_thread_id();
+      while (!release.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    });
+    while (!release.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  });
+  while (parent.load() == 0 || child.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const auto threads = sample_process_threads(Named::yes);
+  release = true;
+  engine.join();
+  started.join();
+  auto name_of = [&](pid_t tid) {
+    for (const ThreadClock& t : threads)
+      if (t.tid == tid) return t.name;
+    return std::string("(not sampled)");
+  };
+  CHECK(name_of(parent.load()) == "fg-test-parent");
+  CHECK(name_of(child.load()) == "started by fg-test-parent");
 }
 
 TEST_SUITE_END();

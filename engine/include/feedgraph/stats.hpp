@@ -35,7 +35,9 @@ struct ThreadCpu {
   /// "graph": the threads that ran the graph's node bodies (oneTBB's workers) and the thread that ran the
   /// graph; else a thread name (a oneTBB worker that ran no node body keeps its own, the process's): the
   /// engine's own ("fg-watchdog", "fg-host-compute", "fg-nvjpeg", "fg-pull-graph"), the CUDA runtime's
-  /// ("cuda-EvtHandlr", ...), a library's, or the program's own threads.
+  /// ("cuda-EvtHandlr", ...), a library's, or the program's own threads. A thread that one of the engine's
+  /// started (a oneTBB worker the pulling thread woke first) takes its name on Linux; it shows as "started by
+  /// fg-pull-graph", never as the engine's thread.
   std::string name;
   int threads = 0;   ///< alive at the end of the run
   double cpu_s = 0;  ///< user + system seconds over the wall

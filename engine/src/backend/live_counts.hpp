@@ -8,6 +8,8 @@
 #include <thread>
 #include <utility>
 
+#include "report/thread_cpu.hpp"
+
 namespace feedgraph::detail {
 
 enum class Counted : int { run, thread, pinned, device, cuda_handle, count };
@@ -28,6 +30,10 @@ class CountedThread {
   CountedThread(std::string_view name, Fn&& fn)
       : t_([name = std::string(name), fn = std::forward<Fn>(fn)]() mutable {
           name_this_thread(name);
+          note_named_thread();  // told from the threads it starts, which take its name (report/thread_cpu.hpp)
+          struct Forget {
+            ~Forget() { forget_named_thread(); }
+          } forget;
           fn();
         }) {
     count_up(Counted::thread);

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <unordered_map>
 
 namespace feedgraph::detail {
@@ -34,9 +35,48 @@ std::string thread_name(pid_t tid) {
   return name.empty() ? "?" : name;
 }
 
+/// The engine's named threads that are alive (note_named_thread). Leaked, so that a thread ending during
+/// static destruction still finds it.
+struct NamedThreads {
+  std::mutex mutex;
+  std::unordered_set<pid_t> ids;
+};
+NamedThreads& named_threads() {
+  static auto* named = new NamedThreads;
+  return *named;
+}
+
+/// Whether `tid` is one of the engine's named threads.
+bool noted(pid_t tid) {
+  NamedThreads& named = named_threads();
+  std::lock_guard lock(named.mutex);
+  return named.ids.count(tid) > 0;
+}
+
+/// The engine's thread names start so (live_counts.hpp: "fg-watchdog", "fg-pull-graph", ...).
+bool engine_name(const std::string& name) { return name.rfind("fg-", 0) == 0; }
+
 }  // namespace
 
 pid_t this_thread_id() noexcept { return static_cast<pid_t>(::syscall(SYS_gettid)); }
+
+void note_named_thread() noexcept {
+  try {
+    NamedThreads& named = named_threads();
+    std::lock_guard lock(named.mutex);
+    named.ids.insert(this_thread_id());
+  } catch (...) {
+    // Out of memory: the thread then shows as started by one of its name.
+  }
+}
+
+void forget_named_thread() noexcept {
+  NamedThreads& named = named_threads();
+  std::lock_guard lock(named.mutex);
+  named.ids.erase(this_thread_id());  // the kernel may give the id to a thread started later
+}
+
+std::string started_by(const std::string& name) { return "started by " + name; }
 
 std::vector<ThreadClock> sample_process_threads(Named named) noexcept {
   std::vector<ThreadClock> out;
@@ -48,8 +88,13 @@ std::vector<ThreadClock> sample_process_threads(Named named) noexcept {
       if (tid <= 0) continue;
       timespec ts{};
       if (::clock_gettime(thread_clock(tid), &ts) != 0) continue;  // ended since the listing
-      out.push_back({tid, named == Named::yes ? thread_name(tid) : std::string(),
-                     static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9, run_delay(tid)});
+      std::string name;
+      if (named == Named::yes) {
+        name = thread_name(tid);
+        if (engine_name(name) && !noted(tid)) name = started_by(name);
+      }
+      out.push_back({tid, std::move(name), static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9,
+                     run_delay(tid)});
     }
     ::closedir(dir);
   } catch (...) {

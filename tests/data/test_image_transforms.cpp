@@ -117,6 +117,49 @@ TEST_CASE("decode_jpeg lets a recoverable warning through but not a truncation h
   CHECK(data_error(cut).find("truncated JPEG file") != std::string::npos);
 }
 
+TEST_CASE("decode_jpeg's check before a file crosses the link refuses a file cut short in its last scan") {
+  // inspect() is what the host runs on every file that nvJPEG will decode: the header, and an end-of-image
+  // marker after the last start-of-scan.
+  const auto check = imgtest::make_transform("decode_jpeg", "", kEncoded);
+  auto inspect = [&](const std::vector<unsigned char>& file) -> std::string {
+    const auto bytes = as_bytes(file);
+    try {
+      const auto layout = check->inspect(SampleView{bytes, SampleLayout{{static_cast<std::int64_t>(file.size())}, DType::u8}});
+      return layout == hwc_u8(48, 64, 3) ? "ok" : "wrong layout";
+    } catch (const DataError& e) {
+      return e.message();
+    }
+  };
+  const auto rgb = imgtest::textured_rgb(64, 48);
+  const auto baseline = imgtest::encode_jpeg(rgb, 64, 48);
+  const auto progressive = imgtest::encode_jpeg(rgb, 64, 48, 90, TJSAMP_420, TJFLAG_PROGRESSIVE);
+  for (const auto* file : {&baseline, &progressive}) {
+    CHECK(inspect(*file) == "ok");
+    // Bytes after the end-of-image marker (padding some cameras write) are no truncation.
+    auto padded = *file;
+    padded.insert(padded.end(), 64, 0x00);
+    CHECK(inspect(padded) == "ok");
+    // Cut short in the last scan, with or without bytes after the cut: no end-of-image marker after that scan.
+    const std::vector<unsigned char> cut(file->begin(), file->end() - 40);
+    CHECK(inspect(cut).find("truncated JPEG file") != std::string::npos);
+    auto cut_padded = cut;
+    cut_padded.insert(cut_padded.end(), 64, 0x00);
+    CHECK(inspect(cut_padded).find("truncated JPEG file") != std::string::npos);
+  }
+  // A progressive file cut in a scan before its last, then given an end-of-image marker: that marker follows
+  // the last scan there is, so the check lets it through and the decoder is left to judge the scans.
+  const std::size_t second_scan = [&] {
+    for (std::size_t i = start_of_scan(progressive) + 2; i + 1 < progressive.size(); ++i)
+      if (progressive[i] == 0xFF && progressive[i + 1] == 0xDA) return i;
+    FAIL("a progressive file with one scan");
+    return std::size_t{0};
+  }();
+  std::vector<unsigned char> early(progressive.begin(), progressive.begin() + static_cast<std::ptrdiff_t>(second_scan + 20));
+  CHECK(inspect(early).find("truncated JPEG file") != std::string::npos);
+  early.insert(early.end(), {0xFF, 0xD9});
+  CHECK(inspect(early) == "ok");
+}
+
 TEST_CASE("decode_jpeg turns a file that is not a JPEG into a DataError") {
   const std::string text = "this is a text file, not a JPEG\n";
   CHECK(data_error(std::vector<unsigned char>(text.begin(), text.end())).find("Not a JPEG file") != std::string::npos);

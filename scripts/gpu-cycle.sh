@@ -33,6 +33,8 @@ if [[ $what == *" python "* || $what == *" all "* ]]; then
   [[ -f data/bench-npy/train.npy ]] || { mkdir -p data/bench-npy && build-gpu/bin/feedgraph make-dataset --kind npy \
     --samples 4096 --shape 3,224,224 --out data/bench-npy/train.npy >"$out/make-npy.log" 2>&1; }
   PYTHONPATH=build-gpu/python "$python" examples/python/train.py data/bench-images --steps 30 2>&1 | tee "$out/train-example.txt"
+  PYTHONPATH=build-gpu/python "$python" examples/python/train.py data/bench-images --steps 30 --decode gpu 2>&1 \
+    | tee "$out/train-example-gpu-decode.txt"
   PYTHONPATH=build-gpu/python "$python" bench/python/train_step.py --images data/bench-images \
     --npy data/bench-npy/train.npy --json "$out/train_step.json" 2>&1 | tee "$out/train_step.txt"
 fi

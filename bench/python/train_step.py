@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """One training step fed three ways, in one process, on the same data: PyTorch's DataLoader at its best,
-feedgraph through its Python module, and synthetic tensors already on the GPU (the step's own ceiling).
+feedgraph through its Python module, and synthetic tensors already on the GPU (the step's own ceiling). For
+JPEG, a fourth: feedgraph with decode, crop, flip and normalize on the GPU (nvJPEG), the host reading bytes.
 
 The step: torchvision ResNet-18, forward and backward at batch 256, channels-last, bf16 autocast, SGD. Both
 feeders hand the step uint8 pixels made on the host (decode, random-resized-crop 224, flip for JPEG; as
@@ -177,10 +178,21 @@ def dataloader_batches(dataset, step, batch, workers, epochs):
 
 # ---- (b) feedgraph ----------------------------------------------------------------------------------------
 
-def feedgraph_yaml(kind, path, batch, epochs, cores):
+def feedgraph_yaml(kind, path, batch, epochs, cores, decode="host"):
+    """decode "device" (JPEG only): the files cross as read and nvJPEG decodes them (the H100's decode engines,
+    which leave the SMs to the step), then crop, flip and normalize run fused on the device."""
     device_transforms = f"[to_chw, {{normalize: {{mean: {MEAN}, std: {STD}}}}}]" if kind == "images" else \
         f"[{{normalize: {{mean: {MEAN}, std: {STD}}}}}]"
-    if kind == "images":
+    buffers = "{device: 4}"
+    if kind == "images" and decode == "device":
+        dataset = f"{{source: images, path: {path}, shuffle: true}}"
+        transforms = "[]"
+        device_transforms = ("[{decode_jpeg: {backend: auto}}, {random_resized_crop: {size: 224}}, random_flip, "
+                             f"to_chw, {{normalize: {{mean: {MEAN}, std: {STD}}}}}]")
+        concurrency = "{read: 4, pin: 2}"
+        prefetch = 8
+        buffers = "{}"  # decode_jpeg's default: its lanes + 2, a batch holding one while it decodes
+    elif kind == "images":
         dataset = f"{{source: images, path: {path}, shuffle: true}}"
         transforms = "[decode_jpeg, {random_resized_crop: {size: 224}}, random_flip]"
         concurrency = f"{{read: 4, transform: {max(1, cores - 2)}, pin: 2}}"
@@ -201,7 +213,7 @@ transforms: {transforms}
 device_transforms: {device_transforms}
 concurrency: {concurrency}
 prefetch: {prefetch}
-buffers: {{device: 4}}
+buffers: {buffers}
 transfer: {{pinned: true, direct: true, non_blocking: true, copy_stream: true}}
 compute: {{kernel: checksum}}
 verify: false
@@ -280,6 +292,27 @@ def main():
               flush=True)
         out["feedgraph_over_dataloader_alone"] = (out["feedgraph_alone"]["samples_per_s"] /
                                                   out["dataloader_alone"]["samples_per_s"])
+
+        if kind == "images":
+            # (d) feedgraph decoding on the GPU: what the step gets, and the host CPU it costs, with the host only
+            # reading bytes; then alone. A build without nvJPEG refuses the pipeline, and says why.
+            try:
+                yaml = feedgraph_yaml(kind, path, args.batch, args.epochs, cores, decode="device")
+                with feedgraph.Pipeline.from_yaml(yaml) as pipe:
+                    gpu = timed(feedgraph_batches(pipe), step, args.warmup)
+                    stats = pipe.stats()
+                    gpu["engine"] = {k: stats[k] for k in ("samples_per_s", "verdict", "gpu_idle_fraction")}
+                with feedgraph.Pipeline.from_yaml(yaml) as pipe:
+                    gpu_alone = timed(feedgraph_batches(pipe), no_step, args.warmup)
+                out["feedgraph_gpu_decode"] = gpu
+                out["feedgraph_gpu_decode_alone"] = gpu_alone
+                print(f"{kind}: feedgraph, decode on the GPU: {gpu['samples_per_s']:.0f} samples/s, "
+                      f"{gpu['cpu_s_per_sample'] * 1e3:.3f} ms CPU/sample, {gpu['cores_busy']:.1f} cores "
+                      f"({gpu['engine']['verdict']}); alone {gpu_alone['samples_per_s']:.0f} samples/s, "
+                      f"{gpu_alone['cores_busy']:.1f} cores", flush=True)
+            except feedgraph.ConfigError as e:
+                out["feedgraph_gpu_decode"] = {"skipped": str(e)}
+                print(f"{kind}: feedgraph, decode on the GPU: skipped ({e})", flush=True)
 
         dl, fg, syn = out["dataloader_best"]["samples_per_s"], r["samples_per_s"], out["synthetic"]["samples_per_s"]
         out["feedgraph_over_dataloader"] = fg / dl

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fuzz the parsers that read untrusted bytes: pipeline files, record file headers, .npy headers (tests/fuzz/).
+# Fuzz the parsers that read untrusted bytes: pipeline files, record file headers, .npy headers, and the
+# check of each JPEG file before it crosses to be decoded on the device (tests/fuzz/).
 #
 #   scripts/fuzz.sh [SECONDS]     # SECONDS per target, default 60
 #
@@ -36,8 +37,8 @@ cmake --build --preset fuzz --parallel "$jobs"
 
 out=${FEEDGRAPH_FUZZ_OUT:-build-fuzz/runs}
 
-# target  max_len: a record file's header alone is 4096 bytes, so its inputs may be longer than the others'.
-targets=(pipeline:4096 record_header:8192 npy_header:4096)
+# target  max_len: a record file's header alone is 4096 bytes, and a small JPEG is a few KB, so theirs are longer.
+targets=(pipeline:4096 record_header:8192 npy_header:4096 jpeg_check:16384)
 # A number from libFuzzer's -print_final_stats lines: `stat::NAME: VALUE`.
 final_stat() { sed -n "s/^stat::$2: *//p" "$1" | tail -n 1; }
 

@@ -22,6 +22,9 @@
 #include "feedgraph/errors.hpp"
 #include "feedgraph/pipeline.hpp"
 #include "feedgraph/spec.hpp"
+#include "feedgraph/stage.hpp"
+#include "backend/encoded_batch.hpp"
+#include "stages/registry.hpp"
 
 namespace feedgraph::fuzz {
 namespace {
@@ -212,10 +215,62 @@ Outcome npy_header(std::span<const std::uint8_t> input) {
   });
 }
 
+// --- jpeg check ----------------------------------------------------------------------------------------------
+
+/// The reference for decode_jpeg's end check, as plainly as it can be said: a 0xFF 0xD9 after the last 0xFF 0xDA.
+bool ends_after_last_scan_reference(std::span<const std::uint8_t> p) {
+  std::size_t last_scan = p.size();
+  for (std::size_t i = 0; i + 1 < p.size(); ++i)
+    if (p[i] == 0xFF && p[i + 1] == 0xDA) last_scan = i;
+  if (last_scan == p.size()) return false;
+  for (std::size_t i = last_scan + 2; i + 1 < p.size(); ++i)
+    if (p[i] == 0xFF && p[i + 1] == 0xD9) return true;
+  return false;
+}
+
+Outcome jpeg_check(std::span<const std::uint8_t> input) {
+  static const std::unique_ptr<Transform> decode = detail::build_transform(
+      StageSpec{"decode_jpeg", StageOptions::parse("", "<fuzz>")}, {SampleLayout{{kVaries}, DType::u8}, 1});
+  const auto bytes = std::as_bytes(input);
+  const SampleLayout actual{{static_cast<std::int64_t>(bytes.size())}, DType::u8};
+  std::optional<SampleLayout> image;
+  const Outcome outcome = guarded([&] { image = decode->inspect(SampleView{bytes, actual}); });
+  // The marks for the device's decoders, a walk of the markers up to the first scan: any bytes, read within
+  // them (the fuzz build's AddressSanitizer sees a read outside).
+  (void)detail::jpeg_device_input(bytes);
+  const bool ends = ends_after_last_scan_reference(input);
+  if (!outcome.accepted) {
+    const bool truncated = outcome.message.find("no end-of-image marker after its last scan") != std::string::npos;
+    expect(!truncated || !ends, "a file refused as cut short has no end-of-image marker after its last scan");
+    return outcome;
+  }
+  expect(image && image->shape.size() == 3 && image->dtype == DType::u8, "an accepted file has an HWC uint8 size");
+  const std::int64_t h = image->shape[0], w = image->shape[1];
+  expect(h >= 1 && w >= 1 && image->shape[2] == 3, "its height and width are at least 1, with 3 channels");
+  expect(input.size() >= 4 && input[0] == 0xFF && input[1] == 0xD8, "an accepted file starts with its start-of-image");
+  expect(ends, "an accepted file has an end-of-image marker after its last scan");
+  // A small accepted image decodes on the host to its header's size, or is a DataError: never anything else.
+  if (h * w <= (1 << 16)) {
+    std::vector<std::byte> pixels(static_cast<std::size_t>(h * w * 3));
+    struct Out final : SampleOut {
+      std::vector<std::byte>& pixels;
+      std::int64_t h, w;
+      Out(std::vector<std::byte>& p, std::int64_t height, std::int64_t width) : pixels(p), h(height), w(width) {}
+      std::span<std::byte> allocate(const SampleLayout& layout) override {
+        expect(layout.shape == std::vector<std::int64_t>{h, w, 3}, "the decode allocates the header's size");
+        return pixels;
+      }
+    } out(pixels, h, w);
+    (void)guarded([&] { decode->apply(SampleView{bytes, actual}, out, SampleContext{}); });
+  }
+  return outcome;
+}
+
 Entry entry_named(std::string_view target) {
   if (target == "pipeline") return &pipeline;
   if (target == "record_header") return &record_header;
   if (target == "npy_header") return &npy_header;
+  if (target == "jpeg_check") return &jpeg_check;
   return nullptr;
 }
 

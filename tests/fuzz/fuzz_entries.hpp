@@ -47,7 +47,13 @@ Outcome record_header(std::span<const std::uint8_t> input);
 /// against the file's size (npy::sample_array), as `source: npy` opens a file.
 Outcome npy_header(std::span<const std::uint8_t> input);
 
-/// The entry named `target` ("pipeline", "record_header", "npy_header"), or nullptr.
+/// A JPEG file's bytes, whole: decode_jpeg's check on the host before the file crosses to be decoded on the
+/// device (inspect: the header, and an end-of-image marker after the last scan, checked against a plain
+/// reference), the marks for the device's decoders (jpeg_device_input, on any bytes), and a small accepted
+/// image decoded on the host to its header's size or refused as a DataError.
+Outcome jpeg_check(std::span<const std::uint8_t> input);
+
+/// The entry named `target` ("pipeline", "record_header", "npy_header", "jpeg_check"), or nullptr.
 Entry entry_named(std::string_view target);
 
 /// libFuzzer's side: runs `entry` on the input; a ContractViolation is printed and aborts, so that libFuzzer

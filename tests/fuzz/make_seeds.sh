@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Writes the binary seeds of tests/fuzz/corpus/ (record_header/, npy_header/) and the pipeline seeds taken from
-# graphs/ (corpus/pipeline/graph-*.yaml): valid files written by the engine's own writers (`feedgraph
-# make-dataset`), .npy format 2.0 and other variants NumPy writes, and truncated and corrupted copies. The
+# Writes the binary seeds of tests/fuzz/corpus/ (record_header/, npy_header/, jpeg_check/) and the pipeline
+# seeds taken from graphs/ (corpus/pipeline/graph-*.yaml): valid files written by the engine's own writers
+# (`feedgraph make-dataset`), .npy format 2.0 and other variants NumPy writes, JPEG files of other samplings
+# and progressive ones (TurboJPEG), and truncated and corrupted copies. The
 # hand-written pipeline seeds (corpus/pipeline/*.yaml without the graph- prefix) are kept as they are.
 # Run it again only to change the seeds; the corpus is checked in.
 #
@@ -44,6 +45,16 @@ npy u8-3x4x4 3 3,4,4 uint8
 npy f32-5 4 5 float32
 npy i32-2x3 2 2,3 int32
 npy f16-1 6 1 float16
+
+# --- JPEG files: make-dataset --kind images (baseline 4:2:0), small so that the fuzzer runs them quickly -------
+rm -rf "$corpus/jpeg_check" && mkdir -p "$corpus/jpeg_check"
+"$feedgraph" make-dataset --kind images --samples 3 --classes 1 --size 24x16 --quality 75 --out "$work/images" \
+  >/dev/null
+i=0
+for file in "$work"/images/*/*.jpg; do
+  mv "$file" "$corpus/jpeg_check/baseline-$i.jpg"
+  i=$((i + 1))
+done
 
 # --- variants and damage, by byte surgery -----------------------------------------------------------------------
 python3 - "$corpus" <<'EOF'
@@ -102,6 +113,43 @@ write(npy / "one-byte-short.npy", good[:-1])
 write(npy / "one-byte-long.npy", good + b"\0")
 write(npy / "version-3.npy", good[:6] + bytes([3, 0]) + good[8:])
 write(npy / "v2-cut-in-length.npy", b"\x93NUMPY\x02\x00\x10")
+
+# JPEG files: other chroma samplings, grey and progressive (TurboJPEG through ctypes), then damage.
+import ctypes, ctypes.util
+jpeg = corpus / "jpeg_check"
+tj = ctypes.CDLL(ctypes.util.find_library("turbojpeg") or "libturbojpeg.so.0")
+tj.tjInitCompress.restype = ctypes.c_void_p
+def encode(width, height, subsampling, flags=0, quality=75):
+    """An RGB gradient as TurboJPEG encodes it (subsampling: 0 4:4:4, 1 4:2:2, 2 4:2:0, 3 grey; flags 16384:
+    progressive)."""
+    pixels = bytes((x * 9 + y * 5 + c * 60) % 256 for y in range(height) for x in range(width) for c in range(3))
+    handle = ctypes.c_void_p(tj.tjInitCompress())
+    out, size = ctypes.POINTER(ctypes.c_ubyte)(), ctypes.c_ulong(0)
+    rc = tj.tjCompress2(handle, pixels, width, 0, height, 0, ctypes.byref(out), ctypes.byref(size), subsampling,
+                        quality, flags)
+    assert rc == 0
+    data = ctypes.string_at(out, size.value)
+    tj.tjFree(out)
+    tj.tjDestroy(handle)
+    return data
+write(jpeg / "444.jpg", encode(16, 16, 0))
+write(jpeg / "422.jpg", encode(20, 12, 1))
+write(jpeg / "grey.jpg", encode(16, 8, 3))
+write(jpeg / "progressive.jpg", encode(24, 16, 2, flags=16384))
+good = encode(16, 16, 2)
+sos = good.index(b"\xff\xda")
+write(jpeg / "padded-after-eoi.jpg", good + bytes(16))
+write(jpeg / "restart-interval-declared.jpg", good[:sos] + b"\xff\xdd\x00\x04\x00\x01" + good[sos:])
+write(jpeg / "cut-in-scan.jpg", good[:(sos + len(good)) // 2])
+write(jpeg / "cut-in-scan-padded.jpg", good[:(sos + len(good)) // 2] + bytes(8))
+write(jpeg / "no-eoi.jpg", good[:-2])
+write(jpeg / "cut-in-header.jpg", good[:sos // 2])
+write(jpeg / "soi-eoi.jpg", b"\xff\xd8\xff\xd9")
+write(jpeg / "not-a-jpeg.jpg", b"GIF89a\x01\x00\x01\x00")
+progressive = encode(24, 16, 2, flags=16384)
+scans = [i for i in range(len(progressive) - 1) if progressive[i:i + 2] == b"\xff\xda"]
+write(jpeg / "progressive-cut-in-last-scan.jpg", progressive[:(scans[-1] + len(progressive)) // 2])
+write(jpeg / "progressive-cut-early-with-eoi.jpg", progressive[:scans[1] + 12] + b"\xff\xd9")
 EOF
 
 du -sb "$corpus"/*

@@ -85,4 +85,7 @@ TEST_SUITE("fuzz") {
   TEST_CASE("every .npy fuzz input keeps the parser's contract: an array that fills the file / or an Error") {
     replay_target("npy_header");
   }
+  TEST_CASE("every JPEG fuzz input keeps the host check's contract: a size and an end after the last scan / or an Error") {
+    replay_target("jpeg_check");
+  }
 }

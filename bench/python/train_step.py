@@ -184,19 +184,19 @@ def feedgraph_yaml(kind, path, batch, epochs, cores, decode="host"):
     device_transforms = f"[to_chw, {{normalize: {{mean: {MEAN}, std: {STD}}}}}]" if kind == "images" else \
         f"[{{normalize: {{mean: {MEAN}, std: {STD}}}}}]"
     buffers = "{device: 4}"
-    if kind == "images" and decode == "device":
+    if kind == "images":
         dataset = f"{{source: images, path: {path}, shuffle: true}}"
-        transforms = "[]"
-        device_transforms = ("[{decode_jpeg: {backend: auto}}, {random_resized_crop: {size: 224}}, random_flip, "
-                             f"to_chw, {{normalize: {{mean: {MEAN}, std: {STD}}}}}]")
-        concurrency = "{read: 4, pin: 2}"
-        prefetch = 8
-        buffers = "{}"  # decode_jpeg's default: its lanes + 2, a batch holding one while it decodes
-    elif kind == "images":
-        dataset = f"{{source: images, path: {path}, shuffle: true}}"
-        transforms = "[decode_jpeg, {random_resized_crop: {size: 224}}, random_flip]"
-        concurrency = f"{{read: 4, transform: {max(1, cores - 2)}, pin: 2}}"
-        prefetch = max(16, cores + 4)
+        augment = "decode_jpeg, {random_resized_crop: {size: 224}}, random_flip"
+        if decode == "device":
+            transforms = "[]"
+            device_transforms = f"[{augment}, {device_transforms[1:]}"  # decode_jpeg's backend: auto
+            concurrency = "{read: 4, pin: 2}"
+            prefetch = 8
+            buffers = "{}"  # decode_jpeg's default: its lanes + 2, a batch holding one while it decodes
+        else:
+            transforms = f"[{augment}]"
+            concurrency = f"{{read: 4, transform: {max(1, cores - 2)}, pin: 2}}"
+            prefetch = max(16, cores + 4)
     else:
         dataset = f"{{source: npy, path: {path}, shuffle: true" + (
             f", labels: {path[:-4]}.labels.npy}}" if os.path.exists(path[:-4] + ".labels.npy") else "}")
@@ -222,6 +222,16 @@ verify: false
 
 def feedgraph_batches(pipe):
     yield from feedgraph.torch.batches(pipe)
+
+
+def feedgraph_with_step(yaml, step, warmup):
+    """`step` fed by the pipeline `yaml`: timed(), with its plan's settings and memory and the engine's report."""
+    with feedgraph.Pipeline.from_yaml(yaml) as pipe:
+        r = timed(feedgraph_batches(pipe), step, warmup)
+        r["plan"] = {k: pipe.plan[k] for k in ("settings", "memory")}
+        stats = pipe.stats()
+        r["engine"] = {k: stats[k] for k in ("samples_per_s", "verdict", "gpu_idle_fraction")}
+    return r
 
 
 # ---- (c) the ceiling --------------------------------------------------------------------------------------
@@ -271,11 +281,7 @@ def main():
         best = max(out["dataloader"], key=lambda k: out["dataloader"][k]["samples_per_s"])
         out["dataloader_best"] = dict(out["dataloader"][best], num_workers=int(best))
 
-        with feedgraph.Pipeline.from_yaml(feedgraph_yaml(kind, path, args.batch, args.epochs, cores)) as pipe:
-            r = timed(feedgraph_batches(pipe), step, args.warmup)
-            r["plan"] = {k: pipe.plan[k] for k in ("settings", "memory")}
-            stats = pipe.stats()
-            r["engine"] = {k: stats[k] for k in ("samples_per_s", "verdict", "gpu_idle_fraction")}
+        r = feedgraph_with_step(feedgraph_yaml(kind, path, args.batch, args.epochs, cores), step, args.warmup)
         out["feedgraph"] = r
         print(f"{kind}: feedgraph {r['samples_per_s']:.0f} samples/s, {r['cpu_s_per_sample'] * 1e3:.2f} ms "
               f"CPU/sample, {r['cores_busy']:.1f} cores ({r['engine']['verdict']})", flush=True)
@@ -298,10 +304,7 @@ def main():
             # reading bytes; then alone. A build without nvJPEG refuses the pipeline, and says why.
             try:
                 yaml = feedgraph_yaml(kind, path, args.batch, args.epochs, cores, decode="device")
-                with feedgraph.Pipeline.from_yaml(yaml) as pipe:
-                    gpu = timed(feedgraph_batches(pipe), step, args.warmup)
-                    stats = pipe.stats()
-                    gpu["engine"] = {k: stats[k] for k in ("samples_per_s", "verdict", "gpu_idle_fraction")}
+                gpu = feedgraph_with_step(yaml, step, args.warmup)
                 with feedgraph.Pipeline.from_yaml(yaml) as pipe:
                     gpu_alone = timed(feedgraph_batches(pipe), no_step, args.warmup)
                 out["feedgraph_gpu_decode"] = gpu

@@ -76,8 +76,6 @@ void forget_named_thread() noexcept {
   named.ids.erase(this_thread_id());  // the kernel may give the id to a thread started later
 }
 
-std::string started_by(const std::string& name) { return "started by " + name; }
-
 std::vector<ThreadClock> sample_process_threads(Named named) noexcept {
   std::vector<ThreadClock> out;
   try {
@@ -91,7 +89,7 @@ std::vector<ThreadClock> sample_process_threads(Named named) noexcept {
       std::string name;
       if (named == Named::yes) {
         name = thread_name(tid);
-        if (engine_name(name) && !noted(tid)) name = started_by(name);
+        if (engine_name(name) && !noted(tid)) name = "started by " + name;
       }
       out.push_back({tid, std::move(name), static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9,
                      run_delay(tid)});

@@ -1,9 +1,9 @@
 #pragma once
 // The host CPU of a run by thread: every thread of the process is read at the start of the run's wall and at
 // its end, from the kernel's per-thread CPU clock, and named from /proc (the engine names its own, "fg-...",
-// and tells them from threads that inherited such a name; the CUDA runtime's and libraries' carry their own). The threads that ran the graph (graph/graph_threads.hpp)
-// are one group, whatever their names; the others group by name. Linux only; where
-// /proc cannot be read the breakdown is empty.
+// and tells them from threads that inherited such a name; the CUDA runtime's and libraries' carry their own).
+// The threads that ran the graph (graph/graph_threads.hpp) are one group, whatever their names; the others
+// group by name. Linux only; where /proc cannot be read the breakdown is empty.
 #include <sys/types.h>
 
 #include <string>
@@ -23,8 +23,9 @@ struct ThreadClock {
   double core_wait_s = -1;
 };
 
-/// Every thread of the process now, named where `named` (a read of /proc per thread, and started_by() for a
-/// thread that inherited an engine thread's name; cpu_by_thread() takes the names from its `end` sample alone). Throws nothing: a thread that ends while it is read is left out.
+/// Every thread of the process now, named where `named` (a read of /proc per thread; "started by fg-..." for a
+/// thread that inherited an engine thread's name; cpu_by_thread() takes the names from its `end` sample
+/// alone). Throws nothing: a thread that ends while it is read is left out.
 enum class Named : bool { no, yes };
 std::vector<ThreadClock> sample_process_threads(Named named) noexcept;
 
@@ -37,9 +38,6 @@ pid_t this_thread_id() noexcept;
 /// ("fg-...") but never noted itself "started by fg-pull-graph", and its CPU is not shown as that thread's.
 void note_named_thread() noexcept;
 void forget_named_thread() noexcept;
-
-/// The group name of a thread that carries `name` without being the engine thread of that name.
-std::string started_by(const std::string& name);
 
 /// The CPU each thread used between two samples, grouped: the threads in `graph` as kGraphThreads, the others
 /// by their name in `end`; largest first. A thread gone by `end` is left out (its CPU stays in the process's RunStats::cpu_s);

@@ -3,6 +3,7 @@
 // the object that owns it, so no path (error, stop, destructor) can free one without counting it.
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -28,19 +29,21 @@ class CountedThread {
   CountedThread() = default;
   template <class Fn>
   CountedThread(std::string_view name, Fn&& fn)
-      : t_([name = std::string(name), fn = std::forward<Fn>(fn)]() mutable {
+      : id_(std::make_shared<std::atomic<pid_t>>(0)),
+        t_([name = std::string(name), id = id_, fn = std::forward<Fn>(fn)]() mutable {
+          // Told from the threads it starts, which take its name (report/thread_cpu.hpp): noted before it is
+          // named and forgotten once joined, so that no sample of the process's threads finds it by its name
+          // but not noted.
+          id->store(note_named_thread());
           name_this_thread(name);
-          note_named_thread();  // told from the threads it starts, which take its name (report/thread_cpu.hpp)
-          struct Forget {
-            ~Forget() { forget_named_thread(); }
-          } forget;
           fn();
         }) {
     count_up(Counted::thread);
   }
-  CountedThread(CountedThread&& o) noexcept : t_(std::move(o.t_)) {}
+  CountedThread(CountedThread&& o) noexcept : id_(std::move(o.id_)), t_(std::move(o.t_)) {}
   CountedThread& operator=(CountedThread&& o) noexcept {
     if (t_.joinable()) std::terminate();  // as std::thread does: a running thread must not be dropped
+    id_ = std::move(o.id_);
     t_ = std::move(o.t_);
     return *this;
   }
@@ -51,10 +54,12 @@ class CountedThread {
   std::thread::id get_id() const noexcept { return t_.get_id(); }
   void join() {
     t_.join();
+    forget_named_thread(id_->load());  // gone: the kernel may give its id to a thread started later
     count_down(Counted::thread);
   }
 
  private:
+  std::shared_ptr<std::atomic<pid_t>> id_;  // the thread's kernel id, once it has noted itself
   std::thread t_;
 };
 

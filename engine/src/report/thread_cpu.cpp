@@ -35,7 +35,7 @@ std::string thread_name(pid_t tid) {
   return name.empty() ? "?" : name;
 }
 
-/// The engine's named threads that are alive (note_named_thread). Leaked, so that a thread ending during
+/// The engine's named threads not yet joined (note_named_thread). Leaked, so that a thread ending during
 /// static destruction still finds it.
 struct NamedThreads {
   std::mutex mutex;
@@ -60,20 +60,22 @@ bool engine_name(const std::string& name) { return name.rfind("fg-", 0) == 0; }
 
 pid_t this_thread_id() noexcept { return static_cast<pid_t>(::syscall(SYS_gettid)); }
 
-void note_named_thread() noexcept {
+pid_t note_named_thread() noexcept {
+  const pid_t id = this_thread_id();
   try {
     NamedThreads& named = named_threads();
     std::lock_guard lock(named.mutex);
-    named.ids.insert(this_thread_id());
+    named.ids.insert(id);
   } catch (...) {
     // Out of memory: the thread then shows as started by one of its name.
   }
+  return id;
 }
 
-void forget_named_thread() noexcept {
+void forget_named_thread(pid_t id) noexcept {
   NamedThreads& named = named_threads();
   std::lock_guard lock(named.mutex);
-  named.ids.erase(this_thread_id());  // the kernel may give the id to a thread started later
+  named.ids.erase(id);
 }
 
 std::vector<ThreadClock> sample_process_threads(Named named) noexcept {

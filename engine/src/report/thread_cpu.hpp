@@ -32,12 +32,13 @@ std::vector<ThreadClock> sample_process_threads(Named named) noexcept;
 /// The calling thread's id (gettid).
 pid_t this_thread_id() noexcept;
 
-/// The engine's named threads (CountedThread): a thread notes itself once named, and is forgotten when it ends.
-/// Why: a thread starts with the name of the thread that started it, so a oneTBB worker that the pulling thread
-/// woke first is called "fg-pull-graph" too. sample_process_threads() names a thread that carries an engine name
-/// ("fg-...") but never noted itself "started by fg-pull-graph", and its CPU is not shown as that thread's.
-void note_named_thread() noexcept;
-void forget_named_thread() noexcept;
+/// The engine's named threads (CountedThread): a thread notes itself before it takes its name (returning its
+/// id), and is forgotten once joined. Why: a thread starts with the name of the thread that started it, so a
+/// oneTBB worker that the pulling thread woke first is called "fg-pull-graph" too. sample_process_threads()
+/// names a thread that carries an engine name ("fg-...") but is not noted "started by fg-pull-graph", and its
+/// CPU is not shown as that thread's.
+pid_t note_named_thread() noexcept;
+void forget_named_thread(pid_t id) noexcept;
 
 /// The CPU each thread used between two samples, grouped: the threads in `graph` as kGraphThreads, the others
 /// by their name in `end`; largest first. A thread gone by `end` is left out (its CPU stays in the process's RunStats::cpu_s);
